@@ -1,0 +1,1 @@
+"""Audio: clip cache, ffmpeg discovery, stitching, tags."""

@@ -1,0 +1,111 @@
+"""Settings: one object built from BANTIN_* environment variables, with working defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+ENGINES = ("auto", "gtts", "espeak")
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "bantin-audio"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable; each field mirrors the variable BANTIN_<FIELD>."""
+
+    data_dir: Path = field(default_factory=_default_data_dir)
+    cache_dir: Path | None = None  # default: <data_dir>/cache
+    engine: str = "auto"
+    # Google (gTTS)
+    gtts_tld: str = "com"
+    gtts_timeout: float = 10.0
+    google_rps: float = 8.0  # process-wide requests per second
+    concurrency: int = 4  # parallel Google requests
+    retries: int = 3
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    breaker_threshold: int = 5  # consecutive failures that open the circuit
+    breaker_cooldown: float = 60.0  # seconds Google is skipped after that
+    # offline voice
+    espeak_voice: str = "vi"
+    espeak_rate: int = 150  # words per minute
+    # audio
+    pause_title_ms: int = 700
+    pause_paragraph_ms: int = 500
+    bitrate_kbps: int = 32
+    sample_rate: int = 24000
+    # fetching
+    fetch_max_bytes: int = 5 * 1024 * 1024
+    fetch_connect_timeout: float = 5.0
+    fetch_read_timeout: float = 15.0
+    allow_private_fetch: bool = False  # allow loopback/private hosts (a portal on the LAN)
+    # web
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_token: str | None = None
+    public_url: str | None = None  # e.g. https://bantin.example.vn, for feeds
+
+    @property
+    def clip_cache_dir(self) -> Path:
+        """Return where synthesized clips are cached."""
+        return self.cache_dir or (self.data_dir / "cache")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from BANTIN_* variables, then apply non-None overrides."""
+        env = dict(os.environ) if env is None else env
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get("BANTIN_" + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for key in ("data_dir", "cache_dir"):
+            if isinstance(values.get(key), str):
+                values[key] = Path(values[key])
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Reject settings that cannot work, with a message saying which one."""
+        if self.engine not in ENGINES:
+            raise InputError(
+                f"Giọng đọc không hợp lệ: {self.engine!r}",
+                "chọn một trong: " + ", ".join(ENGINES),
+            )
+        if self.concurrency < 1 or self.google_rps <= 0:
+            raise InputError("BANTIN_CONCURRENCY và BANTIN_GOOGLE_RPS phải lớn hơn 0")
+        if self.retries < 0:
+            raise InputError("BANTIN_RETRIES không được âm")
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def _convert(name: str, typ: Any, raw: str) -> Any:
+    typ = str(typ)
+    try:
+        if typ.startswith("bool"):
+            return raw.strip().lower() in ("1", "true", "yes", "on", "co", "có")
+        if typ.startswith("int"):
+            return int(raw)
+        if typ.startswith("float"):
+            return float(raw)
+    except ValueError as exc:
+        raise InputError(
+            f"Biến môi trường BANTIN_{name.upper()} không hợp lệ: {raw!r}",
+            f"cần một số ({typ})",
+        ) from exc
+    return raw

@@ -1,0 +1,1 @@
+"""Engines: spoken text becomes audio (Google through gTTS, the offline eSpeak NG voice)."""

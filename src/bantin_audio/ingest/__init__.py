@@ -1,0 +1,1 @@
+"""Ingest: a source (file, URL, stdin, HTML, text dump) becomes an Article."""

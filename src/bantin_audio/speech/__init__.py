@@ -1,0 +1,1 @@
+"""Speech: an Article becomes a Script of segments with speakable Vietnamese text."""
