@@ -1,1 +1,97 @@
 """Ingest: a source (file, URL, stdin, HTML, text dump) becomes an Article."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import ExtractionError, InputError
+from ..model import Article
+from .decode import decode_bytes
+from .fetch import FetchedPage, fetch_url
+
+log = logging.getLogger(__name__)
+
+__all__ = ["FetchedPage", "extract_article", "fetch_url", "load_article"]
+
+_HTML_SNIFF = re.compile(
+    r"^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html|<head|<body|<meta|<title|<div|<p[\s>]|<article"
+    r"|<table|<section|<span|<br)",
+    re.I | re.S,
+)
+_TAGS = re.compile(r"</?(p|div|br|span|table|td|tr|a|img|h[1-6]|strong|em|b|i|ul|li)\b[^>]*>", re.I)
+
+
+def _is_html(text: str, content_type: str | None) -> bool:
+    if content_type:
+        ct = content_type.lower()
+        if "html" in ct or "xml" in ct:
+            return True
+        if ct.startswith("text/plain"):
+            return False
+    head = text[:4096]
+    if _HTML_SNIFF.match(head):
+        return True
+    return len(_TAGS.findall(head)) >= 3
+
+
+def extract_article(data: bytes | str, *, url: str | None = None,
+                    content_type: str | None = None) -> Article:
+    """Extract the article from page bytes or pasted text, deciding HTML vs text itself."""
+    if isinstance(data, bytes):
+        text, _ = decode_bytes(data, content_type)
+    elif isinstance(data, str):
+        text = data
+    else:
+        raise InputError("Dữ liệu vào phải là văn bản hoặc bytes",
+                         "truyền nội dung trang hoặc văn bản bài viết")
+    if not text.strip():
+        raise InputError("Nội dung trống: không có gì để đọc",
+                         "hãy dán văn bản bài viết hoặc đưa vào một trang có nội dung")
+    if _is_html(text, content_type):
+        from .html import extract_html
+
+        article = extract_html(text, url=url)
+    else:
+        from .portal import parse_text_dump
+
+        article = parse_text_dump(text)
+    article.source_url = url
+    return article
+
+
+def load_article(source: str, settings: Settings) -> Article:
+    """Load an article from a file path, an http(s):// URL, or '-' (stdin)."""
+    source = (source or "").strip()
+    if not source:
+        raise InputError("Chưa chỉ ra nguồn bài viết", "đưa vào đường dẫn tệp, URL hoặc -")
+    if re.match(r"^[a-z][a-z0-9+.\-]*://", source, re.I):
+        page = fetch_url(source, settings)
+        return extract_article(page.content, url=page.url, content_type=page.content_type)
+    if source == "-":
+        data = sys.stdin.buffer.read()
+        return extract_article(data)
+    path = Path(source)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(f"Không tìm thấy tệp: {source}",
+                         "kiểm tra lại đường dẫn tệp") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"Đây là một thư mục, không phải tệp: {source}",
+                         "đưa vào một tệp .txt hoặc .html") from exc
+    except OSError as exc:
+        raise InputError(f"Không đọc được tệp {source}: {exc.strerror or exc}",
+                         "kiểm tra quyền đọc tệp") from exc
+    ctype = None
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm", ".aspx", ".xhtml"):
+        ctype = "text/html"
+    try:
+        return extract_article(data, content_type=ctype)
+    except ExtractionError as exc:
+        log.info("no article in %s: %s", source, exc)
+        raise

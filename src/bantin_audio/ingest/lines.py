@@ -1,0 +1,395 @@
+"""The line classifier shared by the HTML and text paths: which line is the title, the date
+stamp, the lead, a body paragraph, a caption, the byline, or portal chrome.
+
+Text dumps of portal pages have lost their markup, so every decision here rests on the line
+alone and on its neighbours. HTML extractors feed the same classifier with structural hints
+(`Line.hint`) where the markup says more than the words.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from .dates import find_date
+from .text import (
+    clean_line,
+    ends_sentence,
+    has_end_mark,
+    is_upper_text,
+    last_char,
+    strip_end_mark,
+    strip_invisible,
+    word_count,
+)
+
+log = logging.getLogger(__name__)
+
+# Hints an HTML extractor may set on a line.
+HINTS = ("title", "lead", "paragraph", "caption", "byline", "meta", "chrome", "related")
+
+# Chrome that is recognisable anywhere in a short line.
+_STRONG_CHROME = re.compile(
+    r"publishingportal|\bblock_\w+|tăng cỡ chữ|giảm cỡ chữ|xem cỡ chữ|cỡ chữ\s*[:+\-]|"
+    r"in bài viết|gửi email|gửi e-mail|lượt xem|lượt truy cập|lượt đọc|lượt nghe|"
+    r"đang truy cập|loading\.\.\.|đang tải\.\.\.|©|copyright|cơ quan chủ quản|ghi rõ nguồn|"
+    r"chịu trách nhiệm (chính|nội dung)|giấy phép (số|thiết lập)|^\s*kích (thước|cỡ) chữ",
+    re.I,
+)
+# Chrome recognisable at the start of a very short line (menus, toolbars, widget titles).
+_WEAK_CHROME = re.compile(
+    r"^(in bài|in trang|bản in|gửi bài|e-?mail|chia sẻ|share|quay lại|trở về|trở lại|"
+    r"về đầu trang|lên đầu trang|đầu trang|trang chủ|trang đầu|cổng thông tin|"
+    r"trang thông tin|bản quyền|điện thoại|fax|địa chỉ|facebook|zalo|twitter|tweet|"
+    r"thích|like|liên kết|chuyên mục|danh mục|tìm kiếm|đăng nhập|đăng ký|bản đồ|thăm dò|"
+    r"thống kê|thư viện|video|văn bản|lịch công tác|rss|print|menu|skip|tin tức|tin ảnh|"
+    r"từ khóa|tags?\b|nghe (bài|đọc)|đọc bài|bấm để nghe|audio|font|lượt|truy cập|"
+    r"hôm nay|trực tuyến|online|liên hệ|giới thiệu|hỏi đáp|sơ đồ|góp ý|đánh giá|"
+    r"phản hồi|tiện ích|dịch vụ công|thủ tục hành chính|cổng dịch vụ|mạng xã hội)",
+    re.I,
+)
+# Headings that end the article: what follows them is not the article.
+_RELATED = re.compile(
+    r"^\W*(các |những )?(tin|bài|bài viết|tin bài)( \w+)? ?(khác|liên quan|cùng chuyên mục|"
+    r"cùng loại|đã đưa|mới hơn|cũ hơn|mới nhất|xem nhiều|nổi bật|cùng danh mục)\b|"
+    r"^\W*(xem thêm|đọc thêm|xem tiếp|ý kiến bạn đọc|bình luận|gửi ý kiến|gửi bình luận|"
+    r"ý kiến của bạn|viết bình luận|tin liên quan)\W*$",
+    re.I,
+)
+_SEPARATOR = re.compile(r"^[\W_]*$")
+_COUNTER = re.compile(r"^[\W_\d]*$")
+_DOMAIN = re.compile(r"^(https?://)?(www\.)?[\w-]+(\.[\w-]+)*\.(vn|com|net|org|gov|edu|info)"
+                     r"(/\S*)?$", re.I)
+
+# Pieces of a date stamp line, removed one by one: what is left must be nothing.
+_STAMP_PARTS = [
+    re.compile(r"(?<!\d)\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{4}(?!\d)"),
+    re.compile(r"(?<!\d)\d{4}-\d{1,2}-\d{1,2}(t[\d:.+\-z]*)?", re.I),
+    re.compile(r"(?<!\d)\d{1,2}\s*[:h]\s*\d{1,2}(\s*:\s*\d{1,2})?(\s*(am|pm|sa|ch)\b)?", re.I),
+    re.compile(r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s*(năm|,)\s*\d{4}", re.I),
+    re.compile(r"\b(thứ\s*(hai|ba|tư|năm|sáu|sau|bảy|bẩy|[2-7])|chủ\s*nhật|cn|t[2-7])\b", re.I),
+    re.compile(r"\bgmt\s*[+\-]?\s*\d*", re.I),
+    re.compile(
+        r"\b(ngày|lúc|vào|đăng|đăng tải|bài|tin|cập nhật|xuất bản|ban hành|sửa đổi|"
+        r"chỉnh sửa|thời gian|posted|published|updated|on|at|date|ngày giờ|giờ)\b",
+        re.I,
+    ),
+]
+_AUTHOR_FIELD = re.compile(
+    r"(tác giả|người viết|người đăng|phóng viên|biên tập viên|biên tập|bài viết|author)"
+    r"\s*:\s*([^|•;\n]+)",
+    re.I,
+)
+_BYLINE = re.compile(
+    r"^\(?\s*(nguồn tin|nguồn|tác giả|ctv|pv|btv|ptv|tin và ảnh|tin, ảnh|tin,ảnh|bài và ảnh|"
+    r"bài, ảnh|bài,ảnh|tin|bài|người viết|thực hiện|theo)\s*[:\-–]\s*(.{2,60}?)\s*\)?\s*\.?$",
+    re.I,
+)
+# A photo credit: "(ảnh: …)", "Ảnh: …", "- Ảnh: …" — it belongs to the caption, not the byline.
+_CREDIT = re.compile(r"(\(\s*(ảnh|photo|nguồn ảnh)\s*[:\-–]?[^)]*\)\s*\.?$|"
+                     r"^\s*(ảnh|photo)\s*:|[\-–]\s*ảnh\s*:\s*[^.]{1,40}$)", re.I)
+# Caption openers common in Vietnamese news photos.
+_CAPTION_CUE = re.compile(
+    r"^(quang cảnh|toàn cảnh|cảnh|các đại biểu|đại biểu|đồng chí|đ/c|ông|bà|lãnh đạo|"
+    r"đoàn|các đồng chí|hình ảnh|ảnh|một góc|tiết mục|trao|tặng|bí thư|chủ tịch|phó chủ tịch)\b",
+    re.I,
+)
+_CAPTION_VERB = re.compile(
+    r"\b(phát biểu|trao|tặng|tham dự|dự|chụp ảnh|thăm|kiểm tra|tại|khảo sát|chủ trì|báo cáo)\b",
+    re.I,
+)
+_NUMBERED = re.compile(r"^(\d{1,2}[.)]|[IVX]{1,4}[.)]|[a-zđ][)]|[-–+*•])\s", re.I)
+_ABBREV_NAME = re.compile(r"^([A-ZĐÀ-Ỹ][a-zà-ỹ]?\.\s*){1,3}[A-ZĐÀ-Ỹ][a-zà-ỹ]?\.?$")
+_NOT_NAME_WORDS = {
+    "huyện", "xã", "tỉnh", "phố", "ubnd", "hđnd", "ủy", "uỷ", "ban", "cổng", "tin", "tức",
+    "bản", "đồ", "liên", "kết", "website", "chuyên", "mục", "hành", "chính", "đất", "người",
+    "ảnh", "video", "sự", "kiện", "bạn", "đọc", "kiến", "và", "của", "các", "những", "báo",
+    "điện", "tử", "nghị", "đảng", "nước", "website", "portal", "trang chủ",
+}
+
+
+@dataclass
+class Line:
+    """One line of a page or dump, with its indentation and an optional structural hint."""
+
+    text: str
+    indent: int = 0
+    hint: str | None = None
+
+
+@dataclass
+class Parts:
+    """What the classifier found, before it becomes an Article."""
+
+    title: str | None = None
+    date: str | None = None
+    lead: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+    author: str | None = None
+    roles: list[str] = field(default_factory=list)
+
+
+def split_lines(text: str) -> list[Line]:
+    """Split a text dump into cleaned lines, keeping each line's indentation."""
+    out: list[Line] = []
+    for raw in strip_invisible(text).split("\n"):
+        raw = raw.replace("\t", "    ").replace("\xa0", " ")
+        stripped = raw.lstrip(" ")
+        cleaned = clean_line(stripped)
+        if not cleaned:
+            continue
+        out.append(Line(cleaned, indent=len(raw) - len(stripped)))
+    return _join_wrapped(out)
+
+
+def _join_wrapped(lines: list[Line]) -> list[Line]:
+    # Hard-wrapped paragraphs (pasted from e-mail) continue on a line starting in lower case.
+    out: list[Line] = []
+    for line in lines:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.hint is None and len(prev.text) >= 50
+                and not ends_sentence(prev.text) and last_char(prev.text) not in ",;:"
+                and line.text[:1].islower() and line.indent < 20):
+            prev.text = prev.text + " " + line.text
+            continue
+        out.append(line)
+    return out
+
+
+def is_chrome(text: str) -> bool:
+    """Tell whether a line is portal chrome: toolbar, menu, counter, footer, separator."""
+    if _SEPARATOR.match(text):
+        return True
+    if _COUNTER.match(text) and not find_date(text):
+        return True
+    if len(text) <= 120 and _STRONG_CHROME.search(text):
+        return True
+    if word_count(text) <= 6 and (_WEAK_CHROME.match(text) or _DOMAIN.match(text)):
+        return True
+    return False
+
+
+def is_related_heading(text: str) -> bool:
+    """Tell whether a line opens a related-news list, comments or 'Xem thêm'."""
+    return len(text) <= 60 and bool(_RELATED.match(text))
+
+
+def stamp_info(text: str) -> tuple[bool, str | None, str | None]:
+    """Return (is a metadata stamp, date, author) for a line such as 'Ngày đăng: … | Tác giả: …'."""
+    if len(text) > 160:
+        return False, None, None
+    author = None
+    rest = text
+    m = _AUTHOR_FIELD.search(rest)
+    if m:
+        author = _clean_author(m.group(2))
+        rest = rest[: m.start()] + " " + rest[m.end():]
+    date = find_date(rest)
+    for rx in _STAMP_PARTS:
+        rest = rx.sub(" ", rest)
+    leftover = re.sub(r"[\W_\d]+", "", rest)
+    if leftover:
+        return False, None, None
+    if date is None and author is None and not re.search(r"\d", text):
+        return False, None, None
+    return True, date, author
+
+
+def _clean_author(value: str) -> str | None:
+    value = clean_line(value).strip(" .,-–()[]")
+    return value or None
+
+
+def is_name_like(text: str) -> bool:
+    """Tell whether a short line looks like a person's name or initials (a byline)."""
+    t = text.strip().strip("()").rstrip(".").strip()
+    if not t or len(t) > 40 or re.search(r"\d", t):
+        return False
+    if _ABBREV_NAME.match(t):
+        return True
+    words = [w for w in re.split(r"[\s,\-–/]+", t) if w]
+    if not 1 <= len(words) <= 5:
+        return False
+    for w in words:
+        if not w[0].isupper() or w.casefold() in _NOT_NAME_WORDS:
+            return False
+        if not all(c.isalpha() or c in ".'" for c in w):
+            return False
+    return True
+
+
+def byline_author(text: str) -> str | None:
+    """Return the author named by a byline line ('Nguồn tin: X', '(CTV: X)', 'X'), or None."""
+    t = text.strip()
+    m = _BYLINE.match(t)
+    if m:
+        name = _clean_author(m.group(2))
+        if name and not _CREDIT.search(t):
+            return name
+        return None
+    if is_name_like(t):
+        return _clean_author(t)
+    return None
+
+
+def is_prose(text: str) -> bool:
+    """Tell whether a line reads as body text rather than a heading, caption or label."""
+    n = word_count(text)
+    if n < 6:
+        return False
+    if ends_sentence(text) or last_char(text) in ",;:":
+        return True
+    return len(text) >= 150
+
+
+def is_caption(text: str) -> bool:
+    """Tell whether a body line is an image caption rather than a paragraph."""
+    if _CREDIT.search(text) and len(text) <= 300:
+        return True
+    if _NUMBERED.match(text) or has_end_mark(text):
+        return False
+    n = word_count(text)
+    commas = text.count(",")
+    if not ends_sentence(text) and last_char(text) not in ",;:":
+        if is_upper_text(text):
+            return False  # an all-capitals line inside the body is a subheading
+        return n >= 4 and len(text) <= 130 and commas <= 1
+    # Captions that end with a period: one short sentence describing people in the photo.
+    inner = text.rstrip(" .")
+    return (len(text) <= 140 and "." not in inner and commas <= 2
+            and bool(_CAPTION_CUE.match(text)) and bool(_CAPTION_VERB.search(text)))
+
+
+def is_title_like(text: str) -> bool:
+    """Tell whether a line could be the headline."""
+    n = word_count(text)
+    return 4 <= n <= 60 and len(text) <= 300 and last_char(text) != "." and not is_chrome(text)
+
+
+def classify(lines: list[Line]) -> Parts:
+    """Assign every line a role and gather the article's fields."""
+    n = len(lines)
+    roles = ["boilerplate"] * n
+    parts = Parts(roles=roles)
+    kinds: list[str] = []
+    stamp_dates: list[tuple[int, str]] = []
+    stamp_author: str | None = None
+    for i, line in enumerate(lines):
+        t = line.text
+        if line.hint in ("chrome", "related", "meta"):
+            kind = line.hint
+            if kind == "meta":
+                _, d, a = stamp_info(t)
+                d = d or find_date(t)
+                if d:
+                    stamp_dates.append((i, d))
+                stamp_author = stamp_author or a
+        elif line.hint:
+            kind = "text"
+        else:
+            is_stamp, d, a = stamp_info(t)
+            if is_stamp:
+                kind = "meta"
+                if d:
+                    stamp_dates.append((i, d))
+                stamp_author = stamp_author or a
+            elif is_related_heading(t):
+                kind = "related"
+            elif is_chrome(t):
+                kind = "chrome"
+            else:
+                kind = "text"
+        kinds.append(kind)
+        if kind == "meta":
+            roles[i] = "meta"
+
+    # The lead: a hinted lead, else the first line of prose.
+    lead_i = next((i for i, ln in enumerate(lines) if ln.hint == "lead"), None)
+    if lead_i is None:
+        lead_i = next((i for i, ln in enumerate(lines)
+                       if kinds[i] == "text" and ln.hint in (None, "paragraph")
+                       and (ln.hint == "paragraph" or is_prose(ln.text))
+                       and not _CREDIT.search(ln.text)), None)
+    hinted_title = next((i for i, ln in enumerate(lines) if ln.hint == "title"), None)
+    if lead_i is None:
+        parts.title = lines[hinted_title].text if hinted_title is not None else None
+        if stamp_dates:
+            parts.date = stamp_dates[0][1]
+        return parts
+
+    # The title: a hinted one, else a headline-like line before the lead, preferring the one
+    # next to the date stamp (portals print the stamp right above or below the headline).
+    title_i = hinted_title
+    if title_i is None:
+        cands = [i for i in range(lead_i) if kinds[i] == "text" and lines[i].hint is None
+                 and is_title_like(lines[i].text)]
+        stamps_before = [i for i, _ in stamp_dates if i < lead_i]
+        if cands and stamps_before:
+            s = stamps_before[0]
+            title_i = min(cands, key=lambda c: (abs(c - s), -c))
+        elif cands:
+            title_i = cands[-1]
+    if title_i is not None:
+        parts.title = strip_end_mark(lines[title_i].text)
+        roles[title_i] = "title"
+        for i in range(title_i + 1, lead_i):
+            if kinds[i] == "text" and lines[i].hint in (None, "caption") and \
+                    (lines[i].hint == "caption" or is_caption(lines[i].text)):
+                roles[i] = "caption"
+
+    # The end of the article: the first related-news heading after the lead.
+    stop = next((i for i in range(lead_i + 1, n) if kinds[i] == "related"), n)
+    last_prose = lead_i
+    for i in range(lead_i, stop):
+        ln = lines[i]
+        if kinds[i] != "text" or ln.hint in ("caption", "byline", "title"):
+            continue
+        if ln.hint == "paragraph" or (is_prose(ln.text) and not is_caption(ln.text)):
+            last_prose = i
+
+    author: str | None = None
+    for i in range(lead_i, stop):
+        ln = lines[i]
+        if kinds[i] != "text" or i == title_i:
+            continue
+        t = ln.text
+        if i == lead_i:
+            roles[i] = "lead"
+        elif ln.hint == "caption":
+            roles[i] = "caption"
+        elif ln.hint == "byline":
+            a = byline_author(t) or _clean_author(t)
+            if author is None and a:
+                author = a
+                roles[i] = "author"
+        elif i <= last_prose:
+            if ln.hint == "paragraph" or not is_caption(t):
+                roles[i] = "paragraph"
+            else:
+                roles[i] = "caption"
+        else:
+            # After the last paragraph: the byline, a trailing caption, or page furniture.
+            a = byline_author(t) if len(t) <= 70 else None
+            if a and author is None:
+                author = a
+                roles[i] = "author"
+            elif author is None and is_caption(t):
+                roles[i] = "caption"
+            elif author is None and word_count(t) >= 12 and ln.indent < 20:
+                roles[i] = "paragraph"  # a long last line cut off mid-sentence
+
+    for i, role in enumerate(roles):
+        t = lines[i].text
+        if role == "lead":
+            parts.lead = strip_end_mark(t)
+        elif role == "paragraph":
+            p = strip_end_mark(t)
+            if p:
+                parts.paragraphs.append(p)
+        elif role == "caption":
+            parts.captions.append(t)
+    parts.author = author or stamp_author
+    parts.date = stamp_dates[0][1] if stamp_dates else None
+    return parts
