@@ -107,3 +107,97 @@ def normalize(text: str | None, jsonl: bool) -> None:
     if text is None:
         raise click.UsageError("Cần TEXT hoặc --jsonl")
     click.echo(normalize_text(text, lexicon))
+
+
+def _check_writable(path: str, what: str) -> None:
+    import os
+    from pathlib import Path
+
+    from .errors import InputError
+
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise InputError(f"{what} {path} là một thư mục", "hãy đặt tên tệp, ví dụ bai.mp3")
+    if not directory.is_dir():
+        raise InputError(f"Thư mục {directory} không tồn tại", f"tạo thư mục hoặc chọn {what} khác")
+    if not os.access(directory, os.W_OK):
+        raise InputError(f"Không có quyền ghi vào {directory}", f"chọn {what} khác")
+
+
+def _human_duration(ms: int) -> str:
+    seconds = round(ms / 1000)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{minutes} phút {seconds} giây" if minutes else f"{seconds} giây"
+
+
+def _human_mb(size: int) -> str:
+    return f"{size / 1_000_000:.1f}".replace(".", ",") + " MB"
+
+
+@main.command(help="Đọc một bài viết thành tệp âm thanh MP3.\n\n"
+              "INPUT là tệp .txt, tệp .html, địa chỉ http(s):// hoặc - (đọc từ stdin).")
+@click.argument("source", metavar="INPUT")
+@click.option("-o", "--output", required=True, metavar="TỆP.mp3",
+              help="Tệp âm thanh sẽ ghi (MP3; .webm cho Opus).")
+@click.option("--engine", type=ENGINE_CHOICE, envvar="BANTIN_ENGINE", default="auto",
+              show_default=True,
+              help="auto: Google, khi lỗi thì giọng ngoại tuyến; gtts: chỉ Google; "
+                   "espeak: chỉ giọng ngoại tuyến.")
+@click.option("--timings", metavar="TỆP.json", help="Ghi bản đồ thời gian của từng đoạn.")
+@click.option("--data-dir", envvar="BANTIN_DATA_DIR", metavar="THƯ_MỤC",
+              help="Thư mục dữ liệu (bộ nhớ đệm âm thanh, từ điển phát âm).")
+@click.option("--quiet", "-q", is_flag=True, help="Không hiện thanh tiến trình.")
+def read(source: str, output: str, engine: str, timings: str | None, data_dir: str | None,
+         quiet: bool) -> None:
+    from pathlib import Path
+
+    from .audio.stitch import write_atomically
+    from .ingest import load_article
+    from .services import build_services
+    from .speech.lexicon import load_lexicon
+    from .speech.script import build_script
+
+    settings = _settings(engine=engine, data_dir=data_dir)
+    fmt = "webm" if output.lower().endswith(".webm") else "mp3"
+    _check_writable(output, "-o")
+    if timings:
+        _check_writable(timings, "--timings")
+    article = load_article(source, settings)
+    services = build_services(settings)
+    script = build_script(article, settings, load_lexicon(services.lexicon_path))
+    total = len(script.segments)
+    show_bar = not quiet and sys.stderr.isatty() or (not quiet and _force_progress())
+    bar = click.progressbar(length=total, label="Đang đọc", file=sys.stderr,
+                            show_pos=True, width=30) if show_bar else None
+    seen = 0
+
+    def on_progress(p: Any) -> None:
+        nonlocal seen
+        if bar is not None and p.stage == "synthesize" and p.done > seen:
+            bar.update(p.done - seen)
+            seen = p.done
+
+    try:
+        if bar is not None:
+            bar.__enter__()
+        program = services.pipeline.render(script, Path(output), on_progress, fmt=fmt)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+        services.pipeline.close()
+    if timings:
+        data = json.dumps([t.to_dict() for t in program.timings], ensure_ascii=False, indent=2)
+        write_atomically(Path(timings), lambda tmp: tmp.write_text(data, encoding="utf-8"))
+    offline = program.engines.get("espeak", 0)
+    if offline and engine == "auto":
+        click.echo(f"Lưu ý: không dùng được giọng Google cho {offline}/{total} đoạn; "
+                   "các đoạn đó được đọc bằng giọng ngoại tuyến (eSpeak NG).", err=True)
+    click.echo(f"Đã ghi {output} ({_human_duration(program.duration_ms)}, "
+               f"{_human_mb(program.bytes)}).", err=True)
+
+
+def _force_progress() -> bool:
+    import os
+
+    return os.environ.get("BANTIN_PROGRESS") == "1"

@@ -1,0 +1,167 @@
+"""Stitch segment clips into one program: the only module that imports pydub.
+
+Clips arrive as MP3 (Google) or WAV (eSpeak NG). Each is decoded without ffprobe, brought to
+one format (mono, 16-bit, the program's sample rate), trimmed of its own leading and trailing
+silence with a threshold relative to the clip, followed by its pause, and the raw audio is
+joined once. ffmpeg encodes the result into a temp file beside the target, which is tagged and
+then renamed into place, so a failure never leaves a partial file.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import tempfile
+import warnings
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..errors import AudioError
+from ..model import Program, SegmentClip, TimingEntry
+from .ffmpeg import find_ffmpeg, run_ffmpeg
+from .tags import write_tags
+
+with warnings.catch_warnings():
+    # pydub imports audioop, deprecated since 3.11 (audioop-lts replaces it on 3.13+).
+    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore", SyntaxWarning)
+    from pydub import AudioSegment
+    from pydub.exceptions import CouldntDecodeError
+    from pydub.silence import detect_leading_silence
+
+log = logging.getLogger(__name__)
+
+SAMPLE_WIDTH = 2
+KEEP_EDGE_MS = 40  # keep a little of the silence so consonant onsets are not clipped
+
+ENCODERS: dict[str, list[str]] = {
+    # CBR keeps seeks to paragraph timestamps exact.
+    "mp3": ["-c:a", "libmp3lame", "-b:a", "{kbps}k", "-f", "mp3"],
+    # WebM Opus for browsers that prefer it; never Ogg (slow to start, Safari cannot play it).
+    "webm": ["-c:a", "libopus", "-b:a", "{kbps}k", "-application", "voip", "-f", "webm"],
+    "wav": ["-c:a", "pcm_s16le", "-f", "wav"],
+}
+
+
+def decode_clip(data: bytes, fmt: str, sample_rate: int) -> AudioSegment:
+    """Decode clip bytes into mono 16-bit audio at `sample_rate`."""
+    AudioSegment.converter = find_ffmpeg()
+    try:
+        if fmt == "wav":
+            seg = AudioSegment.from_wav(io.BytesIO(data))
+        else:
+            # codec= makes pydub call ffmpeg directly instead of ffprobe (which is not bundled).
+            seg = AudioSegment.from_file(io.BytesIO(data), format=fmt, codec=fmt)
+    except (CouldntDecodeError, IndexError, ValueError, EOFError) as exc:
+        raise AudioError(f"Không giải mã được đoạn âm thanh ({fmt}): {exc}") from exc
+    return seg.set_channels(1).set_sample_width(SAMPLE_WIDTH).set_frame_rate(sample_rate)
+
+
+def trim_silence(seg: AudioSegment) -> AudioSegment:
+    """Cut leading and trailing silence, judged relative to the clip's own loudness."""
+    if len(seg) == 0 or seg.dBFS == float("-inf"):
+        return seg
+    threshold = seg.dBFS - 20
+    start = max(0, detect_leading_silence(seg, silence_threshold=threshold) - KEEP_EDGE_MS)
+    end = max(0, detect_leading_silence(seg.reverse(), silence_threshold=threshold)
+              - KEEP_EDGE_MS)
+    if start + end >= len(seg):
+        return seg
+    return seg[start:len(seg) - end]
+
+
+def silence_bytes(ms: int, sample_rate: int) -> bytes:
+    """Return raw PCM silence of `ms` milliseconds."""
+    return b"\0" * (SAMPLE_WIDTH * (sample_rate * ms // 1000))
+
+
+def render_pcm(clips: Iterable[SegmentClip], sample_rate: int) -> tuple[bytes, list[TimingEntry]]:
+    """Return the joined raw PCM of `clips` with pauses, and the timing map."""
+    parts: list[bytes] = []
+    timings: list[TimingEntry] = []
+    samples = 0
+    for clip in clips:
+        seg = trim_silence(decode_clip(clip.audio, clip.audio_format, sample_rate))
+        raw = seg.raw_data
+        start = samples
+        samples += len(raw) // SAMPLE_WIDTH
+        timings.append(TimingEntry(
+            index=clip.segment.index, kind=clip.segment.kind, text=clip.segment.display,
+            start_ms=start * 1000 // sample_rate, end_ms=samples * 1000 // sample_rate,
+            engine=clip.engine,
+        ))
+        pause = silence_bytes(max(0, clip.segment.pause_ms), sample_rate)
+        samples += len(pause) // SAMPLE_WIDTH
+        parts.extend((raw, pause))
+    return b"".join(parts), timings
+
+
+def encode_pcm(pcm: bytes, out_path: Path, *, fmt: str, sample_rate: int, bitrate_kbps: int,
+               channels: int = 1, out_rate: int | None = None,
+               filters: str | None = None) -> None:
+    """Encode raw mono PCM into `out_path` (written in place: callers pass a temp path)."""
+    if fmt not in ENCODERS:
+        raise AudioError(f"Định dạng âm thanh không hỗ trợ: {fmt}")
+    args = ["-y", "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+    if filters:
+        args += ["-af", filters]
+    args += ["-ac", str(channels), "-ar", str(out_rate or sample_rate)]
+    args += [a.format(kbps=bitrate_kbps) for a in ENCODERS[fmt]]
+    run_ffmpeg([*args, str(out_path)], input_bytes=pcm)
+
+
+def stitch(clips: list[SegmentClip], out_path: Path, *, fmt: str = "mp3",
+           bitrate_kbps: int = 32, sample_rate: int = 24000,
+           tags: dict[str, Any] | None = None) -> Program:
+    """Join `clips` with their pauses into one file at `out_path`, atomically, and tag it."""
+    if not clips:
+        raise AudioError("Không có đoạn âm thanh nào để ghép")
+    out_path = Path(out_path)
+    pcm, timings = render_pcm(clips, sample_rate)
+    duration_ms = len(pcm) // SAMPLE_WIDTH * 1000 // sample_rate
+    write_atomically(out_path, lambda tmp: _encode_and_tag(pcm, tmp, fmt, sample_rate,
+                                                           bitrate_kbps, tags, timings))
+    engines = Counter(t.engine for t in timings)
+    return Program(path=str(out_path), duration_ms=duration_ms, timings=timings,
+                   bytes=out_path.stat().st_size, engines=dict(engines))
+
+
+def _encode_and_tag(pcm: bytes, tmp: Path, fmt: str, sample_rate: int, bitrate_kbps: int,
+                    tags: dict[str, Any] | None, timings: list[TimingEntry]) -> None:
+    encode_pcm(pcm, tmp, fmt=fmt, sample_rate=sample_rate, bitrate_kbps=bitrate_kbps)
+    if fmt == "mp3" and tags is not None:
+        write_tags(tmp, chapters=timings, **tags)
+
+
+def write_atomically(out_path: Path, produce: Any) -> None:
+    """Call `produce(tmp_path)` for a temp file beside `out_path`, then rename it into place."""
+    out_path = Path(out_path)
+    directory = out_path.parent if str(out_path.parent) else Path(".")
+    if not directory.is_dir():
+        raise AudioError(f"Thư mục không tồn tại: {directory}", "tạo thư mục hoặc chọn -o khác")
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{out_path.name}.",
+                                        suffix=".part")
+    except OSError as exc:
+        raise AudioError(f"Không ghi được vào {directory}: {exc.strerror}",
+                         "kiểm tra quyền ghi hoặc chọn -o khác") from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        produce(tmp)
+        os.replace(tmp, out_path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise AudioError(f"Không ghi được tệp {out_path}: {exc.strerror}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def probe_duration_ms(path: Path) -> int:
+    """Return the decoded duration of an audio file in milliseconds (ffmpeg alone, no ffprobe)."""
+    pcm = run_ffmpeg(["-i", str(path), "-f", "s16le", "-ac", "1", "-ar", "8000", "pipe:1"])
+    return len(pcm) // SAMPLE_WIDTH * 1000 // 8000

@@ -1,0 +1,179 @@
+"""Script -> clips -> Program: bounded concurrency, reading order, progress callbacks.
+
+Engines are used only through the Engine protocol, in order of preference: each segment is
+spoken by the first engine that succeeds (Google, then the offline voice in `auto`), and the
+engine that spoke it is recorded. Long segments are cut into phrases for engines with a length
+limit; phrases of all segments share one pool of workers, so the first segments start at once
+and the total time is bounded by the number of parallel requests, not by the longest paragraph.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from .audio.cache import ClipCache, clip_key
+from .audio.stitch import stitch
+from .config import Settings
+from .engines.base import Engine
+from .errors import SynthesisError
+from .model import Program, Progress, Script, Segment, SegmentClip
+from .speech.chunks import split_phrases
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[Progress], None]
+ClipCallback = Callable[[SegmentClip], None]
+
+
+class Pipeline:
+    """Synthesize scripts with a list of engines, a clip cache and bounded concurrency."""
+
+    def __init__(self, engines: Sequence[Engine], cache: ClipCache, settings: Settings) -> None:
+        if not engines:
+            raise ValueError("a pipeline needs at least one engine")
+        self.engines = list(engines)
+        self.cache = cache
+        self.settings = settings
+        self._requests = threading.BoundedSemaphore(settings.concurrency)
+        self._phrase_pool = ThreadPoolExecutor(max_workers=settings.concurrency,
+                                               thread_name_prefix="phrase")
+
+    @property
+    def request_count(self) -> int:
+        """Return how many engine requests this pipeline has made so far."""
+        return sum(getattr(e, "requests", 0) for e in self.engines)
+
+    def close(self) -> None:
+        """Stop the worker threads."""
+        self._phrase_pool.shutdown(wait=True, cancel_futures=True)
+
+    # -- one segment ---------------------------------------------------------------------------
+
+    def cached_clip(self, segment: Segment) -> SegmentClip | None:
+        """Return a clip of `segment` already in the cache from any engine, best engine first."""
+        for engine in self.engines:
+            data = self.cache.get(clip_key(engine.name, segment.spoken), engine.audio_format)
+            if data is not None:
+                return SegmentClip(segment, data, engine.audio_format, engine.label, cached=True)
+        return None
+
+    def synthesize_segment(self, segment: Segment) -> SegmentClip:
+        """Return the clip of `segment`: from the cache, else the first engine that succeeds."""
+        clip = self.cached_clip(segment)
+        if clip is not None:
+            return clip
+        failures: list[str] = []
+        for engine in self.engines:
+            if not getattr(engine, "available", True):
+                failures.append(f"{engine.label}: tạm ngừng sau nhiều lỗi liên tiếp")
+                continue
+            key = clip_key(engine.name, segment.spoken)
+            try:
+                data, cached = self.cache.get_or_create(
+                    key, engine.audio_format, lambda e=engine: self._speak(e, segment.spoken))
+            except SynthesisError as exc:
+                log.warning("segment %d: %s failed: %s", segment.index, engine.label, exc)
+                failures.append(f"{engine.label}: {exc.message}")
+                continue
+            reason = "; ".join(failures) or None
+            if reason:
+                log.info("segment %d spoken by %s after: %s", segment.index, engine.label, reason)
+            return SegmentClip(segment, data, engine.audio_format, engine.label,
+                               fallback_reason=reason, cached=cached)
+        raise SynthesisError(
+            f"Không đọc được đoạn {segment.index + 1}: " + "; ".join(failures),
+            "thử lại sau hoặc dùng --engine espeak",
+        )
+
+    def _speak(self, engine: Engine, text: str) -> bytes:
+        phrases = split_phrases(text, engine.max_chars) if engine.max_chars else [text]
+        if len(phrases) == 1:
+            return self._request(engine, phrases[0])
+        futures = [self._phrase_pool.submit(self._request, engine, p) for p in phrases]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        for f in futures:
+            if f.done() and f.exception() is not None:
+                for other in futures:
+                    other.cancel()
+                raise f.exception()  # type: ignore[misc]
+        # MP3 frames of the same format concatenate into one valid stream; WAV engines take
+        # whole segments (max_chars is None), so they never reach this join.
+        return b"".join(f.result() for f in futures)
+
+    def _request(self, engine: Engine, phrase: str) -> bytes:
+        with self._requests:
+            return engine.synthesize(phrase)
+
+    # -- a whole script ------------------------------------------------------------------------
+
+    def synthesize(self, script: Script, progress: ProgressCallback | None = None,
+                   on_clip: ClipCallback | None = None) -> list[SegmentClip]:
+        """Return the clips of every segment in reading order, reporting progress per segment."""
+        segments = script.segments
+        total = len(segments)
+        results: list[SegmentClip | None] = [None] * total
+        emitted = 0
+        done = 0
+        lock = threading.Lock()
+
+        def finished(index: int, fut: Future[SegmentClip]) -> None:
+            nonlocal emitted, done
+            if fut.cancelled() or fut.exception() is not None:
+                return
+            clip = fut.result()
+            with lock:
+                results[index] = clip
+                done += 1
+                if progress:
+                    progress(Progress(done, total, index, clip.engine))
+                while emitted < total and results[emitted] is not None:
+                    if on_clip:
+                        on_clip(results[emitted])  # type: ignore[arg-type]
+                    emitted += 1
+
+        with ThreadPoolExecutor(max_workers=self.settings.concurrency,
+                                thread_name_prefix="segment") as pool:
+            futures = []
+            for seg in segments:
+                fut = pool.submit(self.synthesize_segment, seg)
+                fut.add_done_callback(lambda f, i=seg.index: finished(i, f))
+                futures.append(fut)
+            _, pending = wait(futures, return_when=FIRST_EXCEPTION)
+            for f in pending:
+                f.cancel()
+        for f in futures:
+            if not f.cancelled() and f.exception() is not None:
+                raise f.exception()  # type: ignore[misc]
+        return [c for c in results if c is not None]
+
+    def render(self, script: Script, out_path: Path, progress: ProgressCallback | None = None,
+               tags: dict[str, Any] | None = None, fmt: str = "mp3") -> Program:
+        """Synthesize `script` and write the stitched, tagged program to `out_path` atomically."""
+        clips = self.synthesize(script, progress)
+        total = len(clips)
+        if progress:
+            progress(Progress(total, total, stage="stitch"))
+        if tags is None:
+            tags = default_tags(script)
+        bitrate = self.settings.bitrate_kbps if fmt == "mp3" else 24
+        program = stitch(clips, out_path, fmt=fmt, bitrate_kbps=bitrate,
+                         sample_rate=self.settings.sample_rate, tags=tags)
+        if progress:
+            progress(Progress(total, total, stage="done"))
+        return program
+
+
+def default_tags(script: Script) -> dict[str, Any]:
+    """Return the ID3 tags for one article's reading."""
+    return {
+        "title": script.title,
+        "artist": script.author or "bantin-audio",
+        "album": "Bản tin",
+        "date": script.date,
+        "source_url": script.source_url,
+    }

@@ -1,0 +1,54 @@
+"""Choose the concrete engines, cache and pipeline: the one place the web and CLI do so."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .audio.cache import ClipCache
+from .config import Settings
+from .engines.base import Engine
+from .engines.chain import CircuitBreaker, RateLimiter, ResilientEngine, RetryPolicy
+from .engines.espeak import EspeakEngine
+from .engines.google import GoogleEngine
+from .pipeline import Pipeline
+
+
+@dataclass
+class Services:
+    """What the web app, the worker and the CLI share."""
+
+    settings: Settings
+    pipeline: Pipeline
+    cache: ClipCache
+
+    @property
+    def lexicon_path(self) -> Path:
+        """Return the path of the editors' pronunciation lexicon."""
+        return self.settings.data_dir / "lexicon.tsv"
+
+
+def build_engines(settings: Settings, engine: str | None = None) -> list[Engine]:
+    """Return the engines for `engine` (auto|gtts|espeak) in order of preference."""
+    choice = engine or settings.engine
+    google = ResilientEngine(
+        GoogleEngine(tld=settings.gtts_tld, timeout=settings.gtts_timeout),
+        limiter=RateLimiter(settings.google_rps, burst=settings.concurrency),
+        breaker=CircuitBreaker(settings.breaker_threshold, settings.breaker_cooldown),
+        policy=RetryPolicy(settings.retries, settings.backoff_base, settings.backoff_max),
+    )
+    offline = ResilientEngine(EspeakEngine(voice=settings.espeak_voice,
+                                           rate_wpm=settings.espeak_rate))
+    if choice == "gtts":
+        return [google]
+    if choice == "espeak":
+        return [offline]
+    return [google, offline]
+
+
+def build_services(settings: Settings, engine: str | None = None) -> Services:
+    """Build the services for `settings`, creating the data and cache directories."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    cache = ClipCache(settings.clip_cache_dir)
+    pipeline = Pipeline(build_engines(settings, engine), cache, settings)
+    return Services(settings=settings, pipeline=pipeline, cache=cache)

@@ -1,0 +1,70 @@
+"""Shared fixtures: a socket guard, the fake Google endpoint, settings on a temp data dir."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+
+import pytest
+import requests
+import responses
+
+from bantin_audio.config import Settings
+from tests.fakes import GOOGLE_URL, SORRY_URL, FakeGoogle
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    host = address[0] if isinstance(address, tuple) else None
+    if host is not None and self.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise ConnectionRefusedError(f"tests may not connect to {host} (socket guard)")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def socket_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse every connection that is not to a loopback address."""
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+@pytest.fixture
+def fake_google() -> FakeGoogle:
+    """Answer gTTS's requests in-process with real MP3 bytes; refuse anything unregistered."""
+    fake = FakeGoogle()
+
+    def callback(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        status, headers, body = fake.answer(request.body or "")
+        if status == 0 and body == "timeout":
+            raise requests.exceptions.ReadTimeout("fake: read timed out")
+        if status == 0:
+            raise requests.exceptions.ConnectionError("fake: connection refused")
+        return status, headers, body
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.POST, GOOGLE_URL, callback=callback)
+        mock.add(responses.GET, SORRY_URL, status=429, body="sorry")
+        yield fake
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on a fresh data dir, with quick retries so failure tests stay short."""
+    return Settings(data_dir=tmp_path / "data", backoff_base=0.01, backoff_max=0.05,
+                    breaker_cooldown=30.0)
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """Return ../shared, or skip when this checkout has none beside it."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not present")
+    return SHARED
