@@ -52,9 +52,9 @@ def extract_article(data: bytes | str, *, url: str | None = None,
         raise InputError("Nội dung trống: không có gì để đọc",
                          "hãy dán văn bản bài viết hoặc đưa vào một trang có nội dung")
     if _is_html(text, content_type):
-        from .html import extract_html
+        from .generic import extract_html
 
-        article = extract_html(text, url=url)
+        article = extract_html(text)
     else:
         from .portal import parse_text_dump
 

@@ -105,7 +105,7 @@ _NOT_NAME_WORDS = {
     "huyện", "xã", "tỉnh", "phố", "ubnd", "hđnd", "ủy", "uỷ", "ban", "cổng", "tin", "tức",
     "bản", "đồ", "liên", "kết", "website", "chuyên", "mục", "hành", "chính", "đất", "người",
     "ảnh", "video", "sự", "kiện", "bạn", "đọc", "kiến", "và", "của", "các", "những", "báo",
-    "điện", "tử", "nghị", "đảng", "nước", "website", "portal", "trang chủ",
+    "điện", "tử", "nghị", "đảng", "nước", "portal", "trang chủ",
 }
 
 

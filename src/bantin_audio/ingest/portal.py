@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
+
+from lxml import etree
 
 from ..errors import ExtractionError
 from ..model import Article
+from .dates import find_date
+from .dom import PageMeta, linearize
 from .lines import Parts, classify, split_lines
 
 log = logging.getLogger(__name__)
@@ -28,3 +33,70 @@ def parse_text_dump(text: str) -> Article:
         raise ExtractionError("Văn bản không có dòng nào có nội dung",
                               "hãy dán văn bản bài viết")
     return parts_to_article(classify(lines))
+
+
+_WP_NAME = re.compile(r"Block_([A-Za-z0-9_]+)")
+_ARTICLE_PART = re.compile(r"viewdata|chitiet|noidung|detail|content|baiviet|view", re.I)
+_TOOLBAR_PART = re.compile(r"toolbar|congcu|tienich|ngay", re.I)
+
+
+def is_portal_page(html_text: str) -> bool:
+    """Tell whether HTML comes from a SharePoint PublishingPortal template."""
+    head = html_text[:400_000]
+    return "PublishingPortal" in head or "ms-webpart-chrome" in head or "Block_BanTin" in head
+
+
+def _web_part_wrapper(el: etree._Element) -> etree._Element | None:
+    for anc in el.iterancestors():
+        cls = anc.get("class") or ""
+        if "ms-webpart-chrome" in cls and "ms-webpart-chrome-title" not in cls:
+            return anc
+        if "ms-webpartzone-cell" in cls or "ms-webpart-zone" in cls:
+            return anc
+    return None
+
+
+def find_web_parts(root: etree._Element) -> list[tuple[str, etree._Element]]:
+    """Return (block name, web-part element) pairs named by PublishingPortal chrome titles."""
+    found: list[tuple[str, etree._Element]] = []
+    seen: set[int] = set()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        label = el.get("title") or ""
+        if "Block_" not in label:
+            label = el.text or ""
+            if "Block_" not in label:
+                continue
+        m = _WP_NAME.search(label)
+        if not m:
+            continue
+        wrapper = _web_part_wrapper(el)
+        if wrapper is None or id(wrapper) in seen:
+            continue
+        seen.add(id(wrapper))
+        found.append((m.group(1), wrapper))
+    return found
+
+
+def extract_portal_html(root: etree._Element, meta: PageMeta,
+                        parts: list[tuple[str, etree._Element]]) -> Article | None:
+    """Extract the article from the ViewData web part and the date from the toolbar part."""
+    from .generic import article_from_blocks
+
+    article_parts = [el for name, el in parts
+                     if _ARTICLE_PART.search(name) and el.getparent() is not None]
+    if not article_parts:
+        return None
+    toolbar_date = None
+    for name, el in parts:
+        if _TOOLBAR_PART.search(name):
+            toolbar_date = find_date(" ".join(el.itertext()))
+            if toolbar_date:
+                break
+    blocks = linearize(root)
+    container = article_parts[0]
+    article = article_from_blocks(blocks, container, meta)
+    if toolbar_date:
+        article.date = toolbar_date
+    return article

@@ -1,0 +1,232 @@
+"""HTML to ordered text blocks: parse with lxml, drop scripts and hidden parts, and keep for
+each block the facts an extractor needs (which element holds it, links, emphasis)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+from lxml import html as lhtml
+
+from ..errors import ExtractionError
+from .dates import parse_machine_date
+from .text import clean_line, strip_invisible
+
+log = logging.getLogger(__name__)
+
+_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
+              "canvas", "input", "select", "option", "button", "textarea", "map", "audio",
+              "video", "source", "link", "meta")
+BLOCK_TAGS = frozenset({
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "tr", "table", "ul", "ol",
+    "section", "article", "header", "footer", "nav", "aside", "figure", "figcaption",
+    "blockquote", "center", "form", "main", "dl", "dt", "dd", "pre", "address", "tbody",
+    "thead", "tfoot", "caption", "hr", "body", "html", "fieldset", "legend", "details",
+    "summary", "menu", "label",
+})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_HIDDEN_CLASS = re.compile(r"(^|\s)(ms-hide|hidden|hide|d-none|sr-only|visually-hidden|"
+                           r"ms-webpart-chrome-title|ms-webpart-titleText|aspNetHidden)(\s|$)",
+                           re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
+@dataclass
+class Block:
+    """A run of text that the page shows as one line or paragraph."""
+
+    text: str
+    el: etree._Element  # the block element that holds the text
+    link_chars: int = 0
+    em_chars: int = 0
+    strong_chars: int = 0
+
+
+def parse_html(text: str) -> etree._Element:
+    """Parse HTML text into an lxml tree, converting parser failures to ExtractionError."""
+    text = _XML_DECL.sub("", strip_invisible(text), count=1)
+    if not text.strip():
+        raise ExtractionError("Trang HTML trống", "kiểm tra lại tệp hoặc địa chỉ")
+    try:
+        root = lhtml.document_fromstring(text)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        raise ExtractionError(f"Không đọc được mã HTML của trang: {exc}",
+                              "trang có thể bị hỏng hoặc không phải HTML") from exc
+    if root is None:
+        raise ExtractionError("Trang HTML trống", "kiểm tra lại tệp hoặc địa chỉ")
+    return root
+
+
+def remove_junk(root: etree._Element) -> None:
+    """Remove scripts, styles, form controls, comments and hidden elements in place."""
+    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_DROP_TAGS,
+                         with_tail=False)
+    hidden = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        a = el.attrib
+        if (("style" in a and _HIDDEN_STYLE.search(a["style"]))
+                or "hidden" in a or a.get("aria-hidden") == "true"
+                or ("class" in a and _HIDDEN_CLASS.search(a["class"]))
+                or (a.get("type") == "hidden")):
+            hidden.append(el)
+    for el in hidden:
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
+def linearize(root: etree._Element) -> list[Block]:
+    """Return the visible text of the tree as blocks in document order."""
+    blocks: list[Block] = []
+    buf: list[tuple[str, int]] = []  # (text, flags) with flags 1=link 2=em 4=strong
+
+    def flush(owner: etree._Element) -> None:
+        if not buf:
+            return
+        raw = "".join(t for t, _ in buf)
+        text = clean_line(raw)
+        if text:
+            b = Block(text, owner)
+            for t, f in buf:
+                n = len(t.strip())
+                if f & 1:
+                    b.link_chars += n
+                if f & 2:
+                    b.em_chars += n
+                if f & 4:
+                    b.strong_chars += n
+            blocks.append(b)
+        buf.clear()
+
+    def walk(el: etree._Element, owner: etree._Element, flags: int, depth: int) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = tag.lower()
+        if tag == "br":
+            flush(owner)
+            return
+        if tag == "img":
+            return
+        mine = owner
+        if tag in BLOCK_TAGS:
+            flush(owner)
+            mine = el
+        if tag == "a":
+            flags |= 1
+        elif tag in ("em", "i"):
+            flags |= 2
+        elif tag in ("strong", "b"):
+            flags |= 4
+        if el.text:
+            buf.append((el.text, flags))
+        if depth < 400:
+            for child in el:
+                walk(child, mine, flags, depth + 1)
+                if child.tail:
+                    buf.append((child.tail, flags))
+        if tag in BLOCK_TAGS:
+            flush(mine)
+
+    body = root.find("body")
+    start = body if body is not None else root
+    walk(start, start, 0, 0)
+    flush(start)
+    return blocks
+
+
+def attr_text(el: etree._Element) -> str:
+    """Return an element's class and id joined, for pattern checks."""
+    return (el.get("class") or "") + " " + (el.get("id") or "")
+
+
+def meta_content(root: etree._Element, *names: str) -> str | None:
+    """Return the first non-empty <meta> content for the given property/name/itemprop."""
+    wanted = {n.lower() for n in names}
+    for m in root.iter("meta"):
+        key = (m.get("property") or m.get("name") or m.get("itemprop") or "").lower()
+        if key in wanted:
+            content = clean_line(m.get("content") or "")
+            if content:
+                return content
+    return None
+
+
+def json_ld(root: etree._Element) -> list[dict]:
+    """Return the JSON-LD objects of the page (graphs flattened), ignoring broken ones."""
+    out: list[dict] = []
+    for s in root.iter("script"):
+        if (s.get("type") or "").lower() != "application/ld+json" or not s.text:
+            continue
+        try:
+            data = json.loads(s.text)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                out.append(item)
+                if isinstance(item.get("@graph"), list):
+                    stack.extend(item["@graph"])
+    return out
+
+
+@dataclass
+class PageMeta:
+    """Metadata a page declares about itself."""
+
+    title: str | None = None
+    date: str | None = None
+    author: str | None = None
+    doc_title: str | None = None
+
+
+def _ld_author(value: object) -> str | None:
+    if isinstance(value, str):
+        return clean_line(value) or None
+    if isinstance(value, dict):
+        return _ld_author(value.get("name"))
+    if isinstance(value, list):
+        names = [n for n in (_ld_author(v) for v in value) if n]
+        return ", ".join(names) or None
+    return None
+
+
+def read_meta(root: etree._Element) -> PageMeta:
+    """Read title, publication date and author from meta tags, JSON-LD and <time>."""
+    meta = PageMeta()
+    t = root.find(".//title")
+    if t is not None and t.text_content():
+        meta.doc_title = clean_line(t.text_content()) or None
+    meta.title = meta_content(root, "og:title", "twitter:title", "dc.title")
+    date = meta_content(root, "article:published_time", "datepublished", "pubdate",
+                        "publishdate", "publish-date", "dc.date.issued", "dc.date", "date",
+                        "og:published_time", "article:published")
+    meta.date = parse_machine_date(date) if date else None
+    meta.author = meta_content(root, "author", "article:author", "dc.creator")
+    for item in json_ld(root):
+        kind = item.get("@type")
+        kinds = kind if isinstance(kind, list) else [kind]
+        if not any(isinstance(k, str) and ("Article" in k or k == "WebPage") for k in kinds):
+            continue
+        if not meta.title and isinstance(item.get("headline"), str):
+            meta.title = clean_line(item["headline"]) or None
+        if not meta.date and isinstance(item.get("datePublished"), str):
+            meta.date = parse_machine_date(item["datePublished"])
+        if not meta.author:
+            meta.author = _ld_author(item.get("author"))
+    if not meta.date:
+        for tm in root.iter("time"):
+            value = tm.get("datetime") or tm.text_content()
+            d = parse_machine_date(value) if value else None
+            if d:
+                meta.date = d
+                break
+    if meta.author and meta.author.startswith(("http://", "https://")):
+        meta.author = None
+    return meta

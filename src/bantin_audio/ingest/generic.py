@@ -1,0 +1,219 @@
+"""Any news page: find the main content by Readability-style scoring, read the metadata the
+page declares (og:*, article:published_time, JSON-LD, <time>), then classify the lines."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from lxml import etree
+
+from ..errors import ExtractionError
+from ..model import Article
+from .dom import Block, PageMeta, attr_text, linearize, parse_html, read_meta, remove_junk
+from .lines import Line, classify
+from .portal import parts_to_article
+from .text import clean_line, word_count
+
+log = logging.getLogger(__name__)
+
+_POSITIVE = re.compile(r"article|body|content|entry|main|news|post|story|text|detail|chitiet|"
+                       r"chi-tiet|noidung|noi-dung|baiviet|bai-viet|viewdata|tintuc", re.I)
+_NEGATIVE = re.compile(r"comment|footer|menu|nav|sidebar|related|share|social|widget|banner|"
+                       r"advert|quangcao|tinkhac|tin-khac|lienquan|lien-quan|breadcrumb|toolbar|"
+                       r"header|pager|paging|search|login|popup|tags|rating|vote|left|right",
+                       re.I)
+_CHROME_CTX = re.compile(r"(^|[\s_-])(nav|navbar|menu|breadcrumbs?|footer|sidebar|share|"
+                         r"social|toolbar|banner|pager|pagination|search|login|tags|rating|"
+                         r"print|bantin-share|pp-header|pp-footer|pp-left|pp-right|top-?bar|"
+                         r"advert|quangcao|ads)([\s_-]|$)", re.I)
+_RELATED_CTX = re.compile(r"related|lienquan|lien-quan|tinkhac|tin-khac|other-?news|"
+                          r"tin-?lien-?quan|comments?|binhluan|binh-luan|same-?cat", re.I)
+_CAPTION_CTX = re.compile(r"caption|chuthich|chu-thich|chu_thich|image-?desc|img-?desc|"
+                          r"photo-?desc|imgcaption|pcaption|expnote|fig-?desc", re.I)
+_SAPO_CTX = re.compile(r"(^|[\s_-])(sapo|lead|summary|mota|mo-ta|tomtat|tom-tat|description|"
+                       r"chapeau|intro|trichdan|trich-dan|abstract|excerpt)([\s_-]|$)", re.I)
+_TITLE_CTX = re.compile(r"(^|[\s_-])(title|tieude|tieu-de|headline|heading)([\s_-]|$)", re.I)
+_RIGHT = re.compile(r"text-align\s*:\s*right", re.I)
+_CENTER = re.compile(r"text-align\s*:\s*center", re.I)
+_SITE_SUFFIX = re.compile(r"\s+[|\-–—»:]\s+[^|\-–—»:]{2,60}$")
+
+
+def _has_img(el: etree._Element, cache: dict[int, bool]) -> bool:
+    key = id(el)
+    if key not in cache:
+        cache[key] = next(el.iter("img"), None) is not None
+    return cache[key]
+
+
+def block_hint(block: Block, stop_ids: set[int], img_cache: dict[int, bool]) -> str | None:
+    """Return a structural hint for a block from the element that holds it and its ancestors."""
+    el = block.el
+    text = block.text
+    tag = el.tag if isinstance(el.tag, str) else ""
+    chain = [el]
+    for anc in el.iterancestors():
+        if id(anc) in stop_ids:
+            break
+        chain.append(anc)
+        if len(chain) > 12:
+            break
+    hint: str | None = None
+    for a in chain:
+        t = a.tag if isinstance(a.tag, str) else ""
+        at = attr_text(a)
+        if t in ("nav", "footer", "aside", "menu") or _CHROME_CTX.search(at):
+            return "chrome"
+        if _RELATED_CTX.search(at):
+            return "related"
+        if hint is None:
+            if t in ("figcaption", "caption") or _CAPTION_CTX.search(at):
+                hint = "caption"
+            elif t == "figure" or (t == "table" and _has_img(a, img_cache)
+                                    and len(text) < 400):
+                hint = "caption"
+            elif _SAPO_CTX.search(at):
+                hint = "lead"
+    if hint:
+        return hint
+    if tag == "h1" or (tag in ("h2", "h3") and _TITLE_CTX.search(attr_text(el))):
+        return "title"
+    n = len(text)
+    if block.link_chars >= 0.8 * n and word_count(text) < 25:
+        return "chrome"
+    style = " ".join((a.get("style") or "") + " align=" + (a.get("align") or "")
+                     for a in chain[:3])
+    if n <= 60 and word_count(text) <= 8 and (_RIGHT.search(style) or "align=right" in style):
+        return "byline"
+    if n <= 200 and block.em_chars >= 0.8 * n and (_CENTER.search(style)
+                                                   or "align=center" in style):
+        return "caption"
+    return None
+
+
+def blocks_to_lines(blocks: list[Block], container: etree._Element) -> list[Line]:
+    """Turn HTML blocks into classifier lines carrying structural hints."""
+    cache: dict[int, bool] = {}
+    # Context is read up to the container: its own classes and the page around it don't count.
+    stop_ids = {id(container)} | {id(a) for a in container.iterancestors()}
+    lines = []
+    seen_title = False
+    for b in blocks:
+        hint = block_hint(b, stop_ids, cache)
+        if hint == "title":
+            if seen_title:
+                hint = None
+            seen_title = True
+        lines.append(Line(b.text, hint=hint))
+    return lines
+
+
+def _score_container(blocks: list[Block]) -> etree._Element | None:
+    scores: dict[int, float] = {}
+    elems: dict[int, etree._Element] = {}
+
+    def add(el: etree._Element | None, value: float) -> None:
+        if el is None or not isinstance(el.tag, str):
+            return
+        key = id(el)
+        if key not in scores:
+            elems[key] = el
+            at = attr_text(el)
+            base = 0.0
+            if _POSITIVE.search(at):
+                base += 25
+            if _NEGATIVE.search(at):
+                base -= 25
+            if el.tag in ("article", "main"):
+                base += 10
+            scores[key] = base
+        scores[key] += value
+
+    for b in blocks:
+        n = len(b.text)
+        if n < 25 or b.link_chars > 0.5 * n:
+            continue
+        value = 1 + b.text.count(",") + min(n // 100, 3)
+        el = b.el
+        if el.tag in ("p", "li", "td", "h1", "h2", "h3", "h4", "span", "pre", "blockquote"):
+            target = el.getparent()
+        else:
+            target = el
+        add(target, value)
+        if target is not None:
+            parent = target.getparent()
+            add(parent, value / 2)
+            if parent is not None:
+                add(parent.getparent(), value / 4)
+    if not scores:
+        return None
+    best = max(scores, key=lambda k: scores[k])
+    return elems[best] if scores[best] > 0 else None
+
+
+def pick_title(meta: PageMeta, hinted: str | None) -> str | None:
+    """Choose the headline: the page's own h1, else og:title, else <title> without site name."""
+    if hinted:
+        return hinted
+    if meta.title:
+        return meta.title
+    if meta.doc_title:
+        return _SITE_SUFFIX.sub("", meta.doc_title) or meta.doc_title
+    return None
+
+
+def article_from_blocks(blocks: list[Block], container: etree._Element,
+                        meta: PageMeta) -> Article:
+    """Classify the blocks that make up the article (container plus a headline above it)."""
+    inside = {id(e) for e in container.iter()}
+    idx = [i for i, b in enumerate(blocks) if id(b.el) in inside]
+    if not idx:
+        raise ExtractionError("Không tìm thấy nội dung bài viết trong trang",
+                              "trang có thể là trang chủ hoặc trang danh mục")
+    first, last = idx[0], idx[-1]
+    # A headline often sits just above the content container: include it when it is near.
+    for i in range(first - 1, max(-1, first - 15), -1):
+        if blocks[i].el.tag == "h1":
+            first = i
+            break
+    lines = blocks_to_lines(blocks[first:last + 1], container)
+    parts = classify(lines)
+    title = pick_title(meta, parts.title)
+    article = parts_to_article(parts)
+    article.title = title  # type: ignore[assignment]
+    article.date = parts.date or meta.date
+    article.author = parts.author or meta.author
+    return article
+
+
+def extract_generic_html(root: etree._Element, meta: PageMeta) -> Article:
+    """Extract the article of a page that is not a known portal template."""
+    blocks = linearize(root)
+    if not blocks:
+        raise ExtractionError("Trang không có chữ nào để đọc",
+                              "kiểm tra rằng đây là trang bài viết")
+    container = _score_container(blocks)
+    if container is None:
+        body = root.find("body")
+        container = body if body is not None else root
+    return article_from_blocks(blocks, container, meta)
+
+
+def extract_html(text: str) -> Article:
+    """Extract the article from HTML text: portal template when recognised, else generic."""
+    from .portal import extract_portal_html, find_web_parts, is_portal_page
+
+    root = parse_html(text)
+    meta = read_meta(root)
+    parts = find_web_parts(root) if is_portal_page(text) else []
+    remove_junk(root)
+    if parts:
+        article = extract_portal_html(root, meta, parts)
+        if article is not None:
+            return article
+    return extract_generic_html(root, meta)
+
+
+def clean_title(title: str | None) -> str | None:
+    """Return a tidy headline or None."""
+    return clean_line(title) if title else None
