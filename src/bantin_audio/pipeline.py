@@ -95,12 +95,14 @@ class Pipeline:
         if len(phrases) == 1:
             return self._request(engine, phrases[0])
         futures = [self._phrase_pool.submit(self._request, engine, p) for p in phrases]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        for f in futures:
-            if f.done() and f.exception() is not None:
-                for other in futures:
-                    other.cancel()
-                raise f.exception()  # type: ignore[misc]
+        wait(futures, return_when=FIRST_EXCEPTION)
+        failed = next((f for f in futures if f.done() and f.exception() is not None), None)
+        if failed is not None:
+            for other in futures:
+                other.cancel()
+            # Let the phrases already under way finish, so no request outlives this call.
+            wait(futures)
+            raise failed.exception()  # type: ignore[misc]
         # MP3 frames of the same format concatenate into one valid stream; WAV engines take
         # whole segments (max_chars is None), so they never reach this join.
         return b"".join(f.result() for f in futures)

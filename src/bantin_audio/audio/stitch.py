@@ -28,11 +28,16 @@ with warnings.catch_warnings():
     # pydub imports audioop, deprecated since 3.11 (audioop-lts replaces it on 3.13+).
     warnings.simplefilter("ignore", DeprecationWarning)
     warnings.simplefilter("ignore", SyntaxWarning)
+    # pydub looks for ffmpeg on PATH at import and warns when the bundled one is all we have;
+    # we point it at the binary we found right below.
+    warnings.simplefilter("ignore", RuntimeWarning)
     from pydub import AudioSegment
     from pydub.exceptions import CouldntDecodeError
     from pydub.silence import detect_leading_silence
 
 log = logging.getLogger(__name__)
+
+AudioSegment.converter = find_ffmpeg()
 
 SAMPLE_WIDTH = 2
 KEEP_EDGE_MS = 40  # keep a little of the silence so consonant onsets are not clipped
@@ -48,7 +53,6 @@ ENCODERS: dict[str, list[str]] = {
 
 def decode_clip(data: bytes, fmt: str, sample_rate: int) -> AudioSegment:
     """Decode clip bytes into mono 16-bit audio at `sample_rate`."""
-    AudioSegment.converter = find_ffmpeg()
     try:
         if fmt == "wav":
             seg = AudioSegment.from_wav(io.BytesIO(data))

@@ -1,0 +1,98 @@
+"""Stitching real clips (Google-style MP3 and eSpeak WAV) with real ffmpeg, tags and chapters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
+
+from bantin_audio.audio.stitch import probe_duration_ms, stitch, trim_silence
+from bantin_audio.engines.espeak import EspeakEngine
+from bantin_audio.errors import AudioError
+from bantin_audio.model import Segment, SegmentClip
+from tests.fakes import SILENT_FRAME, speech_like_mp3
+
+
+def _clips() -> list[SegmentClip]:
+    texts = ["Tiêu đề bản tin", "Đoạn thứ nhất của bài viết, khá dài để có âm thanh dài hơn.",
+             "Đoạn cuối."]
+    clips = []
+    for i, text in enumerate(texts):
+        seg = Segment(i, "title" if i == 0 else "paragraph", text, text,
+                      pause_ms=700 if i == 0 else 500)
+        clips.append(SegmentClip(seg, speech_like_mp3(text), "mp3", "google"))
+    seg = Segment(3, "author", "Thu Trang", "Thu Trang", pause_ms=0)
+    clips.append(SegmentClip(seg, EspeakEngine().synthesize("Thu Trang"), "wav", "espeak"))
+    return clips
+
+
+def test_stitch_writes_cbr_mp3_with_timings_matching_decoded_audio(tmp_path: Path) -> None:
+    out = tmp_path / "bai.mp3"
+    program = stitch(_clips(), out, tags={"title": "Tiêu đề bản tin", "artist": "Thu Trang",
+                                         "album": "Bản tin", "date": "2022-10-25",
+                                         "source_url": "https://example.vn/bai"})
+    info = MP3(out)
+    assert info.info.bitrate == 32000
+    assert info.info.channels == 1
+    assert info.info.sample_rate == 24000
+    decoded = probe_duration_ms(out)
+    assert abs(decoded - program.duration_ms) < 150
+    assert program.timings[-1].end_ms == program.duration_ms  # last pause is 0
+    starts = [t.start_ms for t in program.timings]
+    assert starts == sorted(starts) and starts[0] == 0
+    # the pause after the title is in the map: the next segment starts 700 ms after it ends
+    assert program.timings[1].start_ms - program.timings[0].end_ms == 700
+    assert program.engines == {"google": 3, "espeak": 1}
+    assert program.bytes == out.stat().st_size
+
+
+def test_tags_and_one_chapter_per_segment(tmp_path: Path) -> None:
+    out = tmp_path / "bai.mp3"
+    program = stitch(_clips(), out, tags={"title": "Tiêu đề", "artist": "Thu Trang",
+                                         "album": "Bản tin", "date": "2022-10-25",
+                                         "source_url": "https://example.vn/bai"})
+    tags = ID3(out)
+    assert tags.version[:2] == (2, 3)
+    assert str(tags["TIT2"]) == "Tiêu đề"
+    assert str(tags["TPE1"]) == "Thu Trang"
+    assert str(tags["TLAN"]) == "vie"
+    assert "https://example.vn/bai" in str(tags.getall("COMM")[0])
+    chapters = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
+    assert len(chapters) == len(program.timings)
+    assert [(c.start_time, c.end_time) for c in chapters] == \
+        [(t.start_ms, t.end_ms) for t in program.timings]
+    toc = tags.getall("CTOC")[0]
+    assert list(toc.child_element_ids) == [c.element_id for c in chapters]  # in reading order
+
+
+def test_trim_cuts_silence_relative_to_the_clip() -> None:
+    from bantin_audio.audio.stitch import decode_clip
+
+    padded = SILENT_FRAME * 40 + speech_like_mp3("x" * 24) + SILENT_FRAME * 40
+    seg = decode_clip(padded, "mp3", 24000)
+    trimmed = trim_silence(seg)
+    assert len(seg) - len(trimmed) > 1500  # most of the 2 x 960 ms of silence is gone
+    assert len(trimmed) > 900  # the tone itself is kept
+
+
+def test_webm_opus_rendition(tmp_path: Path) -> None:
+    out = tmp_path / "bai.webm"
+    program = stitch(_clips(), out, fmt="webm", bitrate_kbps=24)
+    assert out.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # EBML header
+    assert abs(probe_duration_ms(out) - program.duration_ms) < 150
+
+
+def test_undecodable_clip_fails_and_leaves_no_file(tmp_path: Path) -> None:
+    seg = Segment(0, "title", "x", "x")
+    bad = [SegmentClip(seg, b"not audio at all" * 10, "mp3", "google")]
+    out = tmp_path / "bai.mp3"
+    with pytest.raises(AudioError):
+        stitch(bad, out)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(AudioError, match="không tồn tại"):
+        stitch(_clips(), tmp_path / "no" / "such" / "bai.mp3")

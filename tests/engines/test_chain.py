@@ -1,0 +1,92 @@
+"""Retries, backoff, Retry-After, rate limit and circuit breaker around the real gTTS engine."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bantin_audio.engines.chain import CircuitBreaker, RateLimiter, ResilientEngine, RetryPolicy
+from bantin_audio.engines.google import GoogleEngine
+from bantin_audio.errors import SynthesisError
+from tests.fakes import FakeGoogle
+
+QUICK = RetryPolicy(retries=3, base=0.01, cap=0.05)
+
+
+@pytest.mark.parametrize("mode", ["429", "sorry", "500", "timeout", "connection", "noaudio"])
+def test_transient_failures_are_retried_until_success(fake_google: FakeGoogle, mode: str) -> None:
+    fake_google.mode = mode
+    fake_google.fail_first = 2
+    engine = ResilientEngine(GoogleEngine(), policy=QUICK)
+    assert engine.synthesize("Bản tin sáng nay")
+    assert fake_google.requests == 3
+
+
+def test_gives_up_after_the_configured_retries(fake_google: FakeGoogle) -> None:
+    fake_google.mode = "500"
+    engine = ResilientEngine(GoogleEngine(), policy=QUICK)
+    with pytest.raises(SynthesisError):
+        engine.synthesize("Bản tin")
+    assert fake_google.requests == 4  # one try and three retries
+
+
+def test_retry_after_longer_than_the_cap_fails_at_once(fake_google: FakeGoogle) -> None:
+    fake_google.mode = "429"
+    fake_google.retry_after = "120"
+    engine = ResilientEngine(GoogleEngine(), policy=QUICK)
+    started = time.monotonic()
+    with pytest.raises(SynthesisError):
+        engine.synthesize("Bản tin")
+    assert fake_google.requests == 1
+    assert time.monotonic() - started < 5  # did not sleep for two minutes
+
+
+def test_short_retry_after_is_waited_for(fake_google: FakeGoogle) -> None:
+    fake_google.mode = "429"
+    fake_google.retry_after = "0.2"
+    fake_google.fail_first = 1
+    engine = ResilientEngine(GoogleEngine(), policy=RetryPolicy(retries=2, base=0.0, cap=1.0))
+    started = time.monotonic()
+    engine.synthesize("Bản tin")
+    assert time.monotonic() - started >= 0.2
+
+
+def test_breaker_skips_google_after_repeated_failures(fake_google: FakeGoogle) -> None:
+    fake_google.mode = "connection"
+    breaker = CircuitBreaker(threshold=2, cooldown=60)
+    engine = ResilientEngine(GoogleEngine(), breaker=breaker, policy=RetryPolicy(0, 0.0, 0.0))
+    for _ in range(2):
+        with pytest.raises(SynthesisError):
+            engine.synthesize("Bản tin")
+    assert not engine.available
+    before = fake_google.requests
+    with pytest.raises(SynthesisError, match="Tạm thời"):
+        engine.synthesize("Bản tin")
+    assert fake_google.requests == before  # no request while the circuit is open
+
+
+def test_breaker_closes_after_cooldown() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(threshold=1, cooldown=10, clock=lambda: now[0])
+    breaker.record_failure()
+    assert breaker.is_open
+    now[0] = 11.0
+    assert not breaker.is_open
+
+
+def test_rate_limiter_spaces_calls_beyond_the_burst() -> None:
+    limiter = RateLimiter(rate=20, burst=2)
+    started = time.monotonic()
+    waits = [limiter.acquire() for _ in range(6)]
+    elapsed = time.monotonic() - started
+    assert waits[0] == 0 and waits[1] == 0
+    assert elapsed >= 4 / 20 * 0.9  # four calls beyond the burst at 20 per second
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    policy = RetryPolicy(retries=5, base=1.0, cap=3.0)
+    assert all(0 <= policy.delay(1) <= 1.0 for _ in range(50))
+    assert all(0 <= policy.delay(5) <= 3.0 for _ in range(50))
+    assert max(policy.delay(3) for _ in range(200)) > 1.0
+    assert policy.delay(2, retry_after=4.5) == 4.5

@@ -1,0 +1,106 @@
+"""The pipeline with real engines, the real cache and real ffmpeg against the fake Google."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bantin_audio.config import Settings
+from bantin_audio.errors import SynthesisError
+from bantin_audio.model import Progress, Script, Segment
+from bantin_audio.services import build_services
+from tests.fakes import FakeGoogle
+
+LONG = ("Từ đầu nhiệm kỳ đến nay, cấp ủy, chính quyền các cấp trên địa bàn huyện đã tập trung "
+        "lãnh đạo, chỉ đạo, triển khai nhiều biện pháp đồng bộ, hiệu quả nhằm đẩy nhanh tiến độ, "
+        "hướng tới mục tiêu hoàn thành vượt mức các chỉ tiêu nghị quyết.")
+
+
+def _script() -> Script:
+    texts = [("title", "Bản tin nông thôn mới"), ("date", "ngày hai mươi lăm tháng mười"),
+             ("lead", "Huyện đạt nhiều kết quả tích cực."), ("paragraph", LONG),
+             ("paragraph", "Toàn huyện có hai mươi ba sản phẩm ô cốp."), ("author", "Thu Trang")]
+    segs = [Segment(i, kind, text, text, pause_ms=700 if kind == "title" else 500)
+            for i, (kind, text) in enumerate(texts)]  # type: ignore[arg-type]
+    segs[-1].pause_ms = 0
+    return Script(segments=segs, title="Bản tin nông thôn mới", date="2022-10-25",
+                  author="Thu Trang", source_url="https://example.vn/bai")
+
+
+def test_every_segment_spoken_by_google_in_phrases(fake_google: FakeGoogle,
+                                                   settings: Settings) -> None:
+    services = build_services(settings)
+    clips = services.pipeline.synthesize(_script())
+    assert [c.segment.index for c in clips] == list(range(6))
+    assert {c.engine for c in clips} == {"google"}
+    assert all(len(t) <= 100 for t in fake_google.texts)
+    assert fake_google.requests > 6  # the long paragraph went as several phrases
+    assert " ".join(t for t in fake_google.texts if t.startswith("Từ") or "tiến độ" in t
+                    or "nghị quyết." in t).split() == LONG.split()
+
+
+def test_progress_per_segment_and_clips_in_reading_order(fake_google: FakeGoogle,
+                                                         settings: Settings) -> None:
+    seen: list[Progress] = []
+    order: list[int] = []
+    services = build_services(settings)
+    services.pipeline.synthesize(_script(), progress=seen.append,
+                                 on_clip=lambda c: order.append(c.segment.index))
+    assert [p.done for p in seen] == [1, 2, 3, 4, 5, 6]
+    assert all(p.total == 6 for p in seen)
+    assert order == list(range(6))
+
+
+def test_second_run_makes_no_engine_request(fake_google: FakeGoogle, settings: Settings,
+                                            tmp_path: Path) -> None:
+    build_services(settings).pipeline.render(_script(), tmp_path / "a.mp3")
+    first = fake_google.requests
+    services = build_services(settings)
+    program = services.pipeline.render(_script(), tmp_path / "b.mp3")
+    assert fake_google.requests == first
+    assert services.pipeline.request_count == 0
+    assert program.engines == {"google": 6}
+
+
+def test_google_down_everything_falls_back_to_offline_voice(fake_google: FakeGoogle,
+                                                            settings: Settings,
+                                                            tmp_path: Path) -> None:
+    fake_google.mode = "connection"
+    services = build_services(settings.replace(breaker_threshold=3))
+    program = services.pipeline.render(_script(), tmp_path / "bai.mp3")
+    assert program.engines == {"espeak": 6}
+    assert len(program.timings) == 6
+    # the breaker stopped the requests: far fewer than 6 segments x 4 tries
+    assert fake_google.requests < 6 * (settings.retries + 1)
+
+
+def test_fallback_is_per_segment_and_reason_recorded(fake_google: FakeGoogle,
+                                                     settings: Settings) -> None:
+    services = build_services(settings.replace(concurrency=1))
+    fake_google.mode = "500"
+    fake_google.fail_first = settings.retries + 1  # the first segment exhausts its retries
+    clips = services.pipeline.synthesize(_script())
+    assert clips[0].engine == "espeak"
+    assert clips[0].fallback_reason and "google" in clips[0].fallback_reason
+    assert {c.engine for c in clips[1:]} == {"google"}
+
+
+def test_gtts_engine_alone_fails_clearly_when_google_fails(fake_google: FakeGoogle,
+                                                           settings: Settings,
+                                                           tmp_path: Path) -> None:
+    fake_google.mode = "noaudio"
+    services = build_services(settings, engine="gtts")
+    out = tmp_path / "bai.mp3"
+    with pytest.raises(SynthesisError, match="Không đọc được đoạn"):
+        services.pipeline.render(_script(), out)
+    assert not out.exists()
+    assert list(tmp_path.glob("*.part")) == [] and list(tmp_path.glob(".*")) == []
+
+
+def test_espeak_engine_makes_no_google_request(fake_google: FakeGoogle, settings: Settings,
+                                               tmp_path: Path) -> None:
+    program = build_services(settings, engine="espeak").pipeline.render(_script(),
+                                                                       tmp_path / "b.mp3")
+    assert fake_google.requests == 0
+    assert program.engines == {"espeak": 6}
