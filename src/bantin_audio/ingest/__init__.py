@@ -70,7 +70,7 @@ def load_article(source: str, settings: Settings) -> Article:
         raise InputError("Chưa chỉ ra nguồn bài viết", "đưa vào đường dẫn tệp, URL hoặc -")
     if re.match(r"^[a-z][a-z0-9+.\-]*://", source, re.I):
         page = fetch_url(source, settings)
-        return extract_article(page.content, url=page.url, content_type=page.content_type)
+        return extract_article(page.text, url=page.url, content_type=page.content_type)
     if source == "-":
         data = sys.stdin.buffer.read()
         return extract_article(data)

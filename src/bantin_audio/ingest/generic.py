@@ -11,7 +11,8 @@ from lxml import etree
 from ..errors import ExtractionError
 from ..model import Article
 from .dom import Block, PageMeta, attr_text, linearize, parse_html, read_meta, remove_junk
-from .lines import Line, classify
+from .dates import find_date
+from .lines import Line, classify, is_chrome, stamp_info
 from .portal import parts_to_article
 from .text import clean_line, word_count
 
@@ -176,8 +177,26 @@ def article_from_blocks(blocks: list[Block], container: etree._Element,
         if blocks[i].el.tag == "h1":
             first = i
             break
+    # A byline often sits just below the content container, inside the same parent.
+    parent = container.getparent()
+    if parent is not None:
+        around = {id(e) for e in parent.iter()}
+        for i in range(last + 1, min(len(blocks), last + 4)):
+            if id(blocks[i].el) not in around:
+                break
+            last = i
     lines = blocks_to_lines(blocks[first:last + 1], container)
     parts = classify(lines)
+    if not parts.date:
+        # A posting stamp printed above the article (toolbar, under the headline).
+        for i in range(first - 1, max(-1, first - 20), -1):
+            text = blocks[i].text
+            is_stamp, d, _ = stamp_info(text)
+            if not is_stamp and len(text) <= 200 and is_chrome(text):
+                d = find_date(text)  # a toolbar line: date, then "Tăng cỡ chữ | In bài viết"
+            if d:
+                parts.date = d
+                break
     title = pick_title(meta, parts.title)
     article = parts_to_article(parts)
     article.title = title  # type: ignore[assignment]

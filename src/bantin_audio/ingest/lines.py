@@ -276,6 +276,7 @@ def classify(lines: list[Line]) -> Parts:
     kinds: list[str] = []
     stamp_dates: list[tuple[int, str]] = []
     stamp_author: str | None = None
+    chrome_dates: list[tuple[int, str]] = []  # toolbar lines that carry the date
     for i, line in enumerate(lines):
         t = line.text
         if line.hint in ("chrome", "related", "meta"):
@@ -299,6 +300,9 @@ def classify(lines: list[Line]) -> Parts:
                 kind = "related"
             elif is_chrome(t):
                 kind = "chrome"
+                d = find_date(t) if len(t) <= 200 else None
+                if d:
+                    chrome_dates.append((i, d))
             else:
                 kind = "text"
         kinds.append(kind)
@@ -391,5 +395,8 @@ def classify(lines: list[Line]) -> Parts:
         elif role == "caption":
             parts.captions.append(t)
     parts.author = author or stamp_author
-    parts.date = stamp_dates[0][1] if stamp_dates else None
+    if stamp_dates:
+        parts.date = stamp_dates[0][1]
+    else:
+        parts.date = next((d for i, d in chrome_dates if i < lead_i), None)
     return parts
