@@ -1,0 +1,400 @@
+"""Background synthesis: claim a job, speak its segments in reading order, publish the audio.
+
+Works across threads and processes through the store's leases. Progress is stored per segment,
+so a worker that dies is replaced by another that re-synthesizes nothing already finished (the
+clip cache answers those). The finished prefix of an article is stitched into a playable file
+as soon as its first paragraph is ready, so listeners never wait for the whole article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .errors import BantinError, SynthesisError
+from .model import Article, Script, Segment, SegmentClip
+from .store import JobRow, RenditionRow, Store, SubmitResult, ascii_slug
+
+log = logging.getLogger(__name__)
+
+LEASE_S = 30.0
+HEARTBEAT_S = 5.0
+MAX_ATTEMPTS = 3
+MEDIA_DIRNAME = "media"
+# (kind, stitch format, bitrate kbps, sample rate): the streaming MP3 first, then the extras
+# built once the whole article is ready.
+STREAM = ("mp3", "mp3", 32, 24000)
+EXTRAS = (("webm", "webm", 24, 24000), ("broadcast", "mp3", 128, 44100))
+EXTENSIONS = {"mp3": "mp3", "webm": "webm", "broadcast": "mp3"}
+
+
+def media_dir(settings: Settings) -> Path:
+    """Return the directory holding the content-addressed audio files."""
+    return settings.data_dir / MEDIA_DIRNAME
+
+
+def open_store(settings: Settings) -> Store:
+    """Open (and migrate) the service database in the data directory."""
+    return Store(settings.data_dir / "bantin.sqlite3")
+
+
+def build_segments(article: Article, settings: Settings,
+                   lexicon_path: Path | None) -> list[Segment]:
+    """Turn an article into its script's segments with the current lexicon."""
+    from .speech.lexicon import load_lexicon
+    from .speech.script import build_script
+
+    lexicon = load_lexicon(lexicon_path) if lexicon_path is not None else None
+    return list(build_script(article, settings, lexicon).segments)
+
+
+def submit_article(store: Store, article: Article, settings: Settings,
+                   lexicon_path: Path | None, wake: threading.Event | None = None) -> SubmitResult:
+    """Store an article and queue the synthesis it needs (idempotent for the same article)."""
+    result = store.submit(article, build_segments(article, settings, lexicon_path))
+    log.info("article %d submitted (created=%s changed=%s), job %d %s", result.article.id,
+             result.created, result.changed, result.job.id, result.job.status)
+    if wake is not None and result.job.status == "queued":
+        wake.set()
+    return result
+
+
+def rebuild_scripts(store: Store, settings: Settings, lexicon_path: Path | None,
+                    wake: threading.Event | None = None) -> list[JobRow]:
+    """Rebuild every article's script (after a lexicon edit); queue jobs where it changed."""
+    jobs = []
+    for row in store.list_articles(limit=1_000_000):
+        job = store.update_script(row.id, build_segments(row.article, settings, lexicon_path))
+        if job is not None:
+            log.info("article %d: lexicon changed its script, job %d queued", row.id, job.id)
+            jobs.append(job)
+    if jobs and wake is not None:
+        wake.set()
+    return jobs
+
+
+def collect_media(store: Store, directory: Path, min_age_s: float = 3600.0) -> int:
+    """Delete audio files no rendition refers to any more (after a grace period for players)."""
+    if not directory.is_dir():
+        return 0
+    keep = store.media_paths()
+    now = time.time()
+    removed = 0
+    for path in directory.iterdir():
+        if path.name in keep or not path.is_file():
+            continue
+        try:
+            if now - path.stat().st_mtime >= min_age_s:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class _Heartbeat:
+    store: Store
+    job_id: int
+    owner: str
+    stop: threading.Event
+    lost: threading.Event
+
+    def run(self) -> None:
+        while not self.stop.wait(HEARTBEAT_S):
+            if not self.store.heartbeat(self.job_id, self.owner, LEASE_S):
+                log.warning("job %d: lease lost to another worker", self.job_id)
+                self.lost.set()
+                return
+
+
+class Worker:
+    """A synthesis worker: claims jobs from the store and runs them with the pipeline."""
+
+    def __init__(self, store: Store, pipeline: Any, settings: Settings, *,
+                 wake: threading.Event | None = None, restitch_interval_s: float = 1.0,
+                 build_extras: bool = True) -> None:
+        self.store = store
+        self.pipeline = pipeline
+        self.settings = settings
+        self.wake = wake or threading.Event()
+        self.restitch_interval_s = restitch_interval_s
+        self.build_extras = build_extras
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.media = media_dir(settings)
+        self.media.mkdir(parents=True, exist_ok=True)
+
+    # -- loop -----------------------------------------------------------------------------
+
+    def run_forever(self, stop: threading.Event, poll_s: float = 1.0) -> None:
+        """Process jobs until `stop` is set, waking early when `wake` is set."""
+        log.info("worker %s started", self.owner)
+        collect_media(self.store, self.media)
+        while not stop.is_set():
+            try:
+                worked = self.run_once()
+            except Exception:  # keep the worker alive; the job's lease will expire
+                log.exception("worker %s: unexpected error", self.owner)
+                worked = False
+            if not worked:
+                self.wake.wait(poll_s)
+                self.wake.clear()
+        log.info("worker %s stopped", self.owner)
+
+    def run_until_idle(self) -> int:
+        """Process jobs until none is left; return how many were run."""
+        count = 0
+        while self.run_once():
+            count += 1
+        return count
+
+    def _dead_owners(self) -> list[str]:
+        host = socket.gethostname()
+        dead = []
+        for owner in self.store.running_owners():
+            parts = owner.rsplit(":", 2)
+            if len(parts) == 3 and parts[0] == host and parts[1].isdigit():
+                pid = int(parts[1])
+                if pid != os.getpid() and not _pid_alive(pid):
+                    dead.append(owner)
+        return dead
+
+    def run_once(self) -> bool:
+        """Claim one job and run it; False when there was nothing to do."""
+        job = self.store.claim_job(self.owner, LEASE_S, self._dead_owners())
+        if job is None:
+            return False
+        log.info("job %d: claimed by %s (article %d, attempt %d)", job.id, self.owner,
+                 job.article_id, job.attempts)
+        stop, lost = threading.Event(), threading.Event()
+        beat = _Heartbeat(self.store, job.id, self.owner, stop, lost)
+        thread = threading.Thread(target=beat.run, name=f"heartbeat-{job.id}", daemon=True)
+        thread.start()
+        try:
+            failed = self._run(job, lost)
+        except BantinError as exc:
+            status = "queued" if job.attempts < MAX_ATTEMPTS else "failed"
+            log.warning("job %d: %s (attempt %d, now %s)", job.id, exc, job.attempts, status)
+            self.store.finish_job(job.id, self.owner, status=status, error=exc.message)
+            return True
+        except Exception as exc:
+            log.exception("job %d: crashed", job.id)
+            status = "queued" if job.attempts < MAX_ATTEMPTS else "failed"
+            self.store.finish_job(job.id, self.owner, status=status,
+                                  error=f"Lỗi nội bộ: {type(exc).__name__}")
+            return True
+        finally:
+            stop.set()
+            thread.join()
+        if lost.is_set():
+            return True
+        total = len(self.store.segments(job.article_id))
+        if failed and len(failed) == total:
+            self.store.finish_job(job.id, self.owner, status="failed",
+                                  error=f"Không tạo được âm thanh: {failed[0][1]}")
+        elif failed:
+            idx = ", ".join(str(i + 1) for i, _ in failed[:10])
+            self.store.finish_job(job.id, self.owner, status="done",
+                                  error=f"{len(failed)} đoạn lỗi (đoạn {idx}): {failed[0][1]}")
+        else:
+            self.store.finish_job(job.id, self.owner, status="done")
+        log.info("job %d: finished (%d failed segments)", job.id, len(failed))
+        return True
+
+    # -- one job --------------------------------------------------------------------------
+
+    def _run(self, job: JobRow, lost: threading.Event) -> list[tuple[int, str]]:
+        """Synthesize every segment of the job's article; return the (index, reason) failures."""
+        article = self.store.get_article(job.article_id)
+        for _ in range(5):  # a re-submission during the run adds another pass
+            rows = self.store.segments(job.article_id)
+            if any(r.status != "done" for r in rows):
+                self.store.drop_renditions(job.article_id, [k for k, *_ in EXTRAS])
+            failed = self._synthesize(job, article.article, rows, lost)
+            if lost.is_set() or self.store.pending_count(job.article_id) == 0:
+                return failed
+            article = self.store.get_article(job.article_id)
+        return failed
+
+    def _synthesize(self, job: JobRow, article: Article, rows: list[Any],
+                    lost: threading.Event) -> list[tuple[int, str]]:
+        segments = [r.segment for r in rows]
+        by_index = {r.segment.index: r for r in rows}
+        clips: dict[int, SegmentClip] = {}
+        failed: dict[int, str] = {}
+        state = {"last": 0.0, "published": -1}
+
+        def prefix() -> list[SegmentClip]:
+            out = []
+            for seg in segments:
+                if seg.index in clips:
+                    out.append(clips[seg.index])
+                elif seg.index not in failed:
+                    break
+            return out
+
+        def publish(force: bool = False) -> None:
+            ready = prefix()
+            if not ready or len(ready) == state["published"]:
+                return
+            now = time.monotonic()
+            first = state["published"] <= 0
+            if not (force or first or now - state["last"] >= self.restitch_interval_s):
+                return
+            complete = len(ready) + len(failed) == len(segments)
+            self._publish(job, article, ready, complete=complete)
+            state["last"], state["published"] = time.monotonic(), len(ready)
+
+        def record(clip: SegmentClip) -> None:
+            # Called by the pipeline from its own threads: never raise from here.
+            if lost.is_set():
+                return
+            seg = clip.segment
+            clips[seg.index] = clip
+            row = by_index.get(seg.index)
+            if row is None or row.status != "done" or row.engine != clip.engine:
+                self.store.mark_segment(
+                    job.article_id, seg.index, seg.spoken, status="done", engine=clip.engine,
+                    fallback_reason=clip.fallback_reason,
+                    clip_hash=hashlib.sha256(clip.audio).hexdigest()[:16], job_id=job.id)
+            log.debug("job %d segment %d: %s%s", job.id, seg.index, clip.engine,
+                      " (cached)" if clip.cached else "")
+            try:
+                publish()
+            except BantinError as exc:  # the next segment or the final pass publishes again
+                log.warning("job %d: could not publish the finished part: %s", job.id, exc)
+
+        script = Script(segments=segments, title=article.title, date=article.date,
+                        author=article.author, source_url=article.source_url)
+        try:
+            self.pipeline.synthesize(script, on_clip=record)
+        except BantinError as exc:
+            log.warning("job %d: batch synthesis stopped (%s); continuing segment by segment",
+                        job.id, exc)
+        for seg in segments:  # whatever the batch did not deliver, one by one
+            if seg.index in clips:
+                continue
+            if lost.is_set():
+                return []
+            try:
+                record(self.pipeline.synthesize_segment(seg))
+            except BantinError as exc:
+                reason = exc.message if isinstance(exc, SynthesisError) else str(exc)
+                failed[seg.index] = reason
+                log.warning("job %d segment %d failed: %s", job.id, seg.index, reason)
+                self.store.mark_segment(job.article_id, seg.index, seg.spoken, status="failed",
+                                        error=reason, job_id=job.id)
+        if lost.is_set():
+            return []
+        if clips:
+            publish(force=True)
+            if self.build_extras and len(clips) + len(failed) == len(segments):
+                self._publish_extras(job, article, prefix())
+        return sorted(failed.items())
+
+    # -- audio files ----------------------------------------------------------------------
+
+    def _write(self, clips: list[SegmentClip], kind: str, fmt: str, kbps: int, rate: int,
+               article: Article | None) -> tuple[str, Any, str, int]:
+        from .audio.stitch import stitch
+
+        ext = EXTENSIONS[kind]
+        tmp = self.media / f".tmp-{secrets.token_hex(8)}.{ext}"
+        tags = None
+        if article is not None and fmt == "mp3":
+            tags = {"title": article.title, "artist": article.author or "bantin-audio",
+                    "album": "Bản tin", "date": article.date, "source_url": article.source_url}
+        try:
+            program = stitch(clips, tmp, fmt=fmt, bitrate_kbps=kbps, sample_rate=rate,
+                             tags=tags)
+            digest = _file_hash(tmp)
+            name = f"{digest[:32]}.{ext}"
+            os.replace(tmp, self.media / name)
+        finally:
+            tmp.unlink(missing_ok=True)
+        size = (self.media / name).stat().st_size
+        return name, program, digest, size
+
+    def _publish(self, job: JobRow, article: Article, clips: list[SegmentClip], *,
+                 complete: bool) -> None:
+        kind, fmt, kbps, rate = STREAM
+        t0 = time.monotonic()
+        name, program, digest, size = self._write(clips, kind, fmt, kbps, rate,
+                                                  article if complete else None)
+        self.store.put_rendition(RenditionRow(
+            article_id=job.article_id, kind=kind, path=name, bytes=size,
+            duration_ms=int(program.duration_ms), content_hash=digest,
+            timings=[t.to_dict() for t in program.timings], complete=complete,
+            segments_done=len(clips)))
+        log.info("job %d: published %s with %d segments%s in %.0f ms", job.id, name, len(clips),
+                 " (complete)" if complete else "", (time.monotonic() - t0) * 1000)
+
+    def _publish_extras(self, job: JobRow, article: Article, clips: list[SegmentClip]) -> None:
+        for kind, fmt, kbps, rate in EXTRAS:
+            try:
+                name, program, digest, size = self._write(clips, kind, fmt, kbps, rate, article)
+            except BantinError as exc:  # an extra file is a bonus: keep the article playable
+                log.warning("job %d: no %s rendition: %s", job.id, kind, exc)
+                continue
+            self.store.put_rendition(RenditionRow(
+                article_id=job.article_id, kind=kind, path=name, bytes=size,
+                duration_ms=int(program.duration_ms), content_hash=digest,
+                timings=[t.to_dict() for t in program.timings], complete=True,
+                segments_done=len(clips)))
+
+
+def _file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def download_name(title: str, kind: str) -> tuple[str, str]:
+    """Return (ASCII fallback, Unicode) file names for an article's audio download."""
+    import unicodedata
+
+    ext = EXTENSIONS.get(kind, "mp3")
+    suffix = " (phát thanh)" if kind == "broadcast" else ""
+    pretty = unicodedata.normalize("NFC", f"{title.strip()}{suffix}")[:120].strip()
+    for bad in '/\\:*?"<>|\r\n\t':
+        pretty = pretty.replace(bad, " ")
+    ascii_name = ascii_slug(title, 80) + ("-phat-thanh" if kind == "broadcast" else "")
+    return f"{ascii_name}.{ext}", f"{pretty}.{ext}"
+
+
+def start_workers(store: Store, pipeline: Any, settings: Settings, count: int,
+                  stop: threading.Event, wake: threading.Event,
+                  on_worker: Callable[[Worker], None] | None = None) -> list[threading.Thread]:
+    """Start `count` worker threads inside this process."""
+    threads = []
+    for n in range(count):
+        worker = Worker(store, pipeline, settings, wake=wake)
+        if on_worker:
+            on_worker(worker)
+        thread = threading.Thread(target=worker.run_forever, args=(stop,),
+                                  name=f"bantin-worker-{n}", daemon=True)
+        thread.start()
+        threads.append(thread)
+    return threads

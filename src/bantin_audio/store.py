@@ -1,0 +1,624 @@
+"""SQLite store: articles, their segments, synthesis jobs, audio renditions, service settings.
+
+The only module that imports sqlite3. Every write runs in one transaction, so a crash never
+leaves a half-written article or job behind. The schema is versioned with PRAGMA user_version
+and migrated when the store is opened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import sqlite3
+import threading
+import time
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, NotFound
+from .model import Article, Segment
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        slug TEXT NOT NULL UNIQUE,
+        source_url TEXT UNIQUE,
+        content_hash TEXT NOT NULL,
+        title TEXT NOT NULL,
+        date TEXT,
+        fields TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX articles_content_hash ON articles(content_hash);
+    CREATE INDEX articles_created ON articles(created_at);
+    CREATE TABLE segments (
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        display TEXT NOT NULL,
+        spoken TEXT NOT NULL,
+        pause_ms INTEGER NOT NULL DEFAULT 500,
+        status TEXT NOT NULL DEFAULT 'pending',
+        engine TEXT,
+        fallback_reason TEXT,
+        clip_hash TEXT,
+        error TEXT,
+        PRIMARY KEY (article_id, idx)
+    );
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        status TEXT NOT NULL DEFAULT 'queued',
+        done INTEGER NOT NULL DEFAULT 0,
+        total INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_until REAL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX jobs_status ON jobs(status, id);
+    CREATE INDEX jobs_article ON jobs(article_id, id);
+    CREATE TABLE renditions (
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        path TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        timings TEXT NOT NULL DEFAULT '[]',
+        complete INTEGER NOT NULL DEFAULT 0,
+        segments_done INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (article_id, kind)
+    );
+    CREATE INDEX renditions_hash ON renditions(content_hash);
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+}
+
+JOB_STATUSES = ("queued", "running", "done", "failed")
+SEGMENT_STATUSES = ("pending", "done", "failed")
+
+
+@dataclass
+class ArticleRow:
+    """An article as stored: its fields plus the stable page address."""
+
+    id: int
+    slug: str
+    source_url: str | None
+    content_hash: str
+    article: Article
+    created_at: float
+    updated_at: float
+
+
+@dataclass
+class SegmentRow:
+    """One stored segment with its synthesis state."""
+
+    article_id: int
+    segment: Segment
+    status: str = "pending"
+    engine: str | None = None
+    fallback_reason: str | None = None
+    clip_hash: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class JobRow:
+    """A synthesis job: one article, progress in segments."""
+
+    id: int
+    article_id: int
+    status: str
+    done: int
+    total: int
+    error: str | None
+    attempts: int
+    lease_owner: str | None
+    lease_until: float | None
+    created_at: float
+    updated_at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the API shape of a job."""
+        return {"id": self.id, "article_id": self.article_id, "status": self.status,
+                "done": self.done, "total": self.total, "error": self.error}
+
+
+@dataclass
+class RenditionRow:
+    """An audio file of an article (complete, or the finished prefix while synthesizing)."""
+
+    article_id: int
+    kind: str
+    path: str  # relative to the media directory
+    bytes: int
+    duration_ms: int
+    content_hash: str
+    timings: list[dict[str, Any]] = field(default_factory=list)
+    complete: bool = False
+    segments_done: int = 0
+    created_at: float = 0.0
+
+
+@dataclass
+class SubmitResult:
+    """What a submission did: the article, its job, and whether anything was new."""
+
+    article: ArticleRow
+    job: JobRow
+    created: bool  # a new article row
+    changed: bool  # segments changed, so synthesis work was queued
+
+
+def content_hash(article: Article) -> str:
+    """Return a hash of what an article says (not where it came from)."""
+    data = article.to_dict()
+    data.pop("source_url", None)
+    raw = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(unicodedata.normalize("NFC", raw).encode("utf-8")).hexdigest()
+
+
+def ascii_slug(text: str, max_len: int = 60) -> str:
+    """Return an ASCII slug of Vietnamese text (đ becomes d, diacritics dropped)."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    out: list[str] = []
+    for ch in text.lower():
+        if ch.isascii() and ch.isalnum():
+            out.append(ch)
+        elif out and out[-1] != "-":
+            out.append("-")
+    slug = "".join(out).strip("-")
+    if len(slug) > max_len:
+        slug = slug[:max_len].rsplit("-", 1)[0] or slug[:max_len]
+    return slug or "bai-viet"
+
+
+class Store:
+    """The service's SQLite database; safe to share between threads and processes."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self.migrate()
+
+    # -- connection -----------------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None,
+                                   check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block in one write transaction (BEGIN IMMEDIATE), rolled back on error."""
+        conn = self._conn()
+        if conn.in_transaction:  # nested: join the outer transaction
+            yield conn
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def migrate(self) -> int:
+        """Bring the schema up to SCHEMA_VERSION; return the version found before."""
+        with self.transaction() as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise InputError(
+                    f"Cơ sở dữ liệu {self.path} mới hơn phiên bản phần mềm này "
+                    f"(lược đồ {version} > {SCHEMA_VERSION})",
+                    "cập nhật bantin-audio",
+                )
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                log.info("migrating %s to schema %d", self.path, target)
+                for statement in _MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {target}")
+        return version
+
+    def schema_version(self) -> int:
+        """Return the schema version stored in the database."""
+        return int(self._conn().execute("PRAGMA user_version").fetchone()[0])
+
+    # -- settings -------------------------------------------------------------------------
+
+    def get_setting(self, key: str) -> str | None:
+        """Return a stored service setting, or None."""
+        row = self._conn().execute("SELECT value FROM settings WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row["value"])
+
+    def setting_or_create(self, key: str, make: Any = None) -> str:
+        """Return a stored setting, creating it with make() (a random token) the first time."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT value FROM settings WHERE key=?", (key,)).fetchone()
+            if row is not None:
+                return str(row["value"])
+            value = make() if make else secrets.token_urlsafe(32)
+            conn.execute("INSERT INTO settings(key, value) VALUES (?, ?)", (key, value))
+            return value
+
+    # -- articles -------------------------------------------------------------------------
+
+    def submit(self, article: Article, segments: Sequence[Segment]) -> SubmitResult:
+        """Store an article and its script, and queue the synthesis work it needs.
+
+        The same URL or the same content gives back the existing article and job; an edited
+        article (same URL) keeps its page address and only its changed segments are queued.
+        """
+        digest = content_hash(article)
+        now = time.time()
+        with self.transaction() as conn:
+            row = None
+            if article.source_url:
+                row = conn.execute("SELECT * FROM articles WHERE source_url=?",
+                                   (article.source_url,)).fetchone()
+            if row is None:
+                row = conn.execute("SELECT * FROM articles WHERE content_hash=? ORDER BY id "
+                                   "LIMIT 1", (digest,)).fetchone()
+            created = row is None
+            if created:
+                cur = conn.execute(
+                    "INSERT INTO articles(slug, source_url, content_hash, title, date, fields, "
+                    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    ("tmp-" + secrets.token_hex(8), article.source_url, digest, article.title,
+                     article.date, json.dumps(article.to_dict(), ensure_ascii=False), now, now))
+                article_id = int(cur.lastrowid or 0)
+                slug = f"{ascii_slug(article.title)}-{article_id}"
+                conn.execute("UPDATE articles SET slug=? WHERE id=?", (slug, article_id))
+            else:
+                article_id = int(row["id"])
+                if row["content_hash"] != digest:
+                    fields = article.to_dict()
+                    if not fields.get("source_url"):
+                        fields["source_url"] = row["source_url"]
+                    conn.execute(
+                        "UPDATE articles SET content_hash=?, title=?, date=?, fields=?, "
+                        "updated_at=? WHERE id=?",
+                        (digest, article.title, article.date,
+                         json.dumps(fields, ensure_ascii=False), now, article_id))
+            changed = self._replace_segments(conn, article_id, segments)
+            job = self._ensure_job(conn, article_id, requeue=changed or created)
+            return SubmitResult(self.get_article(article_id), job, created, changed)
+
+    def update_script(self, article_id: int, segments: Sequence[Segment]) -> JobRow | None:
+        """Replace an article's script (e.g. after a lexicon edit); queue a job if it changed."""
+        with self.transaction() as conn:
+            if not self._replace_segments(conn, article_id, segments):
+                return None
+            return self._ensure_job(conn, article_id, requeue=True)
+
+    def _replace_segments(self, conn: sqlite3.Connection, article_id: int,
+                          segments: Sequence[Segment]) -> bool:
+        """Store a new script, keeping the state of segments whose spoken text is unchanged."""
+        old = {r["idx"]: r for r in conn.execute(
+            "SELECT * FROM segments WHERE article_id=?", (article_id,))}
+        changed = len(old) != len(segments)
+        keep_status = {}
+        for seg in segments:
+            prev = old.get(seg.index)
+            if prev is not None and prev["spoken"] == seg.spoken and prev["status"] == "done":
+                keep_status[seg.index] = prev
+            if prev is None or prev["spoken"] != seg.spoken or prev["kind"] != seg.kind \
+                    or prev["display"] != seg.display or prev["pause_ms"] != seg.pause_ms:
+                changed = True
+        if not changed:
+            return False
+        conn.execute("DELETE FROM segments WHERE article_id=?", (article_id,))
+        for seg in segments:
+            prev = keep_status.get(seg.index)
+            conn.execute(
+                "INSERT INTO segments(article_id, idx, kind, display, spoken, pause_ms, status, "
+                "engine, fallback_reason, clip_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (article_id, seg.index, seg.kind, seg.display, seg.spoken, seg.pause_ms,
+                 "done" if prev is not None else "pending",
+                 prev["engine"] if prev is not None else None,
+                 prev["fallback_reason"] if prev is not None else None,
+                 prev["clip_hash"] if prev is not None else None))
+        return True
+
+    def _ensure_job(self, conn: sqlite3.Connection, article_id: int, *, requeue: bool) -> JobRow:
+        """Return the article's current job, queuing new work when asked."""
+        now = time.time()
+        total = conn.execute("SELECT count(*) FROM segments WHERE article_id=?",
+                             (article_id,)).fetchone()[0]
+        done = conn.execute("SELECT count(*) FROM segments WHERE article_id=? AND status='done'",
+                            (article_id,)).fetchone()[0]
+        row = conn.execute("SELECT * FROM jobs WHERE article_id=? ORDER BY id DESC LIMIT 1",
+                           (article_id,)).fetchone()
+        if row is not None and (not requeue or row["status"] == "queued"):
+            if row["status"] == "queued":
+                conn.execute("UPDATE jobs SET total=?, done=?, updated_at=? WHERE id=?",
+                             (total, done, now, row["id"]))
+            return self._job(conn, int(row["id"]))
+        if row is not None and row["status"] == "running":
+            # The running worker finishes its pass, then sees pending segments and runs again.
+            conn.execute("UPDATE jobs SET total=?, updated_at=? WHERE id=?",
+                         (total, now, row["id"]))
+            return self._job(conn, int(row["id"]))
+        cur = conn.execute(
+            "INSERT INTO jobs(article_id, status, done, total, created_at, updated_at) "
+            "VALUES (?, 'queued', ?, ?, ?, ?)", (article_id, done, total, now, now))
+        return self._job(conn, int(cur.lastrowid or 0))
+
+    def _article(self, row: sqlite3.Row) -> ArticleRow:
+        return ArticleRow(id=int(row["id"]), slug=row["slug"], source_url=row["source_url"],
+                          content_hash=row["content_hash"],
+                          article=Article.from_dict(json.loads(row["fields"])),
+                          created_at=row["created_at"], updated_at=row["updated_at"])
+
+    def get_article(self, article_id: int) -> ArticleRow:
+        """Return one article by id, or raise NotFound."""
+        row = self._conn().execute("SELECT * FROM articles WHERE id=?", (article_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"Không có bài viết số {article_id}")
+        return self._article(row)
+
+    def get_article_by_slug(self, slug: str) -> ArticleRow:
+        """Return one article by its page address, or raise NotFound."""
+        row = self._conn().execute("SELECT * FROM articles WHERE slug=?", (slug,)).fetchone()
+        if row is None:
+            raise NotFound("Không tìm thấy bài viết này", "xem danh sách bài mới ở trang chủ")
+        return self._article(row)
+
+    def list_articles(self, *, query: str | None = None, limit: int = 50,
+                      offset: int = 0) -> list[ArticleRow]:
+        """Return the latest articles, optionally those whose title contains query."""
+        sql = "SELECT * FROM articles"
+        params: list[Any] = []
+        if query:
+            sql += " WHERE title LIKE ? ESCAPE '\\'"
+            escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.append(f"%{escaped}%")
+        sql += " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+        params += [limit, offset]
+        rows = self._conn().execute(sql, params).fetchall()
+        if query and not rows:
+            # SQLite's LIKE folds ASCII case only; fold Vietnamese in Python for small stores.
+            needle = query.casefold()
+            rows = [r for r in self._conn().execute(
+                "SELECT * FROM articles ORDER BY created_at DESC, id DESC")
+                if needle in str(r["title"]).casefold()][offset:offset + limit]
+        return [self._article(r) for r in rows]
+
+    def delete_article(self, article_id: int) -> list[str]:
+        """Delete an article with its segments, jobs and renditions; return its media paths."""
+        with self.transaction() as conn:
+            paths = [r["path"] for r in conn.execute(
+                "SELECT path FROM renditions WHERE article_id=?", (article_id,))]
+            cur = conn.execute("DELETE FROM articles WHERE id=?", (article_id,))
+            if cur.rowcount == 0:
+                raise NotFound(f"Không có bài viết số {article_id}")
+        return paths
+
+    # -- segments -------------------------------------------------------------------------
+
+    def segments(self, article_id: int) -> list[SegmentRow]:
+        """Return an article's segments in reading order."""
+        rows = self._conn().execute("SELECT * FROM segments WHERE article_id=? ORDER BY idx",
+                                    (article_id,)).fetchall()
+        return [SegmentRow(article_id=article_id,
+                           segment=Segment(index=r["idx"], kind=r["kind"], display=r["display"],
+                                           spoken=r["spoken"], pause_ms=r["pause_ms"]),
+                           status=r["status"], engine=r["engine"],
+                           fallback_reason=r["fallback_reason"], clip_hash=r["clip_hash"],
+                           error=r["error"]) for r in rows]
+
+    def mark_segment(self, article_id: int, index: int, spoken: str, *, status: str,
+                     engine: str | None = None, fallback_reason: str | None = None,
+                     clip_hash: str | None = None, error: str | None = None,
+                     job_id: int | None = None) -> bool:
+        """Record a segment's result (only if its spoken text is still the same)."""
+        if status not in SEGMENT_STATUSES:
+            raise ValueError(status)
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE segments SET status=?, engine=?, fallback_reason=?, clip_hash=?, error=? "
+                "WHERE article_id=? AND idx=? AND spoken=?",
+                (status, engine, fallback_reason, clip_hash, error, article_id, index, spoken))
+            if job_id is not None:
+                done = conn.execute("SELECT count(*) FROM segments WHERE article_id=? "
+                                    "AND status='done'", (article_id,)).fetchone()[0]
+                total = conn.execute("SELECT count(*) FROM segments WHERE article_id=?",
+                                     (article_id,)).fetchone()[0]
+                conn.execute("UPDATE jobs SET done=?, total=?, updated_at=? WHERE id=?",
+                             (done, total, time.time(), job_id))
+            return cur.rowcount > 0
+
+    def reset_failed_segments(self, article_id: int) -> None:
+        """Put an article's failed segments back to pending (for a retry)."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE segments SET status='pending', error=NULL "
+                         "WHERE article_id=? AND status='failed'", (article_id,))
+
+    # -- jobs -----------------------------------------------------------------------------
+
+    def _job(self, conn: sqlite3.Connection, job_id: int) -> JobRow:
+        row = conn.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"Không có công việc số {job_id}")
+        return JobRow(**{k: row[k] for k in row.keys()})
+
+    def get_job(self, job_id: int) -> JobRow:
+        """Return one job by id, or raise NotFound."""
+        return self._job(self._conn(), job_id)
+
+    def latest_job(self, article_id: int) -> JobRow | None:
+        """Return the article's most recent job, if any."""
+        row = self._conn().execute("SELECT id FROM jobs WHERE article_id=? ORDER BY id DESC "
+                                   "LIMIT 1", (article_id,)).fetchone()
+        return None if row is None else self.get_job(int(row["id"]))
+
+    def list_jobs(self, limit: int = 100) -> list[JobRow]:
+        """Return the most recent jobs, newest first."""
+        ids = [r["id"] for r in self._conn().execute(
+            "SELECT id FROM jobs ORDER BY id DESC LIMIT ?", (limit,))]
+        return [self.get_job(int(i)) for i in ids]
+
+    def claim_job(self, owner: str, lease_s: float = 30.0,
+                  dead_owners: Sequence[str] = ()) -> JobRow | None:
+        """Claim the oldest queued job (or one whose worker's lease ran out) for `owner`."""
+        now = time.time()
+        with self.transaction() as conn:
+            marks = ",".join("?" * len(dead_owners)) or "NULL"
+            row = conn.execute(
+                "SELECT id FROM jobs WHERE status='queued' OR (status='running' AND "
+                f"(lease_until < ? OR lease_owner IN ({marks}))) ORDER BY id LIMIT 1",
+                (now, *dead_owners)).fetchone()
+            if row is None:
+                return None
+            conn.execute("UPDATE jobs SET status='running', lease_owner=?, lease_until=?, "
+                         "attempts=attempts+1, error=NULL, updated_at=? WHERE id=?",
+                         (owner, now + lease_s, now, row["id"]))
+            return self._job(conn, int(row["id"]))
+
+    def running_owners(self) -> list[str]:
+        """Return the owners of running jobs (to find workers that died)."""
+        return [r["lease_owner"] for r in self._conn().execute(
+            "SELECT DISTINCT lease_owner FROM jobs WHERE status='running' "
+            "AND lease_owner IS NOT NULL")]
+
+    def heartbeat(self, job_id: int, owner: str, lease_s: float = 30.0) -> bool:
+        """Extend a job's lease; False if another worker took it over."""
+        with self.transaction() as conn:
+            cur = conn.execute("UPDATE jobs SET lease_until=? WHERE id=? AND lease_owner=? "
+                               "AND status='running'", (time.time() + lease_s, job_id, owner))
+            return cur.rowcount > 0
+
+    def finish_job(self, job_id: int, owner: str, *, status: str,
+                   error: str | None = None) -> bool:
+        """Mark a claimed job done, failed or queued again; False if the lease was lost."""
+        if status not in JOB_STATUSES:
+            raise ValueError(status)
+        with self.transaction() as conn:
+            job = self._job(conn, job_id)
+            done = conn.execute("SELECT count(*) FROM segments WHERE article_id=? "
+                                "AND status='done'", (job.article_id,)).fetchone()[0]
+            total = conn.execute("SELECT count(*) FROM segments WHERE article_id=?",
+                                 (job.article_id,)).fetchone()[0]
+            cur = conn.execute(
+                "UPDATE jobs SET status=?, error=?, done=?, total=?, lease_owner=NULL, "
+                "lease_until=NULL, updated_at=? WHERE id=? AND lease_owner=?",
+                (status, error, done, total, time.time(), job_id, owner))
+            return cur.rowcount > 0
+
+    def retry_job(self, job_id: int) -> JobRow:
+        """Queue a finished or failed job again (its failed segments become pending)."""
+        with self.transaction() as conn:
+            job = self._job(conn, job_id)
+            if job.status in ("queued", "running"):
+                return job
+            conn.execute("UPDATE segments SET status='pending', error=NULL "
+                         "WHERE article_id=? AND status='failed'", (job.article_id,))
+            conn.execute("UPDATE jobs SET status='queued', error=NULL, attempts=0, "
+                         "updated_at=? WHERE id=?", (time.time(), job_id))
+            return self._job(conn, job_id)
+
+    def pending_count(self, article_id: int) -> int:
+        """Return how many segments still wait for synthesis."""
+        return int(self._conn().execute(
+            "SELECT count(*) FROM segments WHERE article_id=? AND status='pending'",
+            (article_id,)).fetchone()[0])
+
+    # -- renditions -----------------------------------------------------------------------
+
+    def put_rendition(self, rendition: RenditionRow) -> str | None:
+        """Store a rendition (replacing the previous one of its kind); return the old path."""
+        with self.transaction() as conn:
+            old = conn.execute("SELECT path FROM renditions WHERE article_id=? AND kind=?",
+                               (rendition.article_id, rendition.kind)).fetchone()
+            conn.execute(
+                "INSERT OR REPLACE INTO renditions(article_id, kind, path, bytes, duration_ms, "
+                "content_hash, timings, complete, segments_done, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (rendition.article_id, rendition.kind, rendition.path, rendition.bytes,
+                 rendition.duration_ms, rendition.content_hash,
+                 json.dumps(rendition.timings, ensure_ascii=False), int(rendition.complete),
+                 rendition.segments_done, time.time()))
+            return None if old is None or old["path"] == rendition.path else str(old["path"])
+
+    def drop_renditions(self, article_id: int, kinds: Sequence[str]) -> None:
+        """Forget some renditions of an article (files are collected later)."""
+        with self.transaction() as conn:
+            for kind in kinds:
+                conn.execute("DELETE FROM renditions WHERE article_id=? AND kind=?",
+                             (article_id, kind))
+
+    def renditions(self, article_id: int) -> list[RenditionRow]:
+        """Return an article's renditions."""
+        rows = self._conn().execute("SELECT * FROM renditions WHERE article_id=? ORDER BY kind",
+                                    (article_id,)).fetchall()
+        return [self._rendition(r) for r in rows]
+
+    def renditions_for(self, article_ids: Sequence[int]) -> dict[int, list[RenditionRow]]:
+        """Return the renditions of many articles, by article id."""
+        out: dict[int, list[RenditionRow]] = {i: [] for i in article_ids}
+        if not article_ids:
+            return out
+        marks = ",".join("?" * len(article_ids))
+        for r in self._conn().execute(
+                f"SELECT * FROM renditions WHERE article_id IN ({marks}) ORDER BY kind",
+                list(article_ids)):
+            out[int(r["article_id"])].append(self._rendition(r))
+        return out
+
+    def rendition_by_path(self, path: str) -> RenditionRow | None:
+        """Return the rendition stored under a media path, if any."""
+        row = self._conn().execute("SELECT * FROM renditions WHERE path=? LIMIT 1",
+                                   (path,)).fetchone()
+        return None if row is None else self._rendition(row)
+
+    def media_paths(self) -> set[str]:
+        """Return every media path a rendition refers to."""
+        return {r["path"] for r in self._conn().execute("SELECT path FROM renditions")}
+
+    @staticmethod
+    def _rendition(r: sqlite3.Row) -> RenditionRow:
+        return RenditionRow(article_id=int(r["article_id"]), kind=r["kind"], path=r["path"],
+                            bytes=r["bytes"], duration_ms=r["duration_ms"],
+                            content_hash=r["content_hash"], timings=json.loads(r["timings"]),
+                            complete=bool(r["complete"]), segments_done=r["segments_done"],
+                            created_at=r["created_at"])

@@ -1,0 +1,173 @@
+"""The web service: reader pages, media, podcast feed, JSON API and admin, on one Flask app."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import mimetypes
+import secrets
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, abort, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from ..config import Settings
+from ..jobs import media_dir, open_store
+from ..store import Store
+from . import admin, api, errors, feeds, media, reader
+from .common import register_template_helpers
+
+log = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+SUBMIT_LIMIT = "20 per minute"
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "media-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+       "frame-ancestors 'none'")
+COMPRESSIBLE = ("text/", "application/json", "application/rss+xml", "application/xml",
+                "application/javascript")
+
+
+@dataclass
+class WebState:
+    """What the views share: settings, store, services, the worker wake-up and the token."""
+
+    settings: Settings
+    store: Store
+    lexicon_path: Path
+    admin_token: str
+    wake: threading.Event = field(default_factory=threading.Event)
+    services: Any = None
+
+
+def web_root() -> tuple[Path, Path]:
+    """Return (templates, static) folders: the repo root in a checkout, _web/ in a wheel."""
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "_web"
+    if (packaged / "templates").is_dir():
+        return packaged / "templates", packaged / "static"
+    root = package.parents[1]
+    return root / "templates", root / "static"
+
+
+def admin_token(store: Store, settings: Settings) -> str:
+    """Return the admin token: BANTIN_API_TOKEN, else one generated and stored on first start."""
+    if settings.api_token:
+        return settings.api_token
+    return store.setting_or_create("admin_token", lambda: secrets.token_urlsafe(24))
+
+
+def create_app(settings: Settings, services: Any = None, *, store: Store | None = None,
+               wake: threading.Event | None = None) -> Flask:
+    """Build the Flask app for `settings` (services are needed only by in-process workers)."""
+    templates, static = web_root()
+    app = Flask("bantin_audio.web", template_folder=str(templates), static_folder=None)
+    store = store or open_store(settings)
+    media_dir(settings).mkdir(parents=True, exist_ok=True)
+    lexicon_path = services.lexicon_path if services is not None else \
+        settings.data_dir / "lexicon.tsv"
+    state = WebState(settings=settings, store=store, lexicon_path=lexicon_path,
+                     admin_token=admin_token(store, settings), wake=wake or threading.Event(),
+                     services=services)
+    app.extensions["bantin"] = state
+    app.config.update(
+        SECRET_KEY=store.setting_or_create("session_secret"),
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        MAX_FORM_MEMORY_SIZE=MAX_UPLOAD_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=bool(settings.public_url and
+                                   settings.public_url.startswith("https://")),
+        SESSION_COOKIE_NAME="bantin_phien",
+        JSON_AS_ASCII=False,
+        SUBMIT_LIMIT=SUBMIT_LIMIT,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.jinja_env.autoescape = True
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://",
+                      headers_enabled=True, default_limits=[])
+    register_template_helpers(app)
+    _register_static(app, static)
+    app.register_blueprint(reader.blueprint())
+    app.register_blueprint(media.blueprint())
+    app.register_blueprint(feeds.blueprint())
+    app.register_blueprint(api.blueprint(limiter))
+    app.register_blueprint(admin.blueprint(limiter))
+    errors.register(app)
+    app.after_request(_finish_response)
+    return app
+
+
+def _register_static(app: Flask, folder: Path) -> None:
+    """Serve static files from memory, gzipped when asked, with long caching on versioned URLs."""
+    cache: dict[str, tuple[bytes, bytes, str, str]] = {}
+    lock = threading.Lock()
+
+    def load(name: str) -> tuple[bytes, bytes, str, str]:
+        with lock:
+            if name not in cache:
+                path = (folder / name).resolve()
+                if folder.resolve() not in path.parents or not path.is_file():
+                    abort(404)
+                data = path.read_bytes()
+                ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                if ctype.startswith("text/") or ctype == "application/javascript":
+                    ctype += "; charset=utf-8"
+                cache[name] = (data, gzip.compress(data, 9, mtime=0), ctype,
+                               hashlib.sha256(data).hexdigest()[:16])
+            return cache[name]
+
+    def serve_static(filename: str) -> Response:
+        data, packed, ctype, etag = load(filename)
+        use_gzip = "gzip" in request.headers.get("Accept-Encoding", "") and \
+            len(packed) < len(data) and not ctype.startswith("image/png")
+        resp = Response(packed if use_gzip else data, mimetype=ctype)
+        if use_gzip:
+            resp.headers["Content-Encoding"] = "gzip"
+        resp.headers["Vary"] = "Accept-Encoding"
+        resp.set_etag(etag)
+        resp.headers["Cache-Control"] = "public, max-age=31536000, immutable" \
+            if request.args.get("v") else "no-cache"
+        return resp.make_conditional(request)
+
+    def asset_version(filename: str) -> str:
+        return load(filename)[3]
+
+    app.add_url_rule("/static/<path:filename>", "static", serve_static)
+    app.extensions["bantin_asset_version"] = asset_version
+
+
+def _finish_response(resp: Response) -> Response:
+    """Add security headers, HTML/feed caching rules, ETags and gzip to every response."""
+    headers = resp.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["X-Frame-Options"] = "DENY"
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    ctype = resp.mimetype or ""
+    if resp.direct_passthrough or request.endpoint == "static":
+        return resp
+    if not ctype.startswith(COMPRESSIBLE) and ctype != "application/rss+xml":
+        return resp
+    if "Cache-Control" not in headers:
+        private = request.path.startswith(("/quan-tri", "/api/jobs")) or \
+            request.method != "GET"
+        headers["Cache-Control"] = "no-store" if private else "no-cache"
+    if request.method in ("GET", "HEAD") and resp.status_code == 200 and not resp.is_streamed:
+        resp.add_etag(weak=True)
+        resp.make_conditional(request)
+    headers["Vary"] = "Accept-Encoding"
+    if resp.status_code in (200, 400, 401, 403, 404, 409, 413, 422, 429, 500, 502) \
+            and not resp.is_streamed and "gzip" in request.headers.get("Accept-Encoding", "") \
+            and "Content-Encoding" not in headers:
+        body = resp.get_data()
+        if len(body) > 512:
+            resp.set_data(gzip.compress(body, 6, mtime=0))
+            headers["Content-Encoding"] = "gzip"
+    return resp

@@ -1,0 +1,176 @@
+"""Admin pages (/quan-tri): sign in with the token, add articles, follow jobs, edit the lexicon."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    get_flashed_messages,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter import Limiter
+
+from ..errors import BantinError, InputError
+from ..jobs import rebuild_scripts, submit_article
+from .api import article_from_input, remove_article
+from .common import Unauthorized, check_csrf, signed_in, state, token_matches
+
+LEXICON_KINDS = {"expand": "Đọc thành cụm từ", "spell": "Đánh vần từng chữ",
+                 "word": "Đọc như một từ"}
+
+
+def blueprint(limiter: Limiter) -> Blueprint:
+    """Return the admin blueprint (every POST needs the CSRF token)."""
+    bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
+    bp.before_request(_guard)
+    limit = limiter.limit(lambda: current_app.config["SUBMIT_LIMIT"],
+                          key_func=lambda: request.remote_addr or "unknown")
+    bp.add_url_rule("", "home", home)
+    bp.add_url_rule("/dang-nhap", "sign_in", limit(sign_in), methods=["POST"])
+    bp.add_url_rule("/dang-xuat", "sign_out", sign_out, methods=["POST"])
+    bp.add_url_rule("/them", "add", limit(add), methods=["POST"])
+    bp.add_url_rule("/cong-viec.json", "jobs_json", jobs_json)
+    bp.add_url_rule("/cong-viec/<int:job_id>/thu-lai", "retry", retry, methods=["POST"])
+    bp.add_url_rule("/bai/<int:article_id>/xoa", "delete", delete, methods=["POST"])
+    bp.add_url_rule("/tu-dien", "lexicon", lexicon)
+    bp.add_url_rule("/tu-dien", "lexicon_save", lexicon_save, methods=["POST"])
+    return bp
+
+
+def _guard() -> None:
+    if request.method == "POST":
+        check_csrf()
+    if request.endpoint not in ("admin.home", "admin.sign_in") and not signed_in():
+        raise Unauthorized("Cần đăng nhập bằng mã quản trị", "mở trang Quản trị để đăng nhập")
+
+
+def home() -> str:
+    """Show the sign-in form, or the add form and the job list."""
+    if not signed_in():
+        return render_template("admin_signin.html")
+    st = state()
+    jobs = st.store.list_jobs(limit=50)
+    articles = {}
+    for job in jobs:
+        if job.article_id not in articles:
+            articles[job.article_id] = st.store.get_article(job.article_id)
+    return render_template("admin.html", jobs=jobs, articles=articles,
+                           messages=get_flashed_messages(with_categories=True),
+                           tab=request.args.get("nguon", "url"))
+
+
+def sign_in() -> Response | tuple[str, int]:
+    """Sign this browser in with the admin token."""
+    if not token_matches(request.form.get("token", "").strip()):
+        return render_template("admin_signin.html", wrong=True), 401
+    session.clear()
+    session["admin"] = True
+    return redirect(url_for("admin.home"), 303)
+
+
+def sign_out() -> Response:
+    """Forget this browser's sign-in."""
+    session.clear()
+    return redirect(url_for("reader.index"), 303)
+
+
+def add() -> Response:
+    """Add an article from a URL, pasted text or an uploaded HTML file."""
+    source = request.form.get("nguon", "url")
+    try:
+        _add(source)
+    except BantinError as exc:
+        flash(f"Không thêm được bài: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""),
+              "error")
+    return redirect(url_for("admin.home", nguon=source), 303)
+
+
+def _add(source: str) -> None:
+    st = state()
+    if source == "url":
+        article = article_from_input(url=request.form.get("url", ""))
+    elif source == "text":
+        article = article_from_input(text=request.form.get("text", ""))
+    elif source == "html":
+        upload = request.files.get("html")
+        if upload is None or not upload.filename:
+            raise InputError("Chưa chọn tệp HTML", "chọn một tệp .html rồi gửi lại")
+        article = article_from_input(html=upload.read())
+    else:
+        raise InputError("Nguồn bài viết không hợp lệ")
+    result = submit_article(st.store, article, st.settings, st.lexicon_path, st.wake)
+    if result.created:
+        flash(f"Đã thêm bài “{result.article.article.title}”, công việc số {result.job.id}.",
+              "ok")
+    elif result.changed:
+        flash(f"Bài “{result.article.article.title}” đã có: đã cập nhật và tạo lại các đoạn "
+              "thay đổi.", "ok")
+    else:
+        flash(f"Bài “{result.article.article.title}” đã có, không có gì thay đổi.", "ok")
+
+
+def jobs_json() -> Response:
+    """Return the recent jobs for the live progress on the admin page."""
+    return jsonify({"jobs": [j.to_dict() for j in state().store.list_jobs(limit=50)]})
+
+
+def retry(job_id: int) -> Response:
+    """Queue a job again (its failed segments are tried once more)."""
+    st = state()
+    st.store.retry_job(job_id)
+    st.wake.set()
+    flash(f"Đã xếp lại công việc số {job_id}.", "ok")
+    return redirect(url_for("admin.home"), 303)
+
+
+def delete(article_id: int) -> Response:
+    """Delete an article with its audio."""
+    title = state().store.get_article(article_id).article.title
+    remove_article(article_id)
+    flash(f"Đã xóa bài “{title}”.", "ok")
+    return redirect(url_for("admin.home"), 303)
+
+
+def lexicon() -> str:
+    """Show the pronunciation lexicon with forms to add, edit and remove entries."""
+    from ..speech.lexicon import read_user_entries
+
+    entries = read_user_entries(state().lexicon_path)
+    return render_template("admin_lexicon.html", entries=entries, kinds=LEXICON_KINDS,
+                           messages=get_flashed_messages(with_categories=True))
+
+
+def lexicon_save() -> Response:
+    """Add, change or remove one lexicon entry, then re-synthesize what it changes."""
+    from ..speech.lexicon import LexiconEntry, read_user_entries, write_user_entries
+
+    st = state()
+    action = request.form.get("hanh_dong", "them")
+    entries = read_user_entries(st.lexicon_path)
+    original = request.form.get("goc", "")
+    term = " ".join(request.form.get("term", "").split())
+    spoken = " ".join(request.form.get("spoken", "").split())
+    kind = request.form.get("kind", "expand")
+    if action == "xoa":
+        entries = [e for e in entries if e.term != original]
+    else:
+        if not term or not spoken and kind != "spell":
+            raise InputError("Cần điền cả từ viết và cách đọc")
+        if kind not in LEXICON_KINDS:
+            raise InputError("Kiểu đọc không hợp lệ")
+        new = LexiconEntry(term=term, spoken=spoken or term, kind=kind)
+        replaced = [e for e in entries if e.term not in (original, term)]
+        entries = [*replaced, new]
+    write_user_entries(st.lexicon_path, entries)
+    jobs = rebuild_scripts(st.store, st.settings, st.lexicon_path, st.wake)
+    note = f" {len(jobs)} bài sẽ được đọc lại các đoạn thay đổi." if jobs else \
+        " Không bài nào cần đọc lại."
+    flash(("Đã xóa mục từ điển." if action == "xoa" else "Đã lưu mục từ điển.") + note, "ok")
+    return redirect(url_for("admin.lexicon"), 303)

@@ -1,0 +1,130 @@
+"""The JSON API: submit articles, read articles and jobs. Writes need the bearer token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_limiter import Limiter
+
+from ..errors import InputError
+from ..jobs import media_dir, submit_article
+from ..model import Article
+from .common import Unauthorized, article_json, bearer_ok, external_url, state
+
+MAX_TEXT_CHARS = 500_000
+
+
+def blueprint(limiter: Limiter) -> Blueprint:
+    """Return the API blueprint, with submissions rate-limited per client."""
+    bp = Blueprint("api", __name__, url_prefix="/api")
+    limit = limiter.limit(lambda: current_app.config["SUBMIT_LIMIT"],
+                          methods=["POST"], key_func=_client_key)
+    bp.add_url_rule("/articles", "create_article", limit(create_article), methods=["POST"])
+    bp.add_url_rule("/articles", "list_articles", list_articles)
+    bp.add_url_rule("/articles/<int:article_id>", "get_article", get_article)
+    bp.add_url_rule("/articles/<int:article_id>", "delete_article", delete_article,
+                    methods=["DELETE"])
+    bp.add_url_rule("/jobs/<int:job_id>", "get_job", get_job)
+    bp.add_url_rule("/jobs/<int:job_id>/retry", "retry_job", retry_job, methods=["POST"])
+    return bp
+
+
+def _client_key() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _require_token() -> None:
+    if not bearer_ok():
+        raise Unauthorized("Cần mã quản trị (Authorization: Bearer <mã>)",
+                           "mã được in ra khi khởi động bantin-audio serve")
+
+
+def article_from_input(*, url: str | None = None, html: str | bytes | None = None,
+                       text: str | None = None) -> Article:
+    """Build an article from exactly one of a URL, page HTML or pasted text."""
+    from ..ingest import extract_article, load_article
+
+    given = [k for k, v in (("url", url), ("html", html), ("text", text)) if v]
+    if len(given) != 1:
+        raise InputError("Cần đúng một trong các trường: url, html, text",
+                         'ví dụ {"url": "https://..."}')
+    if url:
+        url = url.strip()
+        if not url.lower().startswith(("http://", "https://")):
+            raise InputError("Địa chỉ phải bắt đầu bằng http:// hoặc https://")
+        return load_article(url, state().settings)
+    data = html if html else text
+    if isinstance(data, str) and len(data) > MAX_TEXT_CHARS:
+        raise InputError("Bài viết quá dài", f"tối đa {MAX_TEXT_CHARS} ký tự")
+    return extract_article(data or "", content_type="text/html" if html else "text/plain")
+
+
+def create_article() -> tuple[Response, int, dict[str, str]]:
+    """Store an article from JSON {url|html|text} and queue its synthesis (202)."""
+    _require_token()
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise InputError("Thân yêu cầu phải là JSON", 'ví dụ {"text": "Tiêu đề\\n\\nĐoạn 1"}')
+    values = {k: payload.get(k) for k in ("url", "html", "text")}
+    for key, value in values.items():
+        if value is not None and not isinstance(value, str):
+            raise InputError(f"Trường {key} phải là chuỗi")
+    article = article_from_input(**values)
+    st = state()
+    result = submit_article(st.store, article, st.settings, st.lexicon_path, st.wake)
+    body = {"article": article_json(result.article, st.store.renditions(result.article.id),
+                                    result.job),
+            "job": result.job.to_dict()}
+    return jsonify(body), 202, {"Location": external_url("api.get_article",
+                                                         article_id=result.article.id)}
+
+
+def list_articles() -> Response:
+    """Return the latest articles (?q= searches titles)."""
+    st = state()
+    try:
+        limit = min(100, max(1, int(request.args.get("limit", "50"))))
+    except ValueError as exc:
+        raise InputError("limit phải là một số") from exc
+    rows = st.store.list_articles(query=request.args.get("q") or None, limit=limit)
+    renditions = st.store.renditions_for([r.id for r in rows])
+    items: list[dict[str, Any]] = [
+        article_json(r, renditions[r.id], st.store.latest_job(r.id)) for r in rows]
+    return jsonify({"articles": items})
+
+
+def get_article(article_id: int) -> Response:
+    """Return one article with its status, page URL and renditions."""
+    st = state()
+    row = st.store.get_article(article_id)
+    return jsonify(article_json(row, st.store.renditions(row.id), st.store.latest_job(row.id)))
+
+
+def delete_article(article_id: int) -> tuple[str, int]:
+    """Delete an article and its audio."""
+    _require_token()
+    remove_article(article_id)
+    return "", 204
+
+
+def remove_article(article_id: int) -> None:
+    """Delete an article; its audio files go now (they are never shared between articles)."""
+    st = state()
+    for name in st.store.delete_article(article_id):
+        if name not in st.store.media_paths():
+            (media_dir(st.settings) / name).unlink(missing_ok=True)
+
+
+def get_job(job_id: int) -> Response:
+    """Return one job: id, article_id, status, done, total, error."""
+    return jsonify(state().store.get_job(job_id).to_dict())
+
+
+def retry_job(job_id: int) -> tuple[Response, int]:
+    """Queue a failed job again."""
+    _require_token()
+    st = state()
+    job = st.store.retry_job(job_id)
+    st.wake.set()
+    return jsonify(job.to_dict()), 202

@@ -1,0 +1,189 @@
+"""What the web views share: the app state, formatting in Vietnamese, URLs and JSON shapes."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, current_app, request, session, url_for
+
+from ..errors import BantinError
+from ..store import ArticleRow, JobRow, RenditionRow, SegmentRow
+
+if TYPE_CHECKING:
+    from . import WebState
+
+ENGINE_LABELS = {
+    "google": "Google (giọng trực tuyến)",
+    "espeak": "eSpeak NG (giọng ngoại tuyến)",
+}
+KIND_LABELS = {"mp3": "MP3", "webm": "WebM Opus", "broadcast": "MP3 phát thanh (128 kbps)"}
+MIME_TYPES = {"mp3": "audio/mpeg", "webm": "audio/webm"}
+STATUS_LABELS = {"queued": "Đang chờ", "running": "Đang tạo âm thanh", "done": "Hoàn tất",
+                 "failed": "Lỗi"}
+
+
+class Unauthorized(BantinError):
+    """The request needs the admin token."""
+
+    http_status = 401
+    code = "can_dang_nhap"
+
+
+class Forbidden(BantinError):
+    """The request was refused (e.g. a form without its CSRF token)."""
+
+    http_status = 403
+    code = "bi_tu_choi"
+
+
+def state() -> WebState:
+    """Return the current app's shared state."""
+    return current_app.extensions["bantin"]  # type: ignore[no-any-return]
+
+
+def format_size(num_bytes: int) -> str:
+    """Return a size the Vietnamese way, e.g. "0,3 MB"."""
+    mb = max(num_bytes / 1_000_000, 0.1)
+    return f"{mb:.1f}".replace(".", ",") + " MB"
+
+
+def format_duration(ms: int) -> str:
+    """Return a spoken-style duration, e.g. "3 phút 20 giây"."""
+    total = max(0, round(ms / 1000))
+    minutes, seconds = divmod(total, 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} giờ")
+    if minutes:
+        parts.append(f"{minutes} phút")
+    if seconds or not parts:
+        parts.append(f"{seconds} giây")
+    return " ".join(parts)
+
+
+def format_date(iso: str | None) -> str:
+    """Return 25/10/2022 for 2022-10-25 (or the input when it is not an ISO date)."""
+    if not iso:
+        return ""
+    try:
+        year, month, day = iso[:10].split("-")
+        return f"{int(day):02d}/{int(month):02d}/{year}"
+    except ValueError:
+        return iso
+
+
+def media_url(rendition: RenditionRow, *, download: bool = False,
+              external: bool = False) -> str:
+    """Return the content-addressed URL of a rendition."""
+    if download:
+        return url_for("media.audio", name=rendition.path, tai=1, _external=external)
+    return url_for("media.audio", name=rendition.path, _external=external)
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """Return an absolute URL, on BANTIN_PUBLIC_URL when it is set."""
+    base = state().settings.public_url
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def by_kind(renditions: list[RenditionRow]) -> dict[str, RenditionRow]:
+    """Return renditions keyed by kind."""
+    return {r.kind: r for r in renditions}
+
+
+def article_status(job: JobRow | None) -> str:
+    """Return the article's status: its latest job's status (done when it never had one)."""
+    return job.status if job is not None else "done"
+
+
+def article_json(row: ArticleRow, renditions: list[RenditionRow],
+                 job: JobRow | None) -> dict[str, Any]:
+    """Return the API shape of an article."""
+    data = row.article.to_dict()
+    data.update({
+        "id": row.id,
+        "slug": row.slug,
+        "status": article_status(job),
+        "page_url": external_url("reader.article", slug=row.slug),
+        "renditions": [{"kind": r.kind, "url": external_url("media.audio", name=r.path),
+                        "bytes": r.bytes, "duration_s": round(r.duration_ms / 1000, 2),
+                        "complete": r.complete, "segments": r.segments_done}
+                       for r in sorted(renditions, key=lambda r: r.kind != "webm")],
+        "timings_url": external_url("reader.timings", slug=row.slug),
+        "captions_url": external_url("reader.captions", slug=row.slug),
+        "job": job.to_dict() if job is not None else None,
+    })
+    return data
+
+
+def voice_summary(segments: list[SegmentRow]) -> dict[str, Any]:
+    """Return which engines spoke an article and which segments fell back or failed."""
+    engines: dict[str, int] = {}
+    fallback, failed = [], []
+    for s in segments:
+        if s.status == "done" and s.engine:
+            engines[s.engine] = engines.get(s.engine, 0) + 1
+            if s.fallback_reason:
+                fallback.append(s)
+        elif s.status == "failed":
+            failed.append(s)
+    return {"engines": [ENGINE_LABELS.get(e, e) for e in sorted(engines, key=engines.get,
+                                                                reverse=True)],
+            "fallback": fallback, "failed": failed}
+
+
+# -- admin sign-in, bearer tokens and CSRF ---------------------------------------------------
+
+def token_matches(given: str | None) -> bool:
+    """Compare a presented token with the admin token in constant time."""
+    return bool(given) and hmac.compare_digest(str(given).encode(),
+                                               state().admin_token.encode())
+
+
+def bearer_ok() -> bool:
+    """Return whether the request carries the admin token as a bearer token."""
+    auth = request.headers.get("Authorization", "")
+    return auth.startswith("Bearer ") and token_matches(auth[7:].strip())
+
+
+def signed_in() -> bool:
+    """Return whether this browser session signed in with the admin token."""
+    return session.get("admin") is True
+
+
+def csrf_token() -> str:
+    """Return this session's CSRF token, creating it the first time."""
+    token = session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(24)
+        session["csrf"] = token
+    return str(token)
+
+
+def check_csrf() -> None:
+    """Refuse a form POST whose CSRF token is missing or wrong."""
+    sent = request.form.get("csrf_token", "")
+    expected = session.get("csrf", "")
+    if not sent or not expected or not hmac.compare_digest(str(sent), str(expected)):
+        raise Forbidden("Biểu mẫu đã hết hạn hoặc không hợp lệ",
+                        "tải lại trang rồi gửi lại")
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Make the formatting helpers and asset URLs available in templates."""
+
+    def asset(name: str) -> str:
+        version = app.extensions["bantin_asset_version"](name)
+        return url_for("static", filename=name, v=version)
+
+    app.jinja_env.globals.update(
+        asset=asset, format_size=format_size, format_duration=format_duration,
+        format_date=format_date, csrf_token=csrf_token, signed_in=signed_in,
+        ENGINE_LABELS=ENGINE_LABELS, KIND_LABELS=KIND_LABELS, STATUS_LABELS=STATUS_LABELS,
+        MIME_TYPES=MIME_TYPES,
+    )

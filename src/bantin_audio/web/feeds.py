@@ -1,0 +1,60 @@
+"""The podcast feed: RSS 2.0 with the itunes namespace, one item per finished article."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+from flask import Blueprint, Response, render_template
+
+from .common import by_kind, external_url, state
+
+FEED_SIZE = 100
+
+
+def blueprint() -> Blueprint:
+    """Return the feed blueprint."""
+    bp = Blueprint("feeds", __name__)
+    bp.add_url_rule("/feed.xml", "podcast", podcast)
+    return bp
+
+
+def _pub_date(date: str | None, fallback: float) -> str:
+    when = datetime.fromtimestamp(fallback, UTC)
+    if date:
+        try:
+            when = datetime.strptime(date[:10], "%Y-%m-%d").replace(hour=7, tzinfo=UTC)
+        except ValueError:
+            pass
+    return format_datetime(when)
+
+
+def _hms(ms: int) -> str:
+    seconds = round(ms / 1000)
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def podcast() -> Response:
+    """Return the podcast feed of articles whose whole audio is ready."""
+    st = state()
+    rows = st.store.list_articles(limit=FEED_SIZE)
+    renditions = st.store.renditions_for([r.id for r in rows])
+    items = []
+    for row in rows:
+        mp3 = by_kind(renditions[row.id]).get("mp3")
+        if mp3 is None or not mp3.complete:
+            continue
+        items.append({
+            "row": row, "a": row.article,
+            "link": external_url("reader.article", slug=row.slug),
+            "guid": f"urn:bantin-audio:bai:{row.id}",
+            "pub_date": _pub_date(row.article.date, row.created_at),
+            "url": external_url("media.audio", name=mp3.path),
+            "bytes": mp3.bytes, "duration": _hms(mp3.duration_ms),
+        })
+    xml = render_template(
+        "feed.xml", items=items, home=external_url("reader.index"),
+        self_url=external_url("feeds.podcast"),
+        image=external_url("static", filename="podcast.png"),
+        build_date=format_datetime(datetime.now(UTC)))
+    return Response(xml, mimetype="application/rss+xml")

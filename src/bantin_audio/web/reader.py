@@ -1,0 +1,119 @@
+"""Reader pages: the latest articles and one article with its synchronized player."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from ..errors import NotFound
+from ..store import RenditionRow, SegmentRow
+from .common import by_kind, state, voice_summary
+
+PAGE_SIZE = 30
+BODY_KINDS = ("lead", "paragraph")
+
+
+def blueprint() -> Blueprint:
+    """Return the reader blueprint."""
+    bp = Blueprint("reader", __name__)
+    bp.add_url_rule("/", "index", index)
+    bp.add_url_rule("/bai/<slug>", "article", article)
+    bp.add_url_rule("/bai/<slug>/thoi-gian.json", "timings", timings)
+    bp.add_url_rule("/bai/<slug>/phu-de.vtt", "captions", captions)
+    bp.add_url_rule("/healthz", "health", health)
+    return bp
+
+
+def index() -> str:
+    """Show the latest articles, with a search over titles."""
+    st = state()
+    query = " ".join(request.args.get("q", "").split())[:200]
+    try:
+        page = max(1, int(request.args.get("trang", "1")))
+    except ValueError:
+        page = 1
+    rows = st.store.list_articles(query=query or None, limit=PAGE_SIZE + 1,
+                                  offset=(page - 1) * PAGE_SIZE)
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    renditions = st.store.renditions_for([r.id for r in rows])
+    items = [{"row": r, "audio": by_kind(renditions[r.id]).get("mp3")} for r in rows]
+    return render_template("index.html", items=items, query=query, page=page, more=more)
+
+
+def _timed_segments(segments: list[SegmentRow], mp3: RenditionRow | None) -> dict[int, Any]:
+    spans = {t["index"]: t for t in (mp3.timings if mp3 else [])}
+    return {s.segment.index: spans.get(s.segment.index) for s in segments}
+
+
+def article(slug: str) -> str:
+    """Show one article: text, player, downloads, progress while it is being synthesized."""
+    st = state()
+    row = st.store.get_article_by_slug(slug)
+    segments = st.store.segments(row.id)
+    renditions = by_kind(st.store.renditions(row.id))
+    job = st.store.latest_job(row.id)
+    mp3 = renditions.get("mp3")
+    done = sum(1 for s in segments if s.status == "done")
+    body = [s for s in segments if s.segment.kind in BODY_KINDS]
+    heading = next((s.segment.index for s in segments if s.segment.kind == "title"), None)
+    return render_template(
+        "article.html", row=row, a=row.article, segments=segments, body=body,
+        spans=_timed_segments(segments, mp3), renditions=renditions, mp3=mp3, job=job,
+        done=done, total=len(segments), voices=voice_summary(segments),
+        complete=bool(mp3 and mp3.complete), heading_index=heading,
+        labels=segment_labels(segments),
+    )
+
+
+def segment_labels(segments: list[SegmentRow]) -> dict[int, str]:
+    """Return how the page names each segment ("tiêu đề", "đoạn 3", ...)."""
+    names = {"title": "tiêu đề", "date": "ngày đăng", "lead": "đoạn mở đầu",
+             "author": "tên tác giả"}
+    labels, paragraph = {}, 0
+    for s in segments:
+        if s.segment.kind == "paragraph":
+            paragraph += 1
+            labels[s.segment.index] = f"đoạn {paragraph}"
+        else:
+            labels[s.segment.index] = names.get(s.segment.kind, s.segment.kind)
+    return labels
+
+
+def timings(slug: str) -> Response:
+    """Return the timing map of the current MP3 rendition as JSON."""
+    st = state()
+    row = st.store.get_article_by_slug(slug)
+    mp3 = by_kind(st.store.renditions(row.id)).get("mp3")
+    return jsonify({"article_id": row.id, "audio": mp3.path if mp3 else None,
+                    "complete": bool(mp3 and mp3.complete),
+                    "duration_ms": mp3.duration_ms if mp3 else 0,
+                    "timings": mp3.timings if mp3 else []})
+
+
+def _vtt_time(ms: int) -> str:
+    hours, rest = divmod(int(ms), 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def captions(slug: str) -> Response:
+    """Return WebVTT captions of the current MP3 rendition, one cue per segment."""
+    st = state()
+    row = st.store.get_article_by_slug(slug)
+    mp3 = by_kind(st.store.renditions(row.id)).get("mp3")
+    if mp3 is None:
+        raise NotFound("Bài viết này chưa có âm thanh", "thử lại sau ít phút")
+    lines = ["WEBVTT", ""]
+    for n, t in enumerate(mp3.timings, 1):
+        text = " ".join(str(t["text"]).split()).replace("-->", "->")
+        lines += [str(n), f"{_vtt_time(t['start_ms'])} --> {_vtt_time(t['end_ms'])}", text, ""]
+    return Response("\n".join(lines), mimetype="text/vtt")
+
+
+def health() -> Response:
+    """Answer a liveness probe."""
+    state().store.schema_version()
+    return jsonify({"ok": True})

@@ -1,0 +1,257 @@
+/* bantin-audio reader: text size, high contrast and the synchronized player.
+   Enhances server-rendered HTML; everything works without it. No autoplay, ever. */
+(function () {
+  "use strict";
+  var doc = document, root = doc.documentElement, store = window.localStorage;
+  var status = doc.getElementById("thong-bao");
+  function get(k) { try { return store.getItem(k); } catch (e) { return null; } }
+  function put(k, v) { try { store.setItem(k, v); } catch (e) { /* private mode */ } }
+  function say(text) {
+    if (!status) return;
+    status.textContent = "";
+    window.setTimeout(function () { status.textContent = text; }, 50);
+  }
+  function num(n) { return String(n).replace(".", ","); }
+
+  /* ---- text size and contrast ---- */
+  var SIZES = [75, 87.5, 100, 112.5, 125, 150, 175, 200, 250];
+  function applySize(p) { root.style.fontSize = p === 100 ? "" : p + "%"; }
+  function currentSize() { var v = parseFloat(get("cochu")); return SIZES.indexOf(v) >= 0 ? v : 100; }
+  applySize(currentSize());
+  if (get("tuongphan") === "1") root.classList.add("hc");
+  var display = doc.querySelector(".display");
+  if (display) {
+    display.hidden = false;
+    var hc = display.querySelector("[data-contrast]");
+    hc.setAttribute("aria-pressed", root.classList.contains("hc") ? "true" : "false");
+    display.addEventListener("click", function (ev) {
+      var b = ev.target.closest("button");
+      if (!b) return;
+      if (b.hasAttribute("data-contrast")) {
+        var on = root.classList.toggle("hc");
+        b.setAttribute("aria-pressed", on ? "true" : "false");
+        put("tuongphan", on ? "1" : "0");
+        return;
+      }
+      var i = SIZES.indexOf(currentSize()), act = b.getAttribute("data-font");
+      if (act === "up") i = Math.min(SIZES.length - 1, i + 1);
+      else if (act === "down") i = Math.max(0, i - 1);
+      else i = SIZES.indexOf(100);
+      applySize(SIZES[i]);
+      put("cochu", String(SIZES[i]));
+      say("Cỡ chữ " + num(SIZES[i]) + "%");
+    });
+  }
+
+  /* ---- player ---- */
+  var audio = doc.getElementById("am-thanh"), ui = doc.getElementById("trinh-phat");
+  if (!audio || !ui || !audio.canPlayType) return;
+  var playBtn = ui.querySelector("[data-act=play]"), seek = doc.getElementById("vi-tri");
+  var speed = doc.getElementById("toc-do"), clock = doc.getElementById("thoi-gian");
+  var slug = audio.getAttribute("data-slug"), posKey = "vitri:" + slug;
+  var complete = audio.getAttribute("data-complete") === "1";
+  var knownDuration = parseFloat(seek.max) || 0, pendingSrc = null, current = null;
+
+  function segs() { return Array.prototype.slice.call(doc.querySelectorAll("[data-start]")); }
+  function words(s) {
+    s = Math.max(0, Math.round(s));
+    var m = Math.floor(s / 60), r = s % 60, out = [];
+    if (m) out.push(m + " phút");
+    if (r || !m) out.push(r + " giây");
+    return out.join(" ");
+  }
+  function clockText(s) {
+    s = Math.max(0, Math.floor(s));
+    return Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2);
+  }
+  function duration() {
+    var d = audio.duration;
+    return isFinite(d) && d > 0 ? d : knownDuration;
+  }
+  function renderTime() {
+    var t = audio.currentTime, d = duration();
+    seek.max = String(Math.ceil(d));
+    if (!seek.matches(":active")) seek.value = String(Math.floor(t));
+    seek.setAttribute("aria-valuetext", words(t) + " trên " + words(d));
+    clock.textContent = clockText(t) + " / " + clockText(d);
+  }
+  function highlight() {
+    var ms = audio.currentTime * 1000, found = null;
+    segs().forEach(function (el) {
+      if (ms >= +el.getAttribute("data-start") && ms < +el.getAttribute("data-end") + 400) found = el;
+    });
+    if (found === current) return;
+    if (current) current.classList.remove("now");
+    if (found) found.classList.add("now");
+    current = found;
+  }
+  function startsList() {
+    return segs().map(function (el) { return +el.getAttribute("data-start") / 1000; })
+      .sort(function (a, b) { return a - b; });
+  }
+  function jump(to) {
+    audio.currentTime = Math.max(0, Math.min(to, Math.max(0, duration() - 0.25)));
+    renderTime(); highlight();
+  }
+  function paragraph(dir) {
+    var t = audio.currentTime, list = startsList(), target = null, i;
+    if (dir > 0) { for (i = 0; i < list.length; i++) if (list[i] > t + 0.5) { target = list[i]; break; } }
+    else { for (i = list.length - 1; i >= 0; i--) if (list[i] < t - 2) { target = list[i]; break; } }
+    if (target === null) target = dir > 0 ? t : 0;
+    jump(target);
+  }
+  function toggle() {
+    if (audio.paused) {
+      var p = audio.play();
+      if (p && p.catch) p.catch(function () { say("Không phát được âm thanh"); });
+    } else { audio.pause(); }
+  }
+  function setSpeed(v, announce) {
+    v = Math.min(2, Math.max(0.75, v));
+    audio.playbackRate = v; audio.defaultPlaybackRate = v;
+    speed.value = String(v); put("tocdo", String(v));
+    if (announce) say("Tốc độ " + num(v) + "×");
+  }
+  function step(dir) {
+    var opts = Array.prototype.map.call(speed.options, function (o) { return +o.value; });
+    var i = opts.indexOf(+speed.value) + dir;
+    if (i >= 0 && i < opts.length) setSpeed(opts[i], true);
+  }
+
+  audio.removeAttribute("controls");
+  audio.hidden = true;
+  ui.hidden = !audio.querySelector("source");
+  Array.prototype.forEach.call(doc.querySelectorAll(".from-here"), function (b) { b.hidden = false; });
+  var savedSpeed = parseFloat(get("tocdo"));
+  if (savedSpeed >= 0.75 && savedSpeed <= 2) setSpeed(savedSpeed, false);
+  var resumeAt = parseFloat(get(posKey));
+  if (resumeAt > 3) { audio.currentTime = resumeAt; knownDuration = Math.max(knownDuration, resumeAt); }
+  renderTime();
+
+  ui.addEventListener("click", function (ev) {
+    var b = ev.target.closest("button");
+    if (!b) return;
+    var act = b.getAttribute("data-act");
+    if (act === "play") toggle();
+    else if (act === "back") jump(audio.currentTime - 10);
+    else if (act === "fwd") jump(audio.currentTime + 10);
+    else if (act === "prev") paragraph(-1);
+    else if (act === "next") paragraph(1);
+  });
+  ui.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.altKey || ev.metaKey || ev.target === speed) return;
+    var k = ev.key.toLowerCase(), done = true;
+    if (k === "k") { var was = !audio.paused; toggle(); if (was) say("Đã tạm dừng"); }
+    else if (k === "j") jump(audio.currentTime - 10);
+    else if (k === "l") jump(audio.currentTime + 10);
+    else if (k === "p") paragraph(-1);
+    else if (k === "n") paragraph(1);
+    else if (k === "[") step(-1);
+    else if (k === "]") step(1);
+    else done = false;
+    if (done) ev.preventDefault();
+  });
+  seek.addEventListener("input", function () { jump(+seek.value); });
+  speed.addEventListener("change", function () { setSpeed(+speed.value, false); });
+  doc.addEventListener("click", function (ev) {
+    var b = ev.target.closest && ev.target.closest(".from-here");
+    if (!b) return;
+    var el = doc.getElementById("d" + b.getAttribute("data-from"));
+    if (!el || !el.hasAttribute("data-start")) { say("Đoạn này chưa có âm thanh"); return; }
+    jump(+el.getAttribute("data-start") / 1000);
+    if (audio.paused) toggle();
+  });
+
+  var lastSave = 0;
+  audio.addEventListener("timeupdate", function () {
+    renderTime(); highlight();
+    var now = Date.now();
+    if (now - lastSave > 3000) { lastSave = now; put(posKey, String(audio.currentTime)); }
+  });
+  audio.addEventListener("loadedmetadata", renderTime);
+  audio.addEventListener("durationchange", renderTime);
+  audio.addEventListener("play", function () { playBtn.textContent = "Tạm dừng"; });
+  audio.addEventListener("pause", function () {
+    playBtn.textContent = "Phát"; put(posKey, String(audio.currentTime));
+  });
+  audio.addEventListener("ended", function () {
+    if (pendingSrc) { swap(pendingSrc, true); return; }
+    playBtn.textContent = "Phát";
+    if (complete) put(posKey, "0");
+  });
+  audio.addEventListener("error", function () { say("Không tải được âm thanh"); });
+
+  if ("mediaSession" in navigator) {
+    var ms = navigator.mediaSession;
+    try {
+      ms.metadata = new window.MediaMetadata({
+        title: audio.getAttribute("data-title"), artist: audio.getAttribute("data-artist"),
+        album: "Bản tin nghe"
+      });
+      ms.setActionHandler("play", toggle);
+      ms.setActionHandler("pause", toggle);
+      ms.setActionHandler("seekbackward", function () { jump(audio.currentTime - 10); });
+      ms.setActionHandler("seekforward", function () { jump(audio.currentTime + 10); });
+      ms.setActionHandler("previoustrack", function () { paragraph(-1); });
+      ms.setActionHandler("nexttrack", function () { paragraph(1); });
+      ms.setActionHandler("seekto", function (d) { jump(d.seekTime); });
+    } catch (e) { /* older browsers lack some actions */ }
+  }
+
+  /* ---- while the article is still being synthesized ---- */
+  function swap(src, resume) {
+    var at = audio.currentTime, wasPlaying = !audio.paused || resume;
+    pendingSrc = null;
+    while (audio.firstChild) audio.removeChild(audio.firstChild);
+    audio.src = src;
+    audio.currentTime = at;
+    ui.hidden = false;
+    if (wasPlaying) { var p = audio.play(); if (p && p.catch) p.catch(function () {}); }
+  }
+  function applyTimings(list) {
+    list.forEach(function (t) {
+      var el = doc.getElementById("d" + t.index);
+      if (!el) return;
+      el.setAttribute("data-start", t.start_ms);
+      el.setAttribute("data-end", t.end_ms);
+    });
+  }
+  function poll() {
+    var x = new XMLHttpRequest();
+    x.open("GET", audio.getAttribute("data-timings"));
+    x.responseType = "json";
+    x.onload = function () {
+      var d = x.response;
+      if (!d || x.status !== 200) return later();
+      var info = doc.getElementById("tien-do"), api = new XMLHttpRequest();
+      if (d.audio) {
+        var src = "/am-thanh/" + d.audio, have = audio.currentSrc || audio.src || "";
+        if (have.indexOf(d.audio) < 0) {
+          applyTimings(d.timings);
+          knownDuration = d.duration_ms / 1000;
+          if (!have || audio.paused) swap(src, false); else pendingSrc = src;
+          renderTime();
+        }
+      }
+      api.open("GET", audio.getAttribute("data-api"));
+      api.responseType = "json";
+      api.onload = function () {
+        var a = api.response, j = a && a.job;
+        if (info && j) {
+          info.textContent = j.status === "failed" ? "Chưa tạo được âm thanh: " + (j.error || "")
+            : (j.status === "done" ? "Đã tạo xong âm thanh. Tải lại trang để có tệp tải về."
+              : "Đang tạo âm thanh: " + j.done + "/" + j.total + " đoạn. Có thể nghe ngay phần đã xong.");
+        }
+        var chua = doc.getElementById("chua-co");
+        if (chua && d.audio) chua.hidden = true;
+        if (!(d.complete || (j && j.status === "failed"))) later();
+        else complete = !!d.complete;
+      };
+      api.send();
+    };
+    x.onerror = later;
+    x.send();
+  }
+  function later() { window.setTimeout(poll, 3000); }
+  if (!complete) later();
+})();
