@@ -1,0 +1,162 @@
+"""Abbreviation lexicon: the packaged table merged with an editor's user file."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from ..errors import InputError
+
+KINDS = ("expand", "spell", "word")
+_HEADER = "# term\tspoken\tkind (expand | spell | word)"
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    """One written form and how it is read aloud."""
+
+    term: str
+    spoken: str
+    kind: str
+
+    def to_line(self) -> str:
+        """Return the entry as one TSV line (no newline)."""
+        return f"{self.term}\t{self.spoken}\t{self.kind}"
+
+
+class Lexicon:
+    """Written form -> spoken form, builtin entries overridden by user entries."""
+
+    def __init__(self, entries: Iterable[LexiconEntry] = ()) -> None:
+        self._entries: dict[str, LexiconEntry] = {}
+        # Case-insensitive fallback index, so "Covid" finds "COVID" but "TTg" stays exact.
+        self._folded: dict[str, LexiconEntry] = {}
+        for entry in entries:
+            self._entries[entry.term] = entry
+        for entry in self._entries.values():
+            self._folded.setdefault(entry.term.casefold(), entry)
+        self._fingerprint: str | None = None
+
+    def lookup(self, term: str) -> LexiconEntry | None:
+        """Return the entry for a written form: exact case first, then case-insensitive."""
+        entry = self._entries.get(term)
+        if entry is None:
+            entry = self._folded.get(term.casefold())
+        return entry
+
+    def exact(self, term: str) -> LexiconEntry | None:
+        """Return the entry whose term is written exactly like this, if any."""
+        return self._entries.get(term)
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self.lookup(term) is not None
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[LexiconEntry]:
+        return iter(self._entries.values())
+
+    def merged(self, entries: Iterable[LexiconEntry]) -> Lexicon:
+        """Return a new lexicon with these entries added on top (they win on conflicts)."""
+        return Lexicon([*self._entries.values(), *entries])
+
+    @property
+    def fingerprint(self) -> str:
+        """Return a short hash of the content (changes when any entry changes)."""
+        if self._fingerprint is None:
+            h = hashlib.sha256()
+            for term in sorted(self._entries):
+                h.update(self._entries[term].to_line().encode("utf-8"))
+                h.update(b"\n")
+            self._fingerprint = h.hexdigest()[:12]
+        return self._fingerprint
+
+
+def parse_entries(text: str, source: str) -> list[LexiconEntry]:
+    """Parse TSV lexicon text; raise InputError naming the line of the first bad row."""
+    entries = []
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.rstrip("\r")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3:
+            raise InputError(
+                f"{source}, dòng {lineno}: cần đúng 3 cột cách nhau bằng tab "
+                f"(viết tắt, cách đọc, loại), có {len(parts)}",
+                hint="Ví dụ: GPMB<tab>giải phóng mặt bằng<tab>expand",
+            )
+        term, spoken, kind = (p.strip() for p in parts)
+        if not term or not spoken:
+            raise InputError(f"{source}, dòng {lineno}: thiếu từ viết tắt hoặc cách đọc")
+        if kind not in KINDS:
+            raise InputError(
+                f"{source}, dòng {lineno}: loại '{kind}' không hợp lệ",
+                hint="Loại phải là expand, spell hoặc word",
+            )
+        if any(c.isdigit() for c in spoken):
+            raise InputError(f"{source}, dòng {lineno}: cách đọc không được chứa chữ số",
+                             hint="Viết số bằng chữ, ví dụ 'mười chín'")
+        entries.append(LexiconEntry(term, spoken, kind))
+    return entries
+
+
+@lru_cache(maxsize=1)
+def builtin_lexicon() -> Lexicon:
+    """Return the packaged abbreviation table (read once per process)."""
+    text = (resources.files("bantin_audio.speech") / "data" / "abbreviations.tsv").read_text(
+        encoding="utf-8")
+    return Lexicon(parse_entries(text, "abbreviations.tsv"))
+
+
+def read_user_entries(path: Path) -> list[LexiconEntry]:
+    """Read a user lexicon file; a missing file has no entries."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Không đọc được tệp từ điển {path}: {exc}",
+                         hint="Kiểm tra quyền đọc và mã hóa UTF-8") from exc
+    return parse_entries(text, str(path))
+
+
+def write_user_entries(path: Path, entries: Iterable[LexiconEntry]) -> None:
+    """Write a user lexicon file atomically (temp file in the same folder, then os.replace)."""
+    path = Path(path)
+    entries = list(entries)
+    for entry in entries:
+        # Validate through the parser so what we write can always be read back.
+        parse_entries(entry.to_line(), str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = "\n".join([_HEADER, *(e.to_line() for e in entries)]) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=".lexicon-", suffix=".tsv", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def load_lexicon(user_path: Path | None = None) -> Lexicon:
+    """Return the builtin lexicon merged with the user's file (missing file = builtin only)."""
+    base = builtin_lexicon()
+    if user_path is None:
+        return base
+    user = read_user_entries(Path(user_path))
+    return base.merged(user) if user else base
