@@ -201,3 +201,6 @@ def _force_progress() -> bool:
     import os
 
     return os.environ.get("BANTIN_PROGRESS") == "1"
+
+
+from .cli_web import register; register(main)  # noqa: E402, E702, I001

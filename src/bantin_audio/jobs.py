@@ -179,9 +179,9 @@ class Worker:
                     dead.append(owner)
         return dead
 
-    def run_once(self) -> bool:
-        """Claim one job and run it; False when there was nothing to do."""
-        job = self.store.claim_job(self.owner, LEASE_S, self._dead_owners())
+    def run_once(self, only_job: int | None = None) -> bool:
+        """Claim one job (or only `only_job`) and run it; False when there was nothing to do."""
+        job = self.store.claim_job(self.owner, LEASE_S, self._dead_owners(), only_job)
         if job is None:
             return False
         log.info("job %d: claimed by %s (article %d, attempt %d)", job.id, self.owner,

@@ -498,15 +498,16 @@ class Store:
             "SELECT id FROM jobs ORDER BY id DESC LIMIT ?", (limit,))]
         return [self.get_job(int(i)) for i in ids]
 
-    def claim_job(self, owner: str, lease_s: float = 30.0,
-                  dead_owners: Sequence[str] = ()) -> JobRow | None:
+    def claim_job(self, owner: str, lease_s: float = 30.0, dead_owners: Sequence[str] = (),
+                  only_job: int | None = None) -> JobRow | None:
         """Claim the oldest queued job (or one whose worker's lease ran out) for `owner`."""
         now = time.time()
         with self.transaction() as conn:
             marks = ",".join("?" * len(dead_owners)) or "NULL"
+            only = "" if only_job is None else f" AND id = {int(only_job)}"
             row = conn.execute(
-                "SELECT id FROM jobs WHERE status='queued' OR (status='running' AND "
-                f"(lease_until < ? OR lease_owner IN ({marks}))) ORDER BY id LIMIT 1",
+                "SELECT id FROM jobs WHERE (status='queued' OR (status='running' AND "
+                f"(lease_until < ? OR lease_owner IN ({marks})))){only} ORDER BY id LIMIT 1",
                 (now, *dead_owners)).fetchone()
             if row is None:
                 return None

@@ -1,0 +1,160 @@
+"""The service commands: `serve`, `worker` and `add`, registered on the main CLI group."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .config import Settings
+from .errors import SynthesisError
+
+log = logging.getLogger(__name__)
+
+ENGINE_CHOICE = click.Choice(["auto", "gtts", "espeak"])
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings.from_env(**overrides)
+
+
+def _data_dir_option(f: Any) -> Any:
+    return click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False),
+                        envvar="BANTIN_DATA_DIR",
+                        help="Thư mục dữ liệu (cơ sở dữ liệu, âm thanh, bộ nhớ đệm).")(f)
+
+
+def _engine_option(f: Any) -> Any:
+    return click.option("--engine", type=ENGINE_CHOICE, envvar="BANTIN_ENGINE",
+                        help="Giọng đọc: auto (Google, ngoại tuyến khi lỗi), gtts hoặc espeak.")(f)
+
+
+def _base_url(settings: Settings) -> str:
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = settings.host if ":" not in settings.host else f"[{settings.host}]"
+    return f"http://{host}:{settings.port}"
+
+
+@click.command(help="Chạy dịch vụ web: trang đọc, âm thanh, podcast, API và quản trị.")
+@click.option("--host", envvar="BANTIN_HOST", help="Địa chỉ lắng nghe (mặc định 127.0.0.1).")
+@click.option("--port", type=int, envvar="BANTIN_PORT", help="Cổng (mặc định 8000).")
+@_data_dir_option
+@_engine_option
+@click.option("--workers", type=click.IntRange(0, 32), default=1, show_default=True,
+              help="Số luồng tạo âm thanh trong tiến trình (0: dùng `bantin-audio worker`).")
+@click.option("--production", is_flag=True,
+              help="Chạy bằng máy chủ WSGI cho sản xuất (waitress).")
+@click.option("--threads", type=click.IntRange(1, 256), default=16, show_default=True,
+              help="Số luồng phục vụ yêu cầu của waitress (với --production).")
+def serve(host: str | None, port: int | None, data_dir: Path | None, engine: str | None,
+          workers: int, production: bool, threads: int) -> None:
+    from .jobs import open_store, start_workers
+    from .services import build_services
+    from .web import create_app
+
+    settings = _settings(host=host, port=port, data_dir=data_dir, engine=engine)
+    services = build_services(settings)
+    store = open_store(settings)
+    wake, stop = threading.Event(), threading.Event()
+    app = create_app(settings, services, store=store, wake=wake)
+    token = app.extensions["bantin"].admin_token
+    start_workers(store, services.pipeline, settings, workers, stop, wake)
+    click.echo(f"bantin-audio đang chạy tại {_base_url(settings)}/")
+    click.echo(f"Dữ liệu: {settings.data_dir}")
+    if settings.api_token:
+        click.echo("Mã quản trị: lấy từ biến BANTIN_API_TOKEN")
+    else:
+        click.echo(f"Mã quản trị: {token}")
+    if workers == 0:
+        click.echo("Không có luồng tạo âm thanh: hãy chạy `bantin-audio worker`.")
+    try:
+        if production:
+            from waitress import serve as waitress_serve
+
+            waitress_serve(app, host=settings.host, port=settings.port, threads=threads,
+                           ident="bantin-audio", channel_timeout=60, connection_limit=1000,
+                           _quiet=True)
+        else:
+            app.run(host=settings.host, port=settings.port, threaded=True, use_reloader=False)
+    finally:
+        stop.set()
+        wake.set()
+
+
+@click.command(help="Chạy các luồng tạo âm thanh riêng, dùng chung cơ sở dữ liệu với serve.")
+@_data_dir_option
+@_engine_option
+@click.option("--count", type=click.IntRange(1, 32), default=1, show_default=True,
+              help="Số luồng tạo âm thanh.")
+def worker(data_dir: Path | None, engine: str | None, count: int) -> None:
+    from .jobs import open_store, start_workers
+    from .services import build_services
+
+    settings = _settings(data_dir=data_dir, engine=engine)
+    services = build_services(settings)
+    store = open_store(settings)
+    stop, wake = threading.Event(), threading.Event()
+    threads = start_workers(store, services.pipeline, settings, count, stop, wake)
+    click.echo(f"Đang chạy {count} luồng tạo âm thanh trên {settings.data_dir}")
+    try:
+        while any(t.is_alive() for t in threads):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        stop.set()
+        wake.set()
+        for t in threads:
+            t.join(timeout=60)
+        raise
+
+
+@click.command(help="Xếp một bài viết vào hàng đợi và in số bài cùng địa chỉ trang.\n\n"
+               "INPUT là tệp .txt, tệp .html, địa chỉ http(s):// hoặc - (đọc từ stdin).")
+@click.argument("source", metavar="INPUT")
+@_data_dir_option
+@_engine_option
+@click.option("--wait", is_flag=True,
+              help="Chờ đến khi âm thanh được tạo xong (tự tạo nếu không có máy chủ nào làm).")
+def add(source: str, data_dir: Path | None, engine: str | None, wait: bool) -> None:
+    from .ingest import load_article
+    from .jobs import Worker, open_store, submit_article
+
+    settings = _settings(data_dir=data_dir, engine=engine)
+    store = open_store(settings)
+    article = load_article(source, settings)
+    result = submit_article(store, article, settings, settings.data_dir / "lexicon.tsv")
+    url = f"{_base_url(settings)}/bai/{result.article.slug}"
+    click.echo(f"Bài số {result.article.id}: {url}")
+    click.echo(f"Công việc số {result.job.id}: {result.job.status}")
+    if not wait:
+        return
+    from .services import build_services
+
+    services = build_services(settings)
+    runner = Worker(store, services.pipeline, settings)
+    shown = None
+    while True:
+        job = store.get_job(result.job.id)
+        if (job.done, job.total, job.status) != shown:
+            shown = (job.done, job.total, job.status)
+            click.echo(f"Đang tạo âm thanh: {job.done}/{job.total} đoạn ({job.status})", err=True)
+        if job.status == "done":
+            break
+        if job.status == "failed":
+            raise SynthesisError(f"Không tạo được âm thanh: {job.error}",
+                                 "thử lại sau hoặc dùng --engine espeak")
+        if not runner.run_once(only_job=job.id):
+            time.sleep(0.5)
+    if job.error:
+        click.echo(f"Lưu ý: {job.error}", err=True)
+    click.echo(f"Xong: {url}")
+
+
+def register(main_group: click.Group) -> None:
+    """Add the service commands to the `bantin-audio` group."""
+    for command in (serve, worker, add):
+        main_group.add_command(command)
