@@ -73,6 +73,7 @@ class FakeGoogle:
     mode: str = "ok"  # ok | 429 | sorry | 500 | null | noaudio | timeout | connection
     delay: float = 0.0  # seconds before each answer
     fail_first: int = 0  # answer `mode` for the first N requests, then "ok"
+    ok_first: int = 0  # answer "ok" for the first N requests, then `mode`
     retry_after: str | None = None
     texts: list[str] = field(default_factory=list)
     langs: list[str] = field(default_factory=list)
@@ -95,6 +96,8 @@ class FakeGoogle:
             self.texts.append(text)
             self.langs.append(lang)
         mode = self.mode if not self.fail_first or n < self.fail_first else "ok"
+        if n < self.ok_first:
+            mode = "ok"
         if self.delay:
             time.sleep(self.delay)
         headers = {"Content-Type": "application/json; charset=utf-8"}
