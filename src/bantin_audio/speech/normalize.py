@@ -154,11 +154,14 @@ _CHAR_MAP = str.maketrans({
 })
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _prepare(text: str) -> str:
     text = unicodedata.normalize("NFC", text).translate(_CHAR_MAP)
     text = text.replace("…", "...").replace("\r\n", "\n").replace("\r", "\n")
     # Control characters carry no speech and upset engines.
-    text = "".join(c for c in text if c == "\n" or c >= " " or c == "\t")
+    text = _CONTROL.sub("", text)
     return _TONE_RE.sub(lambda m: _TONE_FIX[m.group(1)], text)
 
 
@@ -193,6 +196,9 @@ _DEFINITION = re.compile(
     r"([A-ZĐ][A-Za-zĐđ0-9&.\-]*[A-ZĐ0-9a-z])\s*\)"
 )
 _DEF_PHRASE = re.compile(r"(?:gọi|viết) tắt")
+_CALLED = re.compile(
+    r"\s*\(\s*(?:sau đây |dưới đây )?(?:được )?(?:gọi|viết) tắt(?: là)?\s*:?\s*([^()]{1,40}?)\s*\)"
+)
 _SPELLOUT = re.compile(r"(\d[\d.,]*)\s*\(\s*([^\W\d_][^()\d]{0,60}?)\s*\)")
 
 
@@ -250,6 +256,19 @@ def _learn_definitions(text: str, lexicon: Lexicon, learned: Learned) -> str:
             return ""
         return m.group(0)
 
+    def called(m: re.Match[str]) -> str:
+        # "(sau đây gọi tắt là UBND xã)" is a note to the reader: never spoken.
+        name = m.group(1)
+        if re.fullmatch(r"[A-ZĐ][A-Za-zĐđ&\-]*[A-ZĐ]", name) and name not in learned:
+            words = _initials_match(name, text[:m.start()])
+            if words:
+                learned[name] = words.replace("&", "và")
+        return ""
+
+    if "tắt" in text:
+        text = _CALLED.sub(called, text)
+    if "(" not in text:
+        return text
     return _DEFINITION.sub(repl, text)
 
 
@@ -333,11 +352,11 @@ def _read_codes(text: str, lexicon: Lexicon) -> str:
 # --------------------------------------------------- 6. phones, chainage, roads
 
 _PHONE = re.compile(
-    r"(?<![\w.,])(0\d{2,3}(?:[. ]\d{3,4}){1,2}|0\d{8,10}|\d{3,4}\.\d{4,})(?![\w,]|\.\d)"
+    r"(?<![\w.,])(0\d{2,3}(?:[. ]\d{3,4}){1,2}|0\d{8,10}|\d{3,4}\.\d{4,})(?!\w|[.,]\d)"
 )
 _PHONE_CUE = re.compile(
-    r"(?i)(đường dây nóng|hotline|điện thoại|sđt|đt|fax|tổng đài|số máy)(\s*:?\s*(?:số\s*)?)"
-    r"(\d[\d. ]{1,14}\d)(?![\d,])"
+    r"(?i)\b(đường dây nóng|hotline|điện thoại|sđt|đt(?=\s*:)|fax|tổng đài|số máy)"
+    r"(\s*:?\s*(?:số\s*)?)(\d[\d. ]{1,14}\d)(?!\d|[.,]\d)"
 )
 _CHAINAGE = re.compile(r"\b[Kk]m\s?(\d+)\s?\+\s?(\d+)(\s*-\s*(?=[Kk]m\s?\d))?")
 _ROAD = re.compile(
@@ -552,6 +571,7 @@ _PERCENT = re.compile(r"\s*%((?:/(?:" + _PER_ALT + r"))*)(?![^\W_])")
 _UNIT = re.compile(r"(?<![^\W\d_])(" + _UNIT_ALT + r")((?:/(?:" + _PER_ALT + r"))*)(?![^\W_²³])")
 _DEGREE_C = re.compile(r"(?:°\s?C|\bđộ\s+C)(?![\w])")
 _DOLLAR = re.compile(r"\$\s?(" + _NUM + r")(\s*(?:nghìn|ngàn|triệu|tỷ|tỉ))?")
+_DOLLAR_AFTER = re.compile(r"(?<=\d)\s?\$")
 _NUM_WORD_TAIL = re.compile(r"(?:\d|(?<![^\W_])(?:" + "|".join(_NUMBER_WORDS) + r"))\s*$")
 
 
@@ -585,7 +605,9 @@ def _read_quantities(text: str) -> str:
     if "-" in text:
         text = _RANGE.sub(range_, text)
         text = _NEGATIVE.sub(negative, text)
-    text = _DOLLAR.sub(lambda m: f"{m.group(1)}{m.group(2) or ''} đô la Mỹ", text)
+    if "$" in text:
+        text = _DOLLAR.sub(lambda m: f"{m.group(1)}{m.group(2) or ''} đô la Mỹ", text)
+        text = _DOLLAR_AFTER.sub(" đô la Mỹ", text)
     text = _DEGREE_C.sub(" độ xê", text)
     if "%" in text:
         text = _PERCENT.sub(lambda m: " phần trăm" + _per_chain(m.group(1)), text)
@@ -618,6 +640,7 @@ _ACRONYM = re.compile(
     r"(?:(-?)(\d+))?(?![\w&])"
 )
 _AMP = re.compile(r"\s*&\s*")
+_Y_WORDS = {"tế", "học", "dược", "sĩ", "khoa", "bác", "đức", "lý", "sinh", "án"}
 
 
 def _is_acronym_like(token: str) -> bool:
@@ -629,6 +652,14 @@ def _is_acronym_like(token: str) -> bool:
     if uppers == 1:
         return len(token) == 1
     return lowers <= 1 or token in ("ThS", "TTr", "TTg")
+
+
+def _at_sentence_start(s: str, pos: int) -> bool:
+    """Return True if only quotes, brackets or spaces separate pos from a sentence start."""
+    head = s[max(0, pos - 12):pos].rstrip(" \"'“‘([-")
+    if not head:
+        return pos <= 12 or s[max(0, pos - 13)] in ".!?\n"
+    return head[-1] in ".!?\n"
 
 
 def _contextual(token: str, s: str, start: int, end: int) -> str | None:
@@ -724,8 +755,12 @@ def _read_abbreviations(text: str, lexicon: Lexicon, learned: Learned) -> str:
                             out.append(read_part(p, s, m.start(), m.end()))
                     spoken = "".join(out)
                 elif len(token) == 1:
-                    # A lone capital (initial, "khối D"): say its name.
-                    spoken = LETTER_NAMES.get(token, token.lower())
+                    # A lone capital (initial, "khối D"): say its name; "Y tế" is a word.
+                    nxt = _next_words(s, m.end(), 1)
+                    if token == "Y" and nxt and nxt[0] in _Y_WORDS:
+                        spoken = "y"
+                    else:
+                        spoken = LETTER_NAMES.get(token, token.lower())
                 else:
                     spoken = read_part(token, s, m.start(), m.end())
             if digits:
@@ -733,6 +768,8 @@ def _read_abbreviations(text: str, lexicon: Lexicon, learned: Learned) -> str:
         # "TP. Hà Giang", "TX. Sơn Tây": the abbreviation dot is not a sentence end.
         if token in ("TP", "TX", "TT", "H", "Q", "P") and re.match(r"\.\s*[A-ZĐÀ-Ỹ]", s[m.end():]):
             spoken += "\x00"
+        if spoken[:1].islower() and _at_sentence_start(s, m.start()):
+            spoken = spoken[0].upper() + spoken[1:]
         return spoken
 
     text = _ACRONYM.sub(repl, text)
