@@ -12,6 +12,7 @@ from ..errors import ExtractionError, InputError
 from ..model import Article
 from .decode import decode_bytes
 from .fetch import FetchedPage, fetch_url
+from .text import strip_invisible
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def extract_article(data: bytes | str, *, url: str | None = None,
     else:
         raise InputError("Dữ liệu vào phải là văn bản hoặc bytes",
                          "truyền nội dung trang hoặc văn bản bài viết")
-    if not text.strip():
+    if not strip_invisible(text).strip():
         raise InputError("Nội dung trống: không có gì để đọc",
                          "hãy dán văn bản bài viết hoặc đưa vào một trang có nội dung")
     if _is_html(text, content_type):

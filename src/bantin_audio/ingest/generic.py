@@ -10,8 +10,8 @@ from lxml import etree
 
 from ..errors import ExtractionError
 from ..model import Article
-from .dom import Block, PageMeta, attr_text, linearize, parse_html, read_meta, remove_junk
 from .dates import find_date
+from .dom import Block, PageMeta, attr_text, linearize, parse_html, read_meta, remove_junk
 from .lines import Line, classify, is_chrome, stamp_info
 from .portal import parts_to_article
 from .text import clean_line, word_count

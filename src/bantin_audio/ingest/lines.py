@@ -166,7 +166,8 @@ def is_chrome(text: str) -> bool:
         return True
     if len(text) <= 120 and _STRONG_CHROME.search(text):
         return True
-    if word_count(text) <= 6 and (_WEAK_CHROME.match(text) or _DOMAIN.match(text)):
+    words = sum(1 for w in text.split() if any(c.isalnum() for c in w))
+    if words <= 7 and (_WEAK_CHROME.match(text) or _DOMAIN.match(text)):
         return True
     return False
 

@@ -1,0 +1,86 @@
+"""Pages of other CMSs: scoring, metadata from og:*, article:published_time, JSON-LD, <time>."""
+
+from __future__ import annotations
+
+import pytest
+
+from bantin_audio.errors import ExtractionError
+from bantin_audio.ingest import extract_article
+from tests.ingest.conftest import FIXTURES
+
+BODY = ("<p>Chiều 5/10, Trung tâm Y tế huyện Mường La tổ chức tiêm chủng mở rộng cho 1.200 trẻ "
+        "em dưới 5 tuổi tại 16 xã, thị trấn trên địa bàn.</p>"
+        "<p>Theo kế hoạch, đợt tiêm kéo dài đến hết tháng 10, mỗi trạm y tế bố trí 2 bàn tiêm, "
+        "bảo đảm an toàn, đúng quy trình.</p>")
+
+
+def page(head: str = "", body: str = BODY, before: str = "") -> str:
+    return (f"<html><head>{head}</head><body><nav><a href='/'>Trang chủ</a></nav>{before}"
+            f"<div class='content'>{body}</div><footer>© 2024 Báo Sơn La</footer></body></html>")
+
+
+def test_other_cms_page_reads_metadata() -> None:
+    article = extract_article((FIXTURES / "other_cms.html").read_bytes(),
+                              url="https://baobiencuong.example/a/1")
+    assert article.title == "Quảng Hòa: Mở lớp dạy nghề đan lát cho phụ nữ vùng cao"
+    assert article.date == "2023-06-02"
+    assert article.author == "Hồng Nhung"
+    assert article.source_url == "https://baobiencuong.example/a/1"
+    assert not any("Tin liên quan" in p or "bình luận" in p for p in article.paragraphs)
+
+
+def test_og_title_and_published_time() -> None:
+    head = ('<meta property="og:title" content="Mường La tiêm chủng mở rộng cho trẻ em">'
+            '<meta property="article:published_time" content="2024-10-05T16:00:00+07:00">')
+    article = extract_article(page(head))
+    assert article.title == "Mường La tiêm chủng mở rộng cho trẻ em"
+    assert article.date == "2024-10-05"
+    assert article.lead.startswith("Chiều 5/10")
+
+
+def test_json_ld_graph_and_broken_json_ld() -> None:
+    head = ('<script type="application/ld+json">{broken</script>'
+            '<script type="application/ld+json">{"@graph": [{"@type": "WebSite"}, '
+            '{"@type": "NewsArticle", "headline": "Tiêm chủng ở Mường La", '
+            '"datePublished": "2024-10-06", "author": [{"name": "Lò Văn Sáng"}]}]}</script>')
+    article = extract_article(page(head))
+    assert (article.title, article.date, article.author) == (
+        "Tiêm chủng ở Mường La", "2024-10-06", "Lò Văn Sáng")
+
+
+def test_time_element_and_title_tag_fallback() -> None:
+    head = "<title>Mường La tiêm chủng cho trẻ | Báo Sơn La</title>"
+    before = '<time datetime="2024-10-07T08:00">7/10/2024</time>'
+    article = extract_article(page(head, before=before))
+    assert article.title == "Mường La tiêm chủng cho trẻ"
+    assert article.date == "2024-10-07"
+
+
+def test_page_without_article_is_an_extraction_error() -> None:
+    html = ("<html><body><ul>" + "".join(f"<li><a href='/{i}'>Tin số {i}</a></li>"
+                                          for i in range(30)) + "</ul></body></html>")
+    with pytest.raises(ExtractionError):
+        extract_article(html)
+
+
+def test_xml_declaration_and_broken_markup() -> None:
+    html = '<?xml version="1.0" encoding="utf-8"?>' + page().replace("</p>", "", 1)[:-7]
+    article = extract_article(html)
+    assert "tiêm chủng mở rộng" in (article.lead or "")
+
+
+def test_br_separated_runs_become_paragraphs() -> None:
+    body = ("<div>Sáng 9/9, huyện Mộc Châu khai mạc hội chợ nông sản với 120 gian hàng, "
+            "thu hút đông đảo người dân.<br><br>Hội chợ kéo dài đến ngày 12/9, giới thiệu "
+            "các sản phẩm OCOP của 8 huyện trong tỉnh.<br/>Ban tổ chức dự kiến đón 30.000 "
+            "lượt khách.</div>")
+    article = extract_article(page(body=body))
+    assert article.lead.startswith("Sáng 9/9")
+    assert len(article.paragraphs) == 2
+
+
+def test_plain_text_content_type_is_not_parsed_as_html() -> None:
+    text = ("Tiêu đề bài viết về <b>thẻ</b> HTML trong văn bản\n"
+            "Đoạn một có đủ chữ để thành đoạn văn.")
+    article = extract_article(text.encode(), content_type="text/plain; charset=utf-8")
+    assert "<b>" in article.title

@@ -1,0 +1,133 @@
+"""The line classifier on its own: stamps, bylines, captions, titles in text dumps."""
+
+from __future__ import annotations
+
+import pytest
+
+from bantin_audio.errors import ExtractionError
+from bantin_audio.ingest import extract_article
+from bantin_audio.ingest.lines import byline_author, is_caption, is_chrome, stamp_info
+from bantin_audio.ingest.text import clean_line, strip_end_mark
+
+
+@pytest.mark.parametrize("line, date", [
+    ("Cập nhật: 19/11/2020", "2020-11-19"),
+    ("• Cập nhật: 19/11/2020", "2020-11-19"),
+    ("Ngày đăng bài: 29/12/2018 | Tác giả: Thanh Khoa", "2018-12-29"),
+    ("Đăng ngày 18-03-2021 16:03", "2021-03-18"),
+    ("Thứ 6, 25/11/2022 | 16:59:53", "2022-11-25"),
+    ("• 15.4.2011 - 0:0", "2011-04-15"),
+    ("21:27 27/06/2020", "2020-06-27"),
+    ("05/01/2018", "2018-01-05"),
+    ("Thứ bảy, 29/12/2018 08:15", "2018-12-29"),
+    ("Ngày 12 tháng 3 năm 2024", "2024-03-12"),
+])
+def test_posting_stamps_give_the_date(line: str, date: str) -> None:
+    is_stamp, found, _ = stamp_info(line)
+    assert is_stamp and found == date
+
+
+@pytest.mark.parametrize("line", [
+    "Ngày 18/11, UBND huyện tổ chức phiên họp thường kỳ tháng 11 (lần 2).",
+    "Sáng ngày 27 tháng 5 năm 2021, Thường trực HĐND huyện tổ chức phiên họp.",
+    "Hội nghị sơ kết 6 tháng đầu năm 2020",
+    "31/02/2020",
+])
+def test_body_lines_and_impossible_dates_are_not_stamps(line: str) -> None:
+    is_stamp, date, _ = stamp_info(line)
+    assert not (is_stamp and date)
+
+
+def test_stamp_carries_the_author_field() -> None:
+    assert stamp_info("Ngày đăng bài: 22/02/2019 | Tác giả: Thiện") == (True, "2019-02-22", "Thiện")
+
+
+@pytest.mark.parametrize("line, author", [
+    ("Thu Trang", "Thu Trang"),
+    ("Nguồn tin: Sao Khuê", "Sao Khuê"),
+    ("(CTV: Khánh Nguyễn)", "Khánh Nguyễn"),
+    ("N.Đ", "N.Đ"),
+    ("T.H.", "T.H"),
+    ("MINH TUẤN", "MINH TUẤN"),
+    ("Tin, ảnh: Hải Yến", "Hải Yến"),
+])
+def test_bylines(line: str, author: str) -> None:
+    assert byline_author(line) == author
+
+
+@pytest.mark.parametrize("line", [
+    "(Ảnh: Thanh Khoa)",
+    "Phú Ninh Đất và Người",
+    "BẢN ĐỒ HÀNH CHÍNH",
+    "Ý kiến bạn đọc",
+    "Các đại biểu tham dự hội nghị",
+    "Ngày 14/7, UBND huyện tổ chức họp.",
+])
+def test_not_bylines(line: str) -> None:
+    assert byline_author(line) is None
+
+
+@pytest.mark.parametrize("line, caption", [
+    ("Quang cảnh cuộc họp (ảnh: Thanh Khoa)", True),
+    ("Các đại biểu tham dự hội nghị", True),
+    ("Đồng chí Bí thư Huyện ủy phát biểu tại hội nghị.", True),
+    ("Lãnh đạo Phòng Văn hóa và Thông tin báo cáo kết quả hoạt động của đơn vị", True),
+    ("Ngày hội diễn ra nhiều hoạt động vui chơi giải trí, bổ ích, như: bịt mắt đập bóng nước, "
+     "đỗ nước vào chai, sút bóng vào cầu môn, giao lưu văn nghệ và nấu bữa cơm gia đình", False),
+    ("Công tác xây dựng Đảng tiếp tục được chỉ đạo tăng cường, nhìn chung đạt kết quả,", False),
+    ("Hội nghị đã hoàn thành chương trình đề ra với tinh thần trách nhiệm cao.", False),
+    ("1. Về phát triển kinh tế", False),
+    ("KẾT QUẢ NỔI BẬT", False),
+])
+def test_captions(line: str, caption: bool) -> None:
+    assert is_caption(line) is caption
+
+
+@pytest.mark.parametrize("line", [
+    "PublishingPortal - Block_BanTin_Toolbar", "Tăng cỡ chữ Giảm cỡ chữ", "Xem cỡ chữ",
+    "1228 Lượt xem", "• |", "• 644", "----------", "Loading...", "Phuninh.gov.vn",
+    "Trang chủ Tin tức - Sự kiện", "Cổng thông tin - Giao tiếp điện tử",
+])
+def test_chrome_lines(line: str) -> None:
+    assert is_chrome(line)
+
+
+def test_text_without_title_keeps_every_body_line() -> None:
+    text = ("Ngày 14/7, UBND huyện tổ chức họp Ủy ban nhân dân huyện tháng 7 năm 2022, "
+            "đánh giá kết quả 6 tháng.\n"
+            "Tại cuộc họp, các đại biểu đã nghe báo cáo chỉ đạo điều hành của UBND huyện.\n")
+    article = extract_article(text)
+    assert article.title is None
+    assert article.lead.startswith("Ngày 14/7")
+    assert len(article.paragraphs) == 1
+
+
+def test_hard_wrapped_paragraphs_are_joined() -> None:
+    text = ("Huyện Lạc Sơn tổng kết công tác khuyến học năm 2023\n\n"
+            "Chiều 20/12, Hội Khuyến học huyện Lạc Sơn tổ chức hội nghị tổng kết công\n"
+            "tác khuyến học, khuyến tài năm 2023 với sự tham dự của 120 đại biểu.\n")
+    article = extract_article(text)
+    assert article.lead == ("Chiều 20/12, Hội Khuyến học huyện Lạc Sơn tổ chức hội nghị tổng kết "
+                            "công tác khuyến học, khuyến tài năm 2023 với sự tham dự của 120 "
+                            "đại biểu.")
+
+
+def test_chrome_only_text_is_an_extraction_error() -> None:
+    with pytest.raises(ExtractionError):
+        extract_article("Trang chủ\nTăng cỡ chữ Giảm cỡ chữ\n1228 Lượt xem\nXem thêm\n")
+
+
+def test_clean_line_folds_space_and_removes_invisible_characters() -> None:
+    decomposed = "Huye\u0323\u0302n  Ba\u0300\u200b Đi\u0300nh\u00a0\u00ad"
+    assert clean_line(decomposed) == "Huyện Bà Đình"
+
+
+def test_strip_end_mark() -> None:
+    assert strip_end_mark("phát triển./.  ") == "phát triển"
+    assert strip_end_mark("phát triển.") == "phát triển."
+
+
+def test_event_date_in_body_is_not_the_publication_date() -> None:
+    text = ("Xã Hòa Bình tổ chức ngày hội đại đoàn kết\n"
+            "Sáng ngày 18/11/2023, xã Hòa Bình tổ chức ngày hội đại đoàn kết toàn dân tộc.\n")
+    assert extract_article(text).date is None
