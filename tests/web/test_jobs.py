@@ -1,0 +1,165 @@
+"""The worker: reading order, the finished prefix playable early, crash resume, edits, failures."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from flask import Flask
+
+from bantin_audio.config import Settings
+from bantin_audio.jobs import Worker, media_dir, open_store, submit_article
+from bantin_audio.model import Article
+from bantin_audio.services import build_services
+from tests.fakegoogle_proxy import FakeGoogleProxy, proxy_env
+from tests.fakes import FakeGoogle
+
+BANTIN = str(Path(sys.executable).with_name("bantin-audio"))
+PARAS = ["Sau hai năm, huyện đã đạt nhiều kết quả tích cực.",
+         "Toàn huyện có hai mươi ba sản phẩm được xếp hạng.",
+         "Thu nhập bình quân đầu người tăng đều qua các năm.",
+         "Công tác giảm nghèo có nhiều chuyển biến rõ rệt."]
+
+
+def _article(url: str | None = "https://ubnd.example.vn/tin/1", paras: list[str] = PARAS,
+             title: str = "Huyện hoàn thành các chỉ tiêu") -> Article:
+    return Article(title=title, paragraphs=list(paras), source_url=url)
+
+
+def test_worker_speaks_every_segment_and_publishes_all_renditions(
+        app: Flask, worker: Worker, web_settings: Settings, fake_google: FakeGoogle) -> None:
+    st = app.extensions["bantin"]
+    result = submit_article(st.store, _article(), web_settings, st.lexicon_path)
+    assert worker.run_until_idle() == 1
+    job = st.store.get_job(result.job.id)
+    assert (job.status, job.done, job.total, job.error) == ("done", 5, 5, None)
+    rends = {r.kind: r for r in st.store.renditions(result.article.id)}
+    assert set(rends) == {"mp3", "webm", "broadcast"}
+    mp3 = rends["mp3"]
+    assert mp3.complete and mp3.segments_done == 5
+    assert [t["index"] for t in mp3.timings] == [0, 1, 2, 3, 4]
+    starts = [t["start_ms"] for t in mp3.timings]
+    assert starts == sorted(starts) and mp3.timings[-1]["end_ms"] <= mp3.duration_ms
+    path = media_dir(web_settings) / mp3.path
+    assert path.stat().st_size == mp3.bytes and path.read_bytes()[:3] == b"ID3"
+    assert {s.engine for s in st.store.segments(result.article.id)} == {"google"}
+
+
+def test_first_paragraphs_playable_while_the_rest_is_synthesized(
+        fake_google: FakeGoogle, settings: Settings) -> None:
+    cfg = settings.replace(engine="gtts", concurrency=1)
+    services = build_services(cfg)
+    store = open_store(cfg)
+    fake_google.delay = 0.25
+    result = submit_article(store, _article(), cfg, None)
+    seen: list[tuple[int, bool]] = []
+    runner = Worker(store, services.pipeline, cfg, restitch_interval_s=0.0)
+    thread = threading.Thread(target=runner.run_until_idle)
+    thread.start()
+    while thread.is_alive():
+        for r in store.renditions(result.article.id):
+            if r.kind == "mp3" and (r.segments_done, r.complete) not in seen:
+                seen.append((r.segments_done, r.complete))
+        time.sleep(0.02)
+    thread.join()
+    services.pipeline.close()
+    partial = [n for n, complete in seen if not complete]
+    assert partial and partial[0] < 5, seen  # something was playable before the end
+    assert store.get_job(result.job.id).status == "done"
+    final = [r for r in store.renditions(result.article.id) if r.kind == "mp3"][0]
+    assert final.complete and final.segments_done == 5
+
+
+def test_killed_worker_resumes_without_resynthesizing(
+        fake_google: FakeGoogle, settings: Settings) -> None:
+    cfg = settings.replace(engine="gtts", concurrency=1)
+    store = open_store(cfg)
+    result = submit_article(store, _article(), cfg, None)
+    with FakeGoogleProxy() as proxy:
+        proxy.fake.delay = 0.4
+        env = proxy_env(proxy.url)
+        env.update(BANTIN_DATA_DIR=str(cfg.data_dir), BANTIN_CONCURRENCY="1",
+                   BANTIN_ENGINE="gtts")
+        proc = subprocess.Popen([BANTIN, "worker"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while store.get_job(result.job.id).done < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait(timeout=10)
+        spoken_before = list(proxy.fake.texts)
+    job = store.get_job(result.job.id)
+    assert job.status == "running" and job.done >= 2  # the dead worker's claim is still there
+    done_texts = {s.segment.spoken for s in store.segments(result.article.id)
+                  if s.status == "done"}
+    services = build_services(cfg)
+    assert Worker(store, services.pipeline, cfg).run_until_idle() == 1  # dead pid: taken over
+    services.pipeline.close()
+    assert store.get_job(result.job.id).status == "done"
+    assert not done_texts & set(fake_google.texts)  # finished segments were not asked again
+    assert len(spoken_before) + len(fake_google.texts) <= 5 + 1  # at most one in flight twice
+
+
+def test_edited_article_keeps_its_address_and_redoes_only_changes(
+        app: Flask, worker: Worker, web_settings: Settings, fake_google: FakeGoogle) -> None:
+    st = app.extensions["bantin"]
+    first = submit_article(st.store, _article(), web_settings, st.lexicon_path)
+    worker.run_until_idle()
+    before = fake_google.requests
+    edited = [*PARAS[:2], "Thu nhập bình quân đầu người đã tăng gấp đôi.", PARAS[3]]
+    again = submit_article(st.store, _article(paras=edited), web_settings, st.lexicon_path)
+    assert again.article.id == first.article.id and again.article.slug == first.article.slug
+    assert again.job.id != first.job.id and again.job.status == "queued"
+    worker.run_until_idle()
+    assert fake_google.texts[before:] == ["Thu nhập bình quân đầu người đã tăng gấp đôi."]
+    assert st.store.get_job(again.job.id).status == "done"
+    same = submit_article(st.store, _article(paras=edited), web_settings, st.lexicon_path)
+    assert same.job.id == again.job.id and not same.changed
+
+
+def test_failed_segment_is_reported_and_the_rest_kept(
+        app: Flask, worker: Worker, web_settings: Settings, fake_google: FakeGoogle) -> None:
+    st = app.extensions["bantin"]
+    submit_article(st.store, _article(), web_settings, st.lexicon_path)
+    worker.run_until_idle()
+    fake_google.mode = "500"
+    result = submit_article(st.store, _article(url="https://ubnd.example.vn/tin/2",
+                                               paras=[*PARAS, "Một đoạn mới chưa đọc."]),
+                            web_settings, st.lexicon_path)
+    worker.run_until_idle()
+    job = st.store.get_job(result.job.id)
+    assert job.status == "done" and job.done == 5 and job.total == 6
+    assert job.error and "1 đoạn lỗi" in job.error
+    failed = [s for s in st.store.segments(result.article.id) if s.status == "failed"]
+    assert [s.segment.display for s in failed] == ["Một đoạn mới chưa đọc."]
+    assert failed[0].error
+    mp3 = [r for r in st.store.renditions(result.article.id) if r.kind == "mp3"][0]
+    assert mp3.complete and mp3.segments_done == 5
+    page = app.test_client().get(f"/bai/{result.article.slug}").get_data(as_text=True)
+    assert "Chưa đọc được" in page and "đoạn 5" in page
+    fake_google.mode = "ok"
+    st.store.retry_job(job.id)
+    worker.run_until_idle()
+    assert st.store.get_job(job.id).status == "done" and st.store.get_job(job.id).error is None
+
+
+def test_offline_fallback_is_recorded_per_segment(
+        fake_google: FakeGoogle, settings: Settings, tmp_path: Path) -> None:
+    cfg = settings.replace(engine="auto", retries=0, breaker_threshold=100)
+    services = build_services(cfg)
+    store = open_store(cfg)
+    fake_google.mode = "500"
+    result = submit_article(store, _article(), cfg, None)
+    Worker(store, services.pipeline, cfg, build_extras=False).run_until_idle()
+    services.pipeline.close()
+    segs = store.segments(result.article.id)
+    assert {s.engine for s in segs} == {"espeak"}
+    assert all(s.fallback_reason for s in segs)
+    assert store.get_job(result.job.id).status == "done"

@@ -1,0 +1,124 @@
+"""The SQLite store: schema versions, idempotent submissions, edits, leases across workers."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from bantin_audio.errors import InputError, NotFound
+from bantin_audio.model import Article, Segment
+from bantin_audio.store import SCHEMA_VERSION, Store, ascii_slug
+
+
+def _segments(*texts: str) -> list[Segment]:
+    kinds = ["title"] + ["paragraph"] * (len(texts) - 1)
+    return [Segment(i, k, t, t.lower()) for i, (k, t) in enumerate(zip(kinds, texts,
+                                                                       strict=True))]
+
+
+def _article(title: str = "Tin Đắk Lắk", url: str | None = None, *paras: str) -> Article:
+    return Article(title=title, paragraphs=list(paras or ["Đoạn một.", "Đoạn hai."]),
+                   source_url=url)
+
+
+def test_schema_is_versioned_and_wal(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    assert store.schema_version() == SCHEMA_VERSION
+    conn = sqlite3.connect(tmp_path / "db.sqlite3")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert Store(tmp_path / "db.sqlite3").migrate() == SCHEMA_VERSION  # nothing to do again
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(InputError):
+        Store(path)
+
+
+def test_slug_keeps_d_and_drops_diacritics() -> None:
+    assert ascii_slug("Nghị định số 07/2021/NĐ-CP về Đắk Lắk") == \
+        "nghi-dinh-so-07-2021-nd-cp-ve-dak-lak"
+
+
+def test_same_url_or_same_content_gives_one_article_and_one_job(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    first = store.submit(_article(url="https://x.vn/a"), _segments("Tin", "Đoạn một.", "Hai."))
+    again = store.submit(_article(url="https://x.vn/a"), _segments("Tin", "Đoạn một.", "Hai."))
+    same_text = store.submit(_article(url=None), _segments("Tin", "Đoạn một.", "Hai."))
+    assert first.created and not again.created and not same_text.created
+    assert again.article.id == same_text.article.id == first.article.id
+    assert again.job.id == same_text.job.id == first.job.id
+    assert len(store.list_jobs()) == 1
+
+
+def test_edit_keeps_address_and_only_changed_segments_go_pending(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    first = store.submit(_article("Tin", "https://x.vn/a", "Một.", "Hai."),
+                         _segments("Tin", "Một.", "Hai."))
+    for seg in _segments("Tin", "Một.", "Hai."):
+        store.mark_segment(first.article.id, seg.index, seg.spoken, status="done",
+                           engine="google")
+    claimed = store.claim_job("w1")
+    assert claimed is not None
+    store.finish_job(claimed.id, "w1", status="done")
+    edited = store.submit(_article("Tin", "https://x.vn/a", "Một.", "Hai đã sửa."),
+                          _segments("Tin", "Một.", "Hai đã sửa."))
+    assert edited.changed and not edited.created
+    assert edited.article.slug == first.article.slug
+    assert [s.status for s in store.segments(first.article.id)] == ["done", "done", "pending"]
+    assert edited.job.status == "queued" and edited.job.id != first.job.id
+
+
+def test_claim_is_exclusive_and_expired_leases_are_taken_over(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    a, b = Store(path), Store(path)  # two connections, as two processes would have
+    a.submit(_article(), _segments("Tin", "Một."))
+    job = a.claim_job("worker-a", lease_s=0.2)
+    assert job is not None and job.status == "running"
+    assert b.claim_job("worker-b") is None
+    time.sleep(0.3)
+    taken = b.claim_job("worker-b")
+    assert taken is not None and taken.id == job.id and taken.lease_owner == "worker-b"
+    assert not a.heartbeat(job.id, "worker-a")  # the old worker learns it lost the job
+    assert not a.finish_job(job.id, "worker-a", status="done")
+    assert b.finish_job(job.id, "worker-b", status="done")
+
+
+def test_dead_owner_is_taken_over_at_once(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    store.submit(_article(), _segments("Tin", "Một."))
+    job = store.claim_job("host:1:dead", lease_s=600)
+    assert job is not None
+    assert store.claim_job("other") is None
+    assert store.claim_job("other", dead_owners=["host:1:dead"]) is not None
+
+
+def test_failed_write_leaves_nothing_half_written(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    bad = [Segment(0, "title", "Tin", "tin"), Segment(0, "paragraph", "x", "x")]  # same index
+    with pytest.raises(sqlite3.IntegrityError):
+        store.submit(_article(), bad)
+    assert store.list_articles() == [] and store.list_jobs() == []
+
+
+def test_search_folds_vietnamese_case(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    store.submit(_article("Đắk Lắk mùa cà phê"), _segments("Đắk Lắk mùa cà phê", "Một."))
+    assert [r.article.title for r in store.list_articles(query="đắk lắk")] == \
+        ["Đắk Lắk mùa cà phê"]
+    assert store.list_articles(query="50%_") == []
+
+
+def test_delete_cascades(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    result = store.submit(_article(), _segments("Tin", "Một."))
+    store.delete_article(result.article.id)
+    with pytest.raises(NotFound):
+        store.get_job(result.job.id)
+    assert store.segments(result.article.id) == []
