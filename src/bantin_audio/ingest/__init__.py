@@ -52,7 +52,7 @@ def extract_article(data: bytes | str, *, url: str | None = None,
     if not strip_invisible(text).strip():
         raise InputError("Nội dung trống: không có gì để đọc",
                          "hãy dán văn bản bài viết hoặc đưa vào một trang có nội dung")
-    if _is_html(text, content_type):
+    if _is_html(text.lstrip("\ufeff\u200b"), content_type):
         from .generic import extract_html
 
         article = extract_html(text)

@@ -6,7 +6,8 @@ import re
 import unicodedata
 
 # Zero-width and formatting characters that editors paste in and that a voice would stumble on.
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u202a-\u202e]")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u202a-\u202e"
+                        "\ud800-\udfff]")  # lone surrogates cannot be encoded or spoken
 # C0/C1 control characters other than tab/newline: they break parsers and mean nothing to read.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"\s+")
