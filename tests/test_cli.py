@@ -179,7 +179,8 @@ def test_clean_json_has_exactly_the_contract_keys(run) -> None:
 def test_clean_text_is_readable(run) -> None:
     result = run("clean", str(SAMPLE), "--format", "text")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == "Xã Yên Phong hoàn thành 9 tiêu chí nông thôn mới năm 2024"
+    title = "Xã Yên Phong hoàn thành 9 tiêu chí nông thôn mới năm 2024"
+    assert result.stdout.splitlines()[0] == title
     assert "Tăng cỡ chữ" not in result.stdout
 
 

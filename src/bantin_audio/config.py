@@ -14,7 +14,8 @@ ENGINES = ("auto", "gtts", "espeak")
 
 
 def _default_data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    home_share = os.path.join(os.path.expanduser("~"), ".local", "share")
+    base = os.environ.get("XDG_DATA_HOME") or home_share
     return Path(base) / "bantin-audio"
 
 
@@ -28,7 +29,7 @@ class Settings:
     # Google (gTTS)
     gtts_tld: str = "com"
     gtts_timeout: float = 10.0
-    google_rps: float = 8.0  # process-wide requests per second
+    google_rps: float = 10.0  # process-wide requests per second
     concurrency: int = 4  # parallel Google requests
     retries: int = 3
     backoff_base: float = 0.5

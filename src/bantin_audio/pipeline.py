@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .audio.cache import ClipCache, clip_key
-from .audio.stitch import stitch
+from .audio.stitch import prepare_clip, stitch
 from .config import Settings
 from .engines.base import Engine
 from .errors import SynthesisError
@@ -156,15 +156,24 @@ class Pipeline:
     def render(self, script: Script, out_path: Path, progress: ProgressCallback | None = None,
                tags: dict[str, Any] | None = None, fmt: str = "mp3") -> Program:
         """Synthesize `script` and write the stitched, tagged program to `out_path` atomically."""
-        clips = self.synthesize(script, progress)
+        rate = self.settings.sample_rate
+        decoding: dict[int, Future[bytes]] = {}
+        # Decode each clip as soon as it is ready, while later segments are still synthesized,
+        # so only the encoding is left when the last clip arrives.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="decode") as decoders:
+            def on_clip(clip: SegmentClip) -> None:
+                decoding[clip.segment.index] = decoders.submit(prepare_clip, clip, rate)
+
+            clips = self.synthesize(script, progress, on_clip)
+            prepared = {index: fut.result() for index, fut in decoding.items()}
         total = len(clips)
         if progress:
             progress(Progress(total, total, stage="stitch"))
         if tags is None:
             tags = default_tags(script)
         bitrate = self.settings.bitrate_kbps if fmt == "mp3" else 24
-        program = stitch(clips, out_path, fmt=fmt, bitrate_kbps=bitrate,
-                         sample_rate=self.settings.sample_rate, tags=tags)
+        program = stitch(clips, out_path, fmt=fmt, bitrate_kbps=bitrate, sample_rate=rate,
+                         tags=tags, prepared=prepared)
         if progress:
             progress(Progress(total, total, stage="done"))
         return program

@@ -15,7 +15,8 @@ import os
 import tempfile
 import warnings
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -82,14 +83,31 @@ def silence_bytes(ms: int, sample_rate: int) -> bytes:
     return b"\0" * (SAMPLE_WIDTH * (sample_rate * ms // 1000))
 
 
-def render_pcm(clips: Iterable[SegmentClip], sample_rate: int) -> tuple[bytes, list[TimingEntry]]:
-    """Return the joined raw PCM of `clips` with pauses, and the timing map."""
+def prepare_clip(clip: SegmentClip, sample_rate: int) -> bytes:
+    """Return the clip as trimmed raw PCM at `sample_rate` (decode + trim, no pause)."""
+    return trim_silence(decode_clip(clip.audio, clip.audio_format, sample_rate)).raw_data
+
+
+def render_pcm(clips: Sequence[SegmentClip], sample_rate: int,
+               prepared: Mapping[int, bytes] | None = None) -> tuple[bytes, list[TimingEntry]]:
+    """Return the joined raw PCM of `clips` with pauses, and the timing map.
+
+    `prepared` maps segment indexes to PCM already made by `prepare_clip` (the pipeline decodes
+    clips while the rest are still being synthesized); the others are decoded here in parallel.
+    """
+    prepared = dict(prepared or {})
+    missing = [c for c in clips if c.segment.index not in prepared]
+    if missing:
+        # Each decode is an ffmpeg process: run them side by side.
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            for clip, pcm in zip(missing, pool.map(lambda c: prepare_clip(c, sample_rate),
+                                                   missing), strict=True):
+                prepared[clip.segment.index] = pcm
     parts: list[bytes] = []
     timings: list[TimingEntry] = []
     samples = 0
     for clip in clips:
-        seg = trim_silence(decode_clip(clip.audio, clip.audio_format, sample_rate))
-        raw = seg.raw_data
+        raw = prepared[clip.segment.index]
         start = samples
         samples += len(raw) // SAMPLE_WIDTH
         timings.append(TimingEntry(
@@ -117,14 +135,15 @@ def encode_pcm(pcm: bytes, out_path: Path, *, fmt: str, sample_rate: int, bitrat
     run_ffmpeg([*args, str(out_path)], input_bytes=pcm)
 
 
-def stitch(clips: list[SegmentClip], out_path: Path, *, fmt: str = "mp3",
+def stitch(clips: Sequence[SegmentClip], out_path: Path, *, fmt: str = "mp3",
            bitrate_kbps: int = 32, sample_rate: int = 24000,
-           tags: dict[str, Any] | None = None) -> Program:
+           tags: dict[str, Any] | None = None,
+           prepared: Mapping[int, bytes] | None = None) -> Program:
     """Join `clips` with their pauses into one file at `out_path`, atomically, and tag it."""
     if not clips:
         raise AudioError("Không có đoạn âm thanh nào để ghép")
     out_path = Path(out_path)
-    pcm, timings = render_pcm(clips, sample_rate)
+    pcm, timings = render_pcm(clips, sample_rate, prepared)
     duration_ms = len(pcm) // SAMPLE_WIDTH * 1000 // sample_rate
     write_atomically(out_path, lambda tmp: _encode_and_tag(pcm, tmp, fmt, sample_rate,
                                                            bitrate_kbps, tags, timings))
