@@ -1,0 +1,42 @@
+"""Settings from BANTIN_* variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bantin_audio.config import Settings
+from bantin_audio.errors import InputError
+
+
+def test_defaults_need_no_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    s = Settings.from_env({})
+    assert s.engine == "auto"
+    assert s.data_dir == tmp_path / ".local" / "share" / "bantin-audio"
+    assert s.clip_cache_dir == s.data_dir / "cache"
+
+
+def test_variables_are_typed() -> None:
+    s = Settings.from_env({"BANTIN_DATA_DIR": "/srv/bt", "BANTIN_CONCURRENCY": "2",
+                           "BANTIN_GOOGLE_RPS": "2.5", "BANTIN_ALLOW_PRIVATE_FETCH": "true",
+                           "BANTIN_ENGINE": "espeak"})
+    assert s.data_dir == Path("/srv/bt")
+    assert s.concurrency == 2 and s.google_rps == 2.5
+    assert s.allow_private_fetch is True
+    assert s.engine == "espeak"
+
+
+def test_overrides_win_over_environment() -> None:
+    s = Settings.from_env({"BANTIN_ENGINE": "espeak"}, engine="gtts", data_dir="/x")
+    assert s.engine == "gtts" and s.data_dir == Path("/x")
+
+
+@pytest.mark.parametrize("env", [{"BANTIN_ENGINE": "piper"}, {"BANTIN_CONCURRENCY": "many"},
+                                 {"BANTIN_CONCURRENCY": "0"}])
+def test_bad_values_are_clear_errors(env: dict[str, str]) -> None:
+    with pytest.raises(InputError) as info:
+        Settings.from_env(env)
+    assert "BANTIN_" in str(info.value) or "Giọng" in str(info.value)
