@@ -42,7 +42,8 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 @click.option("-v", "--verbose", count=True, help="In thêm nhật ký (lặp lại để chi tiết hơn).")
 @click.pass_context
 def main(ctx: click.Context, verbose: int) -> None:
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    # Quiet by default: what the listener needs is said by the command itself.
+    level = logging.ERROR if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     ctx.ensure_object(dict)
 
