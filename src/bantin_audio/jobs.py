@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import BantinError, SynthesisError
+from .errors import BantinError, ExtractionError, SynthesisError
 from .model import Article, Script, Segment, SegmentClip
 from .store import JobRow, RenditionRow, Store, SubmitResult, ascii_slug
 
@@ -61,6 +61,9 @@ def build_segments(article: Article, settings: Settings,
 def submit_article(store: Store, article: Article, settings: Settings,
                    lexicon_path: Path | None, wake: threading.Event | None = None) -> SubmitResult:
     """Store an article and queue the synthesis it needs (idempotent for the same article)."""
+    if not (article.title or "").strip():
+        raise ExtractionError("Không tìm thấy tiêu đề bài viết",
+                              "dòng đầu tiên của văn bản phải là tiêu đề")
     result = store.submit(article, build_segments(article, settings, lexicon_path))
     log.info("article %d submitted (created=%s changed=%s), job %d %s", result.article.id,
              result.created, result.changed, result.job.id, result.job.status)
