@@ -1,0 +1,86 @@
+"""The dependency direction of DESIGN.md, checked on the source.
+
+import-linter would express this as a contract, but its releases need click >= 8.2 while gTTS 2.5
+pins click < 8.2; this test reads the imports with `ast` instead.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parents[1] / "src" / "bantin_audio"
+
+LAYER0 = {"config", "errors", "model"}
+LAYER1 = {"ingest", "speech", "engines", "audio", "store"}
+LAYER2 = {"pipeline", "bulletin"}
+LAYER3 = {"jobs"}
+TOP = {"web", "cli", "cli_web", "cli_bulletin", "services"}
+
+# Each third-party library has one home.
+HOMES = {
+    "bs4": ("ingest",), "lxml": ("ingest",), "requests": ("ingest", "engines.google"),
+    "gtts": ("engines.google",), "pydub": ("audio.stitch",), "sqlite3": ("store",),
+    "flask": ("web",), "mutagen": ("audio.tags",),
+}
+
+
+def _layer(top: str) -> int:
+    for n, names in enumerate((LAYER0, LAYER1, LAYER2, LAYER3, TOP)):
+        if top in names:
+            return n
+    return 4
+
+
+def _modules() -> list[tuple[str, Path]]:
+    out = []
+    for path in sorted(PKG.rglob("*.py")):
+        rel = path.relative_to(PKG).with_suffix("")
+        parts = [p for p in rel.parts if p != "__init__"]
+        if parts:
+            out.append((".".join(parts), path))
+    return out
+
+
+def _imports(name: str, path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = name.split(".")[:-1] if path.name != "__init__.py" else name.split(".")
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                mod = ".".join(base + ([node.module] if node.module else []))
+                found.append("bantin_audio." + mod if mod else "bantin_audio")
+            elif node.module:
+                found.append(node.module)
+    return found
+
+
+@pytest.mark.parametrize(("name", "path"), _modules(), ids=lambda v: str(v))
+def test_imports_point_down_the_layers(name: str, path: Path) -> None:
+    own = _layer(name.split(".")[0])
+    for imported in _imports(name, path):
+        if imported.startswith("bantin_audio."):
+            target = imported.split(".")[1]
+            if target == name.split(".")[0]:
+                continue  # inside one package
+            # layer 0 modules may use each other, and so may the top-level shells
+            assert _layer(target) < own or own in (0, 4) and _layer(target) == own, \
+                f"{name} (layer {own}) imports {imported} (layer {_layer(target)})"
+        top = imported.split(".")[0]
+        if top in HOMES:
+            assert any(name == h or name.startswith(h + ".") for h in HOMES[top]), \
+                f"{name} imports {top}, whose home is {HOMES[top]}"
+
+
+def test_nothing_imports_web_or_cli() -> None:
+    for name, path in _modules():
+        if name.split(".")[0] in TOP:
+            continue
+        for imported in _imports(name, path):
+            assert not imported.startswith(("bantin_audio.web", "bantin_audio.cli")), name
