@@ -169,7 +169,7 @@ def read(source: str, output: str, engine: str, timings: str | None, data_dir: s
     script = build_script(article, settings, load_lexicon(services.lexicon_path))
     total = len(script.segments)
     show_bar = not quiet and sys.stderr.isatty() or (not quiet and _force_progress())
-    bar = click.progressbar(length=total, label="Đang đọc", file=sys.stderr,
+    bar: Any = click.progressbar(length=total, label="Đang đọc", file=sys.stderr,
                             show_pos=True, width=30) if show_bar else None
     seen = 0
 

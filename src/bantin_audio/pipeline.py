@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import partial
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -75,7 +76,7 @@ class Pipeline:
             key = clip_key(engine.name, segment.spoken)
             try:
                 data, cached = self.cache.get_or_create(
-                    key, engine.audio_format, lambda e=engine: self._speak(e, segment.spoken))
+                    key, engine.audio_format, partial(self._speak, engine, segment.spoken))
             except SynthesisError as exc:
                 log.warning("segment %d: %s failed: %s", segment.index, engine.label, exc)
                 failures.append(f"{engine.label}: {exc.message}")
@@ -143,7 +144,7 @@ class Pipeline:
             futures = []
             for seg in segments:
                 fut = pool.submit(self.synthesize_segment, seg)
-                fut.add_done_callback(lambda f, i=seg.index: finished(i, f))
+                fut.add_done_callback(partial(finished, seg.index))
                 futures.append(fut)
             _, pending = wait(futures, return_when=FIRST_EXCEPTION)
             for f in pending:
