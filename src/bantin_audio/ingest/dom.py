@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 
 from lxml import etree
-from lxml import html as lhtml
 
 from ..errors import ExtractionError
 from .dates import parse_machine_date
@@ -27,10 +26,6 @@ BLOCK_TAGS = frozenset({
     "thead", "tfoot", "caption", "hr", "body", "html", "fieldset", "legend", "details",
     "summary", "menu", "label",
 })
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_HIDDEN_CLASS = re.compile(r"(^|\s)(ms-hide|hidden|hide|d-none|sr-only|visually-hidden|"
-                           r"ms-webpart-chrome-title|ms-webpart-titleText|aspNetHidden)(\s|$)",
-                           re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
@@ -51,7 +46,8 @@ def parse_html(text: str) -> etree._Element:
     if not text.strip():
         raise ExtractionError("Trang HTML trống", "kiểm tra lại tệp hoặc địa chỉ")
     try:
-        root = lhtml.document_fromstring(text)
+        # Plain etree elements: lxml.html's element-class lookup costs more than the parse.
+        root = etree.fromstring(text, etree.HTMLParser(remove_comments=True, remove_pis=True))
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ExtractionError(f"Không đọc được mã HTML của trang: {exc}",
                               "trang có thể bị hỏng hoặc không phải HTML") from exc
@@ -60,65 +56,88 @@ def parse_html(text: str) -> etree._Element:
     return root
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_HIDDEN_CLASS = re.compile(r"(^|\s)(ms-hide|hidden|hide|d-none|sr-only|visually-hidden|"
+                           r"ms-webpart-chrome-title|ms-webpart-titleText|aspNetHidden)(\s|$)")
+
+
+def _hidden(el: etree._Element) -> bool:
+    get = el.get
+    style = get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    cls = get("class")
+    if cls and _HIDDEN_CLASS.search(cls):
+        return True
+    return get("hidden") is not None or get("aria-hidden") == "true" or get("type") == "hidden"
+
+
 def remove_junk(root: etree._Element) -> None:
     """Remove scripts, styles, form controls, comments and hidden elements in place."""
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_DROP_TAGS,
                          with_tail=False)
-    hidden = []
-    for el in root.iter():
-        if not isinstance(el.tag, str):
+    for el in [e for e in root.iter(etree.Element) if _hidden(e)]:
+        parent = el.getparent()
+        if parent is None:
             continue
-        a = el.attrib
-        if (("style" in a and _HIDDEN_STYLE.search(a["style"]))
-                or "hidden" in a or a.get("aria-hidden") == "true"
-                or ("class" in a and _HIDDEN_CLASS.search(a["class"]))
-                or (a.get("type") == "hidden")):
-            hidden.append(el)
-    for el in hidden:
-        if el.getparent() is not None:
-            el.drop_tree()
+        # Keep the tail text: it belongs to the parent, not to the hidden element.
+        if el.tail:
+            prev = el.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "") + el.tail
+            else:
+                parent.text = (parent.text or "") + el.tail
+        parent.remove(el)
 
 
-def linearize(root: etree._Element) -> list[Block]:
-    """Return the visible text of the tree as blocks in document order."""
+def linearize(root: etree._Element, skip: frozenset[str] = frozenset()) -> list[Block]:
+    """Return the visible text under `root` as blocks in document order.
+
+    Elements whose tag is in `skip` (e.g. nav, footer) are left out with their subtrees.
+    """
     blocks: list[Block] = []
     buf: list[tuple[str, int]] = []  # (text, flags) with flags 1=link 2=em 4=strong
+    block_tags = BLOCK_TAGS
 
     def flush(owner: etree._Element) -> None:
         if not buf:
             return
-        raw = "".join(t for t, _ in buf)
-        text = clean_line(raw)
+        # The document was made NFC and stripped of invisible characters before parsing;
+        # parts_to_article tidies again the few lines that become the article.
+        text = " ".join("".join([t for t, _ in buf]).split())
         if text:
             b = Block(text, owner)
             for t, f in buf:
-                n = len(t.strip())
-                if f & 1:
-                    b.link_chars += n
-                if f & 2:
-                    b.em_chars += n
-                if f & 4:
-                    b.strong_chars += n
+                if f:
+                    n = len(t.strip())
+                    if f & 1:
+                        b.link_chars += n
+                    if f & 2:
+                        b.em_chars += n
+                    if f & 4:
+                        b.strong_chars += n
             blocks.append(b)
         buf.clear()
 
     def walk(el: etree._Element, owner: etree._Element, flags: int, depth: int) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower()
+        tag = el.tag
+        if not isinstance(tag, str):
+            tag = ""
         if tag == "br":
             flush(owner)
             return
-        if tag == "img":
+        if tag == "img" or tag in skip:
             return
+        is_block = tag in block_tags
         mine = owner
-        if tag in BLOCK_TAGS:
+        if is_block:
             flush(owner)
             mine = el
         if tag == "a":
             flags |= 1
-        elif tag in ("em", "i"):
+        elif tag == "em" or tag == "i":
             flags |= 2
-        elif tag in ("strong", "b"):
+        elif tag == "strong" or tag == "b":
             flags |= 4
         if el.text:
             buf.append((el.text, flags))
@@ -127,11 +146,13 @@ def linearize(root: etree._Element) -> list[Block]:
                 walk(child, mine, flags, depth + 1)
                 if child.tail:
                     buf.append((child.tail, flags))
-        if tag in BLOCK_TAGS:
+        if is_block:
             flush(mine)
 
-    body = root.find("body")
-    start = body if body is not None else root
+    start = root
+    if root.tag == "html":
+        body = root.find("body")
+        start = body if body is not None else root
     walk(start, start, 0, 0)
     flush(start)
     return blocks
@@ -201,8 +222,8 @@ def read_meta(root: etree._Element) -> PageMeta:
     """Read title, publication date and author from meta tags, JSON-LD and <time>."""
     meta = PageMeta()
     t = root.find(".//title")
-    if t is not None and t.text_content():
-        meta.doc_title = clean_line(t.text_content()) or None
+    if t is not None and "".join(t.itertext()):
+        meta.doc_title = clean_line("".join(t.itertext())) or None
     meta.title = meta_content(root, "og:title", "twitter:title", "dc.title")
     date = meta_content(root, "article:published_time", "datepublished", "pubdate",
                         "publishdate", "publish-date", "dc.date.issued", "dc.date", "date",
@@ -222,7 +243,7 @@ def read_meta(root: etree._Element) -> PageMeta:
             meta.author = _ld_author(item.get("author"))
     if not meta.date:
         for tm in root.iter("time"):
-            value = tm.get("datetime") or tm.text_content()
+            value = tm.get("datetime") or "".join(tm.itertext())
             d = parse_machine_date(value) if value else None
             if d:
                 meta.date = d

@@ -207,7 +207,7 @@ def article_from_blocks(blocks: list[Block], container: etree._Element,
 
 def extract_generic_html(root: etree._Element, meta: PageMeta) -> Article:
     """Extract the article of a page that is not a known portal template."""
-    blocks = linearize(root)
+    blocks = linearize(root, skip=frozenset({"nav", "footer", "aside", "menu"}))
     if not blocks:
         raise ExtractionError("Trang không có chữ nào để đọc",
                               "kiểm tra rằng đây là trang bài viết")

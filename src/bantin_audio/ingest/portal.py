@@ -12,6 +12,7 @@ from ..model import Article
 from .dates import find_date
 from .dom import PageMeta, linearize
 from .lines import Parts, classify, split_lines
+from .text import clean_line
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +23,13 @@ def parts_to_article(parts: Parts) -> Article:
         raise ExtractionError("Không tìm thấy nội dung bài viết trong trang",
                               "kiểm tra rằng địa chỉ hoặc tệp là một bài tin, không phải "
                               "trang chủ hay trang danh mục")
-    return Article(title=parts.title, date=parts.date, lead=parts.lead,  # type: ignore[arg-type]
-                   paragraphs=parts.paragraphs, captions=parts.captions, author=parts.author)
+    def tidy(items: list[str]) -> list[str]:
+        return [t for t in (clean_line(x) for x in items) if t]
+
+    return Article(title=clean_line(parts.title) if parts.title else None,  # type: ignore[arg-type]
+                   date=parts.date, lead=clean_line(parts.lead) if parts.lead else None,
+                   paragraphs=tidy(parts.paragraphs), captions=tidy(parts.captions),
+                   author=clean_line(parts.author) if parts.author else None)
 
 
 def parse_text_dump(text: str) -> Article:
@@ -35,6 +41,7 @@ def parse_text_dump(text: str) -> Article:
     return parts_to_article(classify(lines))
 
 
+_BLOCK_LABELS = etree.XPath("//*[contains(@title, 'Block_') or contains(text(), 'Block_')]")
 _WP_NAME = re.compile(r"Block_([A-Za-z0-9_]+)")
 _ARTICLE_PART = re.compile(r"viewdata|chitiet|noidung|detail|content|baiviet|view", re.I)
 _TOOLBAR_PART = re.compile(r"toolbar|congcu|tienich|ngay", re.I)
@@ -60,9 +67,7 @@ def find_web_parts(root: etree._Element) -> list[tuple[str, etree._Element]]:
     """Return (block name, web-part element) pairs named by PublishingPortal chrome titles."""
     found: list[tuple[str, etree._Element]] = []
     seen: set[int] = set()
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
+    for el in _BLOCK_LABELS(root):
         label = el.get("title") or ""
         if "Block_" not in label:
             label = el.text or ""
@@ -94,8 +99,17 @@ def extract_portal_html(root: etree._Element, meta: PageMeta,
             toolbar_date = find_date(" ".join(el.itertext()))
             if toolbar_date:
                 break
-    blocks = linearize(root)
     container = article_parts[0]
+    # Read only the column that holds the web parts: menus and footers around it are chrome.
+    scope = container
+    inside = {id(a) for a in container.iterancestors()}
+    for _, el in parts:
+        for anc in el.iterancestors():
+            if id(anc) in inside:
+                if anc in scope.iterancestors():
+                    scope = anc
+                break
+    blocks = linearize(scope)
     article = article_from_blocks(blocks, container, meta)
     if toolbar_date:
         article.date = toolbar_date
