@@ -1,0 +1,317 @@
+"""Loudness: EBU R128 measurement and two-pass normalization for broadcast and web renditions.
+
+Pass 1 measures the programme with ffmpeg's `ebur128` meter (integrated loudness, gating
+threshold, loudness range, true peak by 4x oversampling); it can run on a file or be fed the
+programme's PCM while it is being stitched. Pass 2 applies what `loudnorm` does in its linear
+mode, a single gain, when the true peak stays under the ceiling after that gain; otherwise it
+runs `loudnorm` with the measured values (its true-peak limiter), then sets the sample rate
+again, because loudnorm always outputs 192 kHz. The plain gain is used whenever it suffices
+because loudnorm resamples to 192 kHz in both passes: measured here it runs at ~80x realtime
+against ~740x for ebur128, more than the whole MP3 encode of a long programme.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import subprocess
+import threading
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ..errors import AudioError, InputError
+from .ffmpeg import find_ffmpeg
+from .stitch import ENCODERS, write_atomically
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoudnessTarget:
+    """A loudness standard: integrated loudness, true-peak ceiling, loudness range."""
+
+    name: str
+    integrated: float  # LUFS
+    true_peak: float  # dBTP
+    lra: float  # LU, loudnorm's range target when it has to limit
+
+
+TARGETS: dict[str, LoudnessTarget] = {
+    # EBU R128: -23 LUFS +/- 1 LU, true peak at most -1 dBTP.
+    "broadcast": LoudnessTarget("broadcast", -23.0, -1.0, 11.0),
+    # Podcasts and web players: -16 LUFS, same ceiling.
+    "web": LoudnessTarget("web", -16.0, -1.0, 11.0),
+}
+
+# Lossy encoding overshoots the true peak of its input a little (about 0.5 dB for MP3 at
+# 128 kbps on speech); keep that much headroom below the ceiling for lossy renditions.
+LOSSY_HEADROOM_DB = {"mp3": 1.0, "webm": 1.0, "wav": 0.1}
+
+
+class Loudness(NamedTuple):
+    """Integrated loudness (LUFS) and true peak (dBTP) of a file."""
+
+    integrated: float
+    true_peak: float
+
+
+@dataclass(frozen=True)
+class LoudnessMeasurement:
+    """Pass 1: what ebur128 measured."""
+
+    integrated: float  # LUFS
+    threshold: float  # LUFS, relative gate of the integrated measurement
+    lra: float  # LU
+    true_peak: float  # dBTP
+
+
+@dataclass(frozen=True)
+class LoudnessReport:
+    """What pass 2 did to one rendition and the loudness it reached."""
+
+    target: str
+    input_integrated: float
+    input_true_peak: float
+    gain_db: float
+    mode: str  # "linear" (one gain) or "limited" (loudnorm's true-peak limiter)
+    output_integrated: float  # measured on the file when verified, else predicted
+    output_true_peak: float
+    verified: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-ready data."""
+        return asdict(self)
+
+
+def get_target(target: str) -> LoudnessTarget:
+    """Return the loudness target named `target` (broadcast or web)."""
+    try:
+        return TARGETS[target]
+    except KeyError:
+        raise InputError(f"Chuẩn độ lớn không hợp lệ: {target!r}",
+                         "chọn broadcast (EBU R128, -23 LUFS) hoặc web (-16 LUFS)") from None
+
+
+# -- pass 1: measuring ------------------------------------------------------------------------
+
+_SUMMARY_FIELDS = {
+    "integrated": re.compile(r"^\s*I:\s*(-?[\d.]+|-?inf|nan)\s*LUFS", re.M),
+    "threshold": re.compile(r"^\s*Threshold:\s*(-?[\d.]+|-?inf|nan)\s*LUFS", re.M),
+    "lra": re.compile(r"^\s*LRA:\s*(-?[\d.]+|-?inf|nan)\s*LU", re.M),
+    "true_peak": re.compile(r"^\s*Peak:\s*(-?[\d.]+|-?inf|nan)\s*dBFS", re.M),
+}
+
+METER_FILTER = "ebur128=peak=true:framelog=quiet"
+
+
+def parse_ebur128_summary(stderr: str) -> LoudnessMeasurement:
+    """Return the measurement in the summary ebur128 logs when its input ends."""
+    start = stderr.rfind("Summary:")
+    if start < 0:
+        raise AudioError("ffmpeg không trả về kết quả đo độ lớn (ebur128)")
+    summary = stderr[start:]
+    values: dict[str, float] = {}
+    for name, pattern in _SUMMARY_FIELDS.items():
+        match = pattern.search(summary)
+        if match is None:
+            raise AudioError(f"Không đọc được kết quả đo độ lớn ({name})")
+        values[name] = float(match.group(1))
+    return LoudnessMeasurement(**values)
+
+
+def _run_with_log(args: list[str], *, timeout: float = 3600) -> str:
+    """Run ffmpeg at info level and return its log (the meters print their results there)."""
+    cmd = [find_ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *args]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise AudioError(f"Không chạy được ffmpeg: {exc}") from exc
+    log_text = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        tail = log_text.strip().splitlines()[-3:]
+        raise AudioError("ffmpeg báo lỗi: " + " | ".join(tail))
+    return log_text
+
+
+def _chain(*filters: str | None) -> str:
+    return ",".join(f for f in filters if f)
+
+
+def analyze_loudness(path: Path, *, filters: str | None = None) -> LoudnessMeasurement:
+    """Measure `path` (after optional ffmpeg `filters`) with ebur128: pass 1."""
+    stderr = _run_with_log(["-i", str(path), "-af", _chain(filters, METER_FILTER),
+                            "-f", "null", "-"])
+    return parse_ebur128_summary(stderr)
+
+
+def measure_loudness(path: Path) -> Loudness:
+    """Return the integrated loudness (LUFS) and true peak (dBTP) of the audio file at `path`."""
+    m = analyze_loudness(Path(path))
+    return Loudness(m.integrated, m.true_peak)
+
+
+class LoudnessMeter:
+    """Measure raw mono s16 PCM fed in pieces, in a parallel ffmpeg process (pass 1)."""
+
+    def __init__(self, sample_rate: int, *, filters: str | None = None) -> None:
+        cmd = [find_ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
+               "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
+               "-af", _chain(filters, METER_FILTER), "-f", "null", "-"]
+        try:
+            self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.PIPE)
+        except OSError as exc:
+            raise AudioError(f"Không chạy được ffmpeg: {exc}") from exc
+        self._log: list[bytes] = []
+        # Drain the log in a thread so a chatty ffmpeg can never block on a full pipe.
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        assert self._proc.stderr is not None
+        for chunk in iter(lambda: self._proc.stderr.read(65536), b""):  # type: ignore[union-attr]
+            self._log.append(chunk)
+
+    def feed(self, pcm: bytes) -> None:
+        """Send the next piece of the programme to the meter."""
+        try:
+            self._proc.stdin.write(pcm)  # type: ignore[union-attr]
+        except (BrokenPipeError, ValueError) as exc:
+            raise AudioError("Bộ đo độ lớn (ffmpeg) dừng bất ngờ") from exc
+
+    def finish(self, timeout: float = 600) -> LoudnessMeasurement:
+        """Close the input and return the measurement of everything fed."""
+        try:
+            self._proc.stdin.close()  # type: ignore[union-attr]
+        except BrokenPipeError:
+            pass
+        try:
+            code = self._proc.wait(timeout)
+        except subprocess.TimeoutExpired as exc:
+            self.abort()
+            raise AudioError("Bộ đo độ lớn (ffmpeg) không kết thúc") from exc
+        self._reader.join()
+        text = b"".join(self._log).decode("utf-8", "replace")
+        if code != 0:
+            raise AudioError("ffmpeg báo lỗi khi đo độ lớn: "
+                             + " | ".join(text.strip().splitlines()[-3:]))
+        return parse_ebur128_summary(text)
+
+    def abort(self) -> None:
+        """Stop the meter without a result."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        for pipe in (self._proc.stdin, self._proc.stderr):
+            try:
+                if pipe is not None:
+                    pipe.close()
+            except OSError:
+                pass
+        self._reader.join(timeout=5)
+
+
+# -- pass 2: normalizing ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GainPlan:
+    """The filter that brings a measured programme to a target, and what it should reach."""
+
+    filter: str
+    gain_db: float
+    mode: str
+    predicted_integrated: float
+    predicted_true_peak: float
+
+
+def plan_gain(measured: LoudnessMeasurement, target: LoudnessTarget,
+              *, headroom_db: float = 0.0) -> GainPlan:
+    """Return the pass-2 filter for `measured`: one gain, or loudnorm's limiter if peaks need it."""
+    if not math.isfinite(measured.integrated) or measured.integrated < -70:
+        raise AudioError("Âm thanh gần như im lặng, không chuẩn hóa độ lớn được",
+                         "kiểm tra lại các đoạn âm thanh và tệp nhạc chuyển tin")
+    gain = target.integrated - measured.integrated
+    ceiling = target.true_peak - headroom_db
+    peak_after = measured.true_peak + gain
+    if peak_after <= ceiling:
+        return GainPlan(f"volume={gain:.2f}dB", gain, "linear", target.integrated, peak_after)
+    # The peaks would pass the ceiling: loudnorm with the pass-1 values limits them (dynamic
+    # mode), keeping the integrated loudness at the target.
+    lra = max(target.lra, min(20.0, measured.lra))
+    loudnorm = (f"loudnorm=I={target.integrated}:TP={ceiling:.2f}:LRA={lra:.1f}"
+                f":measured_I={measured.integrated}:measured_TP={measured.true_peak}"
+                f":measured_LRA={measured.lra}:measured_thresh={measured.threshold}"
+                ":offset=0:linear=true")
+    return GainPlan(loudnorm, gain, "limited", target.integrated, ceiling)
+
+
+def encoder_args(fmt: str, *, sample_rate: int, channels: int, bitrate_kbps: int) -> list[str]:
+    """Return ffmpeg's output options for a rendition (sample rate set after any filter)."""
+    if fmt not in ENCODERS:
+        raise AudioError(f"Định dạng âm thanh không hỗ trợ: {fmt}")
+    args = ["-ac", str(channels), "-ar", str(sample_rate)]
+    return args + [a.format(kbps=bitrate_kbps) for a in ENCODERS[fmt]]
+
+
+def encode_normalized(src: Path, tmp: Path, plan: GainPlan, *, fmt: str, sample_rate: int,
+                      channels: int, bitrate_kbps: int, filters: str | None = None) -> None:
+    """Write `src` through `filters` and the gain plan into `tmp` (in place: a temp path)."""
+    args = ["-y", "-i", str(src), "-af", _chain(filters, plan.filter),
+            *encoder_args(fmt, sample_rate=sample_rate, channels=channels,
+                          bitrate_kbps=bitrate_kbps), str(tmp)]
+    _run_with_log(args)
+
+
+# MP3 encoding measured here lowers integrated loudness by about 0.5 LU (tones and speech
+# alike); when a verified rendition is off by more than this, it is encoded once more with the
+# gain corrected by the error.
+CORRECTION_LU = 0.3
+
+
+def render_to_target(src: Path, tmp: Path, measured: LoudnessMeasurement, target: str, *,
+                     fmt: str, sample_rate: int, channels: int, bitrate_kbps: int,
+                     filters: str | None = None, verify: bool = True) -> LoudnessReport:
+    """Encode `src` into `tmp` (in place) at the loudness `target`: pass 2, with a check."""
+    spec = get_target(target)
+    headroom = LOSSY_HEADROOM_DB.get(fmt, 1.0)
+    plan = plan_gain(measured, spec, headroom_db=headroom)
+    options: dict[str, Any] = {"fmt": fmt, "sample_rate": sample_rate, "channels": channels,
+                               "bitrate_kbps": bitrate_kbps, "filters": filters}
+    encode_normalized(src, tmp, plan, **options)
+    out = measure_loudness(tmp) if verify else None
+    if out is not None and plan.mode == "linear" \
+            and abs(out.integrated - spec.integrated) > CORRECTION_LU:
+        error = out.integrated - spec.integrated
+        log.info("loudness %s: %s came out %.1f LU off; correcting", target, fmt, error)
+        plan = plan_gain(replace(measured, integrated=measured.integrated + error), spec,
+                         headroom_db=headroom)
+        encode_normalized(src, tmp, plan, **options)
+        out = measure_loudness(tmp)
+    log.info("loudness %s: measured %.1f LUFS / %.1f dBTP, %s gain %.2f dB -> %s",
+             target, measured.integrated, measured.true_peak, plan.mode, plan.gain_db, fmt)
+    return LoudnessReport(
+        target=target, input_integrated=measured.integrated,
+        input_true_peak=measured.true_peak, gain_db=round(plan.gain_db, 2), mode=plan.mode,
+        output_integrated=out.integrated if out else plan.predicted_integrated,
+        output_true_peak=out.true_peak if out else round(plan.predicted_true_peak, 2),
+        verified=out is not None,
+    )
+
+
+def normalize_loudness(src: Path, dst: Path, *, target: str = "broadcast", fmt: str = "mp3",
+                       sample_rate: int = 44100, channels: int = 1, bitrate_kbps: int = 128,
+                       filters: str | None = None,
+                       measured: LoudnessMeasurement | None = None,
+                       verify: bool = True) -> LoudnessReport:
+    """Write `src` to `dst` atomically at the loudness `target` in two passes; return a report."""
+    get_target(target)
+    src, dst = Path(src), Path(dst)
+    if measured is None:
+        measured = analyze_loudness(src, filters=filters)
+    reports: list[LoudnessReport] = []
+    write_atomically(dst, lambda tmp: reports.append(render_to_target(
+        src, tmp, measured, target, fmt=fmt, sample_rate=sample_rate, channels=channels,
+        bitrate_kbps=bitrate_kbps, filters=filters, verify=verify)))
+    return reports[0]
