@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from functools import partial
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from functools import partial
 from pathlib import Path
 from typing import Any
 
