@@ -96,3 +96,20 @@ def test_undecodable_clip_fails_and_leaves_no_file(tmp_path: Path) -> None:
 def test_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(AudioError, match="không tồn tại"):
         stitch(_clips(), tmp_path / "no" / "such" / "bai.mp3")
+
+
+def test_both_voices_come_out_at_the_same_level() -> None:
+    from pydub import AudioSegment
+
+    from bantin_audio.audio.stitch import prepare_clip
+
+    seg = Segment(0, "paragraph", "x", "Đây là bản tin của đài truyền thanh xã.")
+    google = SegmentClip(seg, speech_like_mp3("x" * 60), "mp3", "google")
+    offline = SegmentClip(seg, EspeakEngine().synthesize(seg.spoken), "wav", "espeak")
+    levels = []
+    for clip in (google, offline):
+        pcm = prepare_clip(clip, 24000)
+        audio = AudioSegment(data=pcm, sample_width=2, frame_rate=24000, channels=1)
+        levels.append(audio.dBFS)
+        assert audio.max_dBFS <= -0.9  # no clipping
+    assert abs(levels[0] - levels[1]) < 2.0

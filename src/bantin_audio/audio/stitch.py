@@ -42,6 +42,7 @@ AudioSegment.converter = find_ffmpeg()
 
 SAMPLE_WIDTH = 2
 KEEP_EDGE_MS = 40  # keep a little of the silence so consonant onsets are not clipped
+TARGET_DBFS = -20.0  # average speech level of every clip before joining
 
 ENCODERS: dict[str, list[str]] = {
     # CBR keeps seeks to paragraph timestamps exact.
@@ -83,9 +84,22 @@ def silence_bytes(ms: int, sample_rate: int) -> bytes:
     return b"\0" * (SAMPLE_WIDTH * (sample_rate * ms // 1000))
 
 
+def level_clip(seg: AudioSegment, target_dbfs: float = TARGET_DBFS) -> AudioSegment:
+    """Bring the clip's average level to `target_dbfs`, never pushing peaks past -1 dBFS.
+
+    Google's voice and the offline voice come at different levels; a listener should not have
+    to reach for the volume when a paragraph falls back to the other voice.
+    """
+    if len(seg) == 0 or seg.dBFS == float("-inf"):
+        return seg
+    gain = min(target_dbfs - seg.dBFS, -1.0 - seg.max_dBFS)
+    return seg.apply_gain(gain) if abs(gain) > 0.1 else seg
+
+
 def prepare_clip(clip: SegmentClip, sample_rate: int) -> bytes:
-    """Return the clip as trimmed raw PCM at `sample_rate` (decode + trim, no pause)."""
-    return trim_silence(decode_clip(clip.audio, clip.audio_format, sample_rate)).raw_data
+    """Return the clip as trimmed, levelled raw PCM at `sample_rate` (no pause)."""
+    seg = trim_silence(decode_clip(clip.audio, clip.audio_format, sample_rate))
+    return level_clip(seg).raw_data
 
 
 def render_pcm(clips: Sequence[SegmentClip], sample_rate: int,
