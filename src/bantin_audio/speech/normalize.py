@@ -80,7 +80,7 @@ _COUNTED = {
     "tổ", "khu", "làng", "ấp", "buôn", "xóm", "cụm", "ngành", "nội", "vụ", "cuộc", "thủ", "văn",
     "câu", "bài", "đội", "nhóm", "cử", "quận", "phòng", "sở", "ban", "mô", "mục", "hồ", "thí",
     "trận", "ngày", "tháng", "năm", "giải", "huy", "hạng", "mẫu", "nước", "quốc", "lãnh",
-    "thôn,", "tập", "gia", "chương", "tiết", "bộ", "ủy", "dân",
+    "tập", "gia", "chương", "tiết", "bộ",
 }
 _RATIO_PREV = {"đạt", "có", "thứ", "được", "là", "xếp", "hạng"}
 _SOURCE_TAGS = {"TTO", "PLO", "VOV", "VTV", "TTXVN", "VNA", "QĐND", "NLĐO", "SGGP", "GDVN",
@@ -155,6 +155,7 @@ _CHAR_MAP = str.maketrans({
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_UNSPOKEN = re.compile(r"[_\\|^~`{}#<>=@•·●▪◦►✓]+")
 
 
 def _prepare(text: str) -> str:
@@ -162,6 +163,8 @@ def _prepare(text: str) -> str:
     text = text.replace("…", "...").replace("\r\n", "\n").replace("\r", "\n")
     # Control characters carry no speech and upset engines.
     text = _CONTROL.sub("", text)
+    # Symbols that are never spoken go first, so no later stage sees a token glued to them.
+    text = _UNSPOKEN.sub(" ", text)
     return _TONE_RE.sub(lambda m: _TONE_FIX[m.group(1)], text)
 
 
@@ -395,7 +398,8 @@ _MONTH_YEAR = re.compile(r"(?i:\b(tháng))\s+(\d{1,2})\s*[/.-]\s*(\d{4})(?![\d/]
 _BARE_MONTH_YEAR = re.compile(r"(?<![\d/.,-])(\d{1,2})/(\d{4})(?![\d/]|[.,]\d)")
 _DAY_MONTH = re.compile(r"(?<![\d/.,-])(\d{1,2})([/.-])(\d{1,2})(?![\d/]|[.,]\d|-\d)")
 _MONTH = re.compile(r"(?i:\b(tháng))\s+0?(\d{1,2})(?![\d/.,:]\d|\d)")
-_TIME_H = re.compile(r"(?<![\w.,])(\d{1,2})[hg](\d{2})?(?:'|\s?phút)?(?![\w])")
+_TIME_H = re.compile(
+    r"(?<![\w.,])(?:(\d{1,2})[hg](\d{2})(?:'|\s?phút)?|(\d{1,3})h'?)(?![\w])")
 _TIME_COLON = re.compile(r"(?<![\w.,:])(\d{1,2}):(\d{2})(?![\d:])")
 _HOUR_ZERO = re.compile(r"(?i:\b(giờ))\s+00(?:'|\s+phút)?(?![\w])")
 
@@ -500,7 +504,7 @@ def _read_dates(text: str) -> str:
 def _read_times(text: str) -> str:
     def hour_min(h: str, mi: str | None) -> str | None:
         hv = int(h)
-        if hv > 24:
+        if hv > 24 and mi is not None:
             return None
         out = read_number(hv) + " giờ"
         if mi is not None:
@@ -511,7 +515,8 @@ def _read_times(text: str) -> str:
                 out += " " + read_number(mv) + " phút"
         return out
 
-    text = _TIME_H.sub(lambda m: hour_min(m.group(1), m.group(2)) or m.group(0), text)
+    text = _TIME_H.sub(lambda m: hour_min(m.group(1) or m.group(3), m.group(2)) or m.group(0),
+                       text)
     text = _TIME_COLON.sub(lambda m: hour_min(m.group(1), m.group(2)) or m.group(0), text)
     return _HOUR_ZERO.sub(lambda m: m.group(1), text)
 
@@ -636,8 +641,8 @@ def _read_romans(text: str) -> str:
 # ------------------------------------------------------------------ 11. abbreviations
 
 _ACRONYM = re.compile(
-    r"(?<![\w&])([A-ZĐ][^\W\d_]*(?:(?:[&.\-/]|,(?=[A-ZĐ]))[A-ZĐ][^\W\d_]*)*)"
-    r"(?:(-?)(\d+))?(?![\w&])"
+    r"(?<![\w])([A-ZĐ][^\W\d_]*(?:(?:[&.\-/]|,(?=[A-ZĐ]))[A-ZĐ][^\W\d_]*)*)"
+    r"(?:(-?)(\d+))?(?![\w])"
 )
 _AMP = re.compile(r"\s*&\s*")
 _Y_WORDS = {"tế", "học", "dược", "sĩ", "khoa", "bác", "đức", "lý", "sinh", "án"}
@@ -733,7 +738,10 @@ def _read_abbreviations(text: str, lexicon: Lexicon, learned: Learned) -> str:
         # Most matches are ordinary capitalised words: leave them at once.
         if digits is None and token[1:].islower() and token not in learned:
             if len(token) > 1 or token not in LETTER_NAMES:
-                return token
+                # Only read-as-word entries match a capitalised word (Covid, Ocop).
+                entry = lexicon.lookup(token)
+                if entry is None or entry.kind != "word" or len(token) < 3:
+                    return token
         whole = token + (dash or "") + (digits or "") if digits else token
         spoken = lookup(whole) if digits else None
         if spoken is None:
@@ -761,6 +769,9 @@ def _read_abbreviations(text: str, lexicon: Lexicon, learned: Learned) -> str:
                         spoken = "y"
                     else:
                         spoken = LETTER_NAMES.get(token, token.lower())
+                        if spoken == token.lower():
+                            # Vowels are their own names: keep "A" as written (stable output).
+                            spoken = token
                 else:
                     spoken = read_part(token, s, m.start(), m.end())
             if digits:
@@ -808,7 +819,8 @@ _EMPTY_PARENS = re.compile(r"\(\s*\)|\[\s*\]")
 _DOUBLE_COMMA = re.compile(r",(?:\s*,)+")
 _COMMA_DOT = re.compile(r",\s*(?=[.;:!?])")
 _LEFTOVER_DIGITS = re.compile(r"[0-9]+")
-_STRAY = re.compile(r"[/\\|_^~`=<>{}#*@+•]+")
+_LINE_LEAD = re.compile(r"^[,;:.\-\s]+")
+_STRAY = re.compile(r"[/*+•]+")
 
 
 def _clean(text: str) -> str:
@@ -824,7 +836,8 @@ def _clean(text: str) -> str:
         line = _DOUBLE_COMMA.sub(",", line)
         line = _COMMA_DOT.sub("", line)
         line = _SPACES.sub(" ", line).strip()
-        line = re.sub(r"^[,;:.\-\s]+(?=\w)", "", line)
+        # A line may not open with a pause or a dash (left over from bullets or removed tags).
+        line = _LINE_LEAD.sub("", line)
         lines.append(line)
     return "\n".join(lines).strip()
 

@@ -1,0 +1,184 @@
+"""Abbreviations: the lexicon API and files, expansion classes, learned definitions (spec §9)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bantin_audio.errors import InputError
+from bantin_audio.speech.lexicon import (
+    Lexicon,
+    LexiconEntry,
+    load_lexicon,
+    read_user_entries,
+    write_user_entries,
+)
+from bantin_audio.speech.normalize import normalize_text, normalize_texts
+
+
+def test_builtin_lexicon_has_each_kind_and_about_150_rows() -> None:
+    lex = load_lexicon()
+    assert len(lex) >= 150
+    kinds = {e.kind for e in lex}
+    assert kinds == {"expand", "spell", "word"}
+    assert lex.lookup("UBND") == LexiconEntry("UBND", "ủy ban nhân dân", "expand")
+    assert lex.lookup("OCOP").kind == "word"
+    assert lex.lookup("FDI").kind == "spell"
+
+
+def test_builtin_lexicon_is_cached() -> None:
+    assert load_lexicon() is load_lexicon()
+
+
+def test_missing_user_file_means_builtin_only(tmp_path: Path) -> None:
+    lex = load_lexicon(tmp_path / "lexicon.tsv")
+    assert lex.fingerprint == load_lexicon().fingerprint
+
+
+def test_user_entries_override_and_extend(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "lexicon.tsv"
+    write_user_entries(path, [LexiconEntry("HTXNN", "hợp tác xã nông nghiệp", "expand"),
+                              LexiconEntry("UBND", "u bê nờ đê", "spell")])
+    lex = load_lexicon(path)
+    assert lex.lookup("HTXNN").spoken == "hợp tác xã nông nghiệp"
+    assert lex.lookup("UBND").kind == "spell"
+    assert lex.fingerprint != load_lexicon().fingerprint
+    assert normalize_text("HTXNN Tân Phú", lex) == "Hợp tác xã nông nghiệp Tân Phú"
+
+
+def test_write_then_read_round_trip_is_atomic(tmp_path: Path) -> None:
+    path = tmp_path / "lexicon.tsv"
+    entries = [LexiconEntry("BQLRPH", "ban quản lý rừng phòng hộ", "expand"),
+               LexiconEntry("GIS", "gi ai ét", "word")]
+    write_user_entries(path, entries)
+    assert read_user_entries(path) == entries
+    assert [p.name for p in tmp_path.iterdir()] == ["lexicon.tsv"]  # no temp file left
+
+
+@pytest.mark.parametrize(("body", "line"), [
+    ("UBND\tủy ban nhân dân\texpand\nXYZ\tthiếu cột\n", 2),
+    ("# chú thích\n\nABC\tđọc\tshout\n", 3),
+    ("ABC\t\texpand\n", 1),
+    ("K3\tka 3\tspell\n", 1),
+])
+def test_bad_user_line_names_its_line(tmp_path: Path, body: str, line: int) -> None:
+    path = tmp_path / "lexicon.tsv"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(InputError, match=f"dòng {line}"):
+        load_lexicon(path)
+
+
+def test_writing_an_invalid_entry_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        write_user_entries(tmp_path / "lexicon.tsv", [LexiconEntry("AB", "a bê", "loud")])
+    assert not (tmp_path / "lexicon.tsv").exists()
+
+
+def test_lookup_is_case_insensitive_only_for_acronyms_and_words() -> None:
+    lex = Lexicon([LexiconEntry("TU", "tỉnh ủy", "expand"),
+                   LexiconEntry("COVID", "cô vít", "word")])
+    assert normalize_text("Tu bổ đình làng", lex) == "Tu bổ đình làng"
+    assert normalize_text("Covid kéo dài", lex) == "Cô vít kéo dài"
+
+
+EXPANSIONS = [
+    ("Chủ tịch UBND xã", "Chủ tịch ủy ban nhân dân xã"),
+    ("Đại hội MTTQ huyện", "Đại hội mặt trận tổ quốc huyện"),
+    ("HĐND&UBND huyện", "Hội đồng nhân dân và ủy ban nhân dân huyện"),
+    ("phát triển KT-XH", "phát triển kinh tế - xã hội"),
+    ("Sở NN&PTNT", "Sở nông nghiệp và phát triển nông thôn"),
+    ("thu hút FDI", "thu hút ép đê i"),
+    ("sản phẩm OCOP", "sản phẩm ô cốp"),
+    ("hội nghị ASEAN", "hội nghị a xê an"),
+    ("dịch COVID-19", "dịch cô vít mười chín"),
+    ("tại TP. Vinh", "tại thành phố Vinh"),
+    ("TX. Sa Pa", "Thị xã Sa Pa"),
+    ("TT. Nông Cống", "Thị trấn Nông Cống"),
+    ("TT Văn hóa huyện", "Trung tâm Văn hóa huyện"),
+    ("BCH Quân sự tỉnh", "Ban chỉ huy Quân sự tỉnh"),
+    ("BCH Hội Nông dân", "Ban chấp hành Hội Nông dân"),
+    ("Đ/c Bí thư", "đồng chí Bí thư"),
+    ("Văn phòng HĐND-UBND", "Văn phòng hội đồng nhân dân - ủy ban nhân dân"),
+]
+
+
+@pytest.mark.parametrize(("text", "spoken"), EXPANSIONS)
+def test_expansions(text: str, spoken: str) -> None:
+    assert normalize_text(text) == spoken
+
+
+def test_unknown_acronym_is_spelled_with_vietnamese_letter_names() -> None:
+    assert normalize_text("dự án QKRV") == "dự án quy ca rờ vê"
+
+
+def test_heading_in_capitals_is_read_as_words() -> None:
+    assert normalize_text("KẾ HOẠCH TRIỂN KHAI NĂM HỌC MỚI") == "Kế hoạch triển khai năm học mới"
+    assert normalize_text("HOA BAN NỞ") == "Hoa ban nở"
+
+
+def test_camel_case_names_are_left_as_words() -> None:
+    assert normalize_text("xe VinFast") == "xe VinFast"
+
+
+def test_definition_is_learned_and_parenthesis_dropped() -> None:
+    out = normalize_text("Ban quản lý rừng phòng hộ (BQLRPH) đã họp. Sau đó BQLRPH báo cáo.")
+    assert out == ("Ban quản lý rừng phòng hộ đã họp. Sau đó Ban quản lý rừng phòng hộ báo cáo.")
+
+
+def test_definition_carries_to_later_texts_of_the_same_article() -> None:
+    texts = ["Về chương trình chuyển đổi số (CĐS) của tỉnh", "Năm nay, CĐS đạt kết quả tốt."]
+    out = normalize_texts(texts)
+    assert out == ["Về chương trình chuyển đổi số của tỉnh",
+                   "Năm nay, chuyển đổi số đạt kết quả tốt."]
+
+
+def test_definition_does_not_leak_between_articles() -> None:
+    normalize_texts(["trạm bơm tiêu (TBT) mới"])
+    assert normalize_text("TBT hoạt động") == "Tê bê tê hoạt động"
+
+
+def test_definition_with_ampersand_and_known_expansion() -> None:
+    out = normalize_text("ngành Văn hóa và Thể thao (VH&TT) tỉnh")
+    assert out == "ngành Văn hóa và Thể thao tỉnh"
+    assert normalize_text("các khu công nghiệp (KCN) mới") == "các khu công nghiệp mới"
+
+
+def test_non_definition_parentheses_stay() -> None:
+    assert normalize_text("ba xã (Tân An, Tân Hòa)") == "ba xã (Tân An, Tân Hòa)"
+
+
+def test_called_note_is_removed() -> None:
+    out = normalize_text("Hội đồng thi (sau đây gọi tắt là HĐT) họp. HĐT kết luận.")
+    assert out == "Hội đồng thi họp. Hội đồng thi kết luận."
+
+
+def test_duplicated_legal_spell_out_is_read_once() -> None:
+    assert normalize_text("trong 15 (mười lăm) ngày") == "trong mười lăm ngày"
+    assert normalize_text("gồm 3 (Ba) thành viên") == "gồm ba thành viên"
+
+
+ROMANS = [
+    ("Quốc hội khóa XIV", "Quốc hội khóa mười bốn"),
+    ("Đảng bộ khoá IX", "Đảng bộ khóa chín"),
+    ("Đại hội lần thứ VI", "Đại hội lần thứ sáu"),
+    ("Hội nghị lần thứ IV", "Hội nghị lần thứ tư"),
+    ("lần thứ I", "lần thứ nhất"),
+    ("Đại hội XII của Đảng", "Đại hội mười hai của Đảng"),
+    ("từ thế kỷ XIX", "từ thế kỷ mười chín"),
+    ("trong quý III", "trong quý ba"),
+    ("Chương IV", "Chương bốn"),
+    ("đô thị loại II", "đô thị loại hai"),
+    ("Quân khu VII", "Quân khu bảy"),
+]
+
+
+@pytest.mark.parametrize(("text", "spoken"), ROMANS)
+def test_roman_numerals_after_triggers(text: str, spoken: str) -> None:
+    assert normalize_text(text) == spoken
+
+
+def test_roman_looking_tokens_elsewhere_are_not_numbers() -> None:
+    assert normalize_text("ông Trần Văn V") == "ông Trần Văn vê"
+    assert normalize_text("30 độ C") == "ba mươi độ xê"
+    assert "mười" not in normalize_text("cỡ áo XL")
