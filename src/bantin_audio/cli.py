@@ -205,3 +205,6 @@ def _force_progress() -> bool:
 
 
 from .cli_web import register; register(main)  # noqa: E402, E702, I001
+
+from .cli_bulletin import register as _register_bulletin  # noqa: E402, I001
+_register_bulletin(main)
