@@ -131,3 +131,43 @@ def test_event_date_in_body_is_not_the_publication_date() -> None:
     text = ("Xã Hòa Bình tổ chức ngày hội đại đoàn kết\n"
             "Sáng ngày 18/11/2023, xã Hòa Bình tổ chức ngày hội đại đoàn kết toàn dân tộc.\n")
     assert extract_article(text).date is None
+
+
+@pytest.mark.parametrize("line, author", [
+    ("Thu Hà - TTVH huyện", "Thu Hà"),
+    ("PHẠM HƯNG (Trạm Khuyến nông)", "PHẠM HƯNG"),
+    ("Minh Anh, Trung tâm Văn hóa huyện", "Minh Anh"),
+])
+def test_bylines_with_affiliation(line: str, author: str) -> None:
+    assert byline_author(line) == author
+
+
+def test_caption_subject_with_title_is_not_a_byline() -> None:
+    assert byline_author("Ông Trần Văn Phục- Phó Chủ tịch HĐND huyện phát biểu kết luận") is None
+
+
+def test_question_headline_above_the_stamp_is_the_title() -> None:
+    text = ("Vì sao nhiều diện tích lúa xuân ở Tiên Du bị vàng lá?\n"
+            "Cập nhật lúc 08:30 ngày 12/02/2024\n"
+            "Những ngày qua, hơn 150 ha lúa xuân tại các xã Minh Đạo, Cảnh Hưng bị vàng lá.\n")
+    article = extract_article(text)
+    assert article.title == "Vì sao nhiều diện tích lúa xuân ở Tiên Du bị vàng lá?"
+    assert article.date == "2024-02-12"
+
+
+def test_menu_words_inside_the_body_stay_as_a_subheading() -> None:
+    text = ("Huyện Tiên Du tổng kết công tác năm 2023\n"
+            "Sáng 11/2, huyện Tiên Du tổ chức hội nghị tổng kết công tác năm 2023, triển khai "
+            "nhiệm vụ năm 2024.\n"
+            "Văn bản chỉ đạo\n"
+            "Huyện ủy ban hành 12 nghị quyết chuyên đề về phát triển kinh tế, xây dựng Đảng.\n"
+            "Văn bản\n")
+    article = extract_article(text)
+    assert article.paragraphs == [
+        "Văn bản chỉ đạo",
+        "Huyện ủy ban hành 12 nghị quyết chuyên đề về phát triển kinh tế, xây dựng Đảng."]
+
+
+def test_tag_lines_are_chrome() -> None:
+    assert is_chrome("Tags: nông thôn mới, Tiên Du, Bắc Ninh, nâng cao, kiểu mẫu, thu nhập, "
+                     "hộ nghèo, giảm nghèo")

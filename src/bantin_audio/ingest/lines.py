@@ -52,11 +52,13 @@ _WEAK_CHROME = re.compile(
 # Headings that end the article: what follows them is not the article.
 _RELATED = re.compile(
     r"^\W*(các |những )?(tin|bài|bài viết|tin bài)( \w+)? ?(khác|liên quan|cùng chuyên mục|"
-    r"cùng loại|đã đưa|mới hơn|cũ hơn|mới nhất|xem nhiều|nổi bật|cùng danh mục)\b|"
+    r"cùng loại|đã đưa|mới hơn|cũ hơn|mới nhất|xem nhiều|nổi bật|cùng danh mục|cùng chủ đề|"
+    r"tiêu điểm|đọc nhiều)\b|"
     r"^\W*(xem thêm|đọc thêm|xem tiếp|ý kiến bạn đọc|bình luận|gửi ý kiến|gửi bình luận|"
     r"ý kiến của bạn|viết bình luận|tin liên quan)\W*$",
     re.I,
 )
+_TAGS_LINE = re.compile(r"^\W*(từ khóa|từ khoá|tags?|chủ đề)\s*:", re.I)
 _SEPARATOR = re.compile(r"^[\W_]*$")
 _COUNTER = re.compile(r"^[\W_\d]*$")
 _DOMAIN = re.compile(r"^(https?://)?(www\.)?[\w-]+(\.[\w-]+)*\.(vn|com|net|org|gov|edu|info)"
@@ -72,7 +74,8 @@ _STAMP_PARTS = [
     re.compile(r"\bgmt\s*[+\-]?\s*\d*", re.I),
     re.compile(
         r"\b(ngày|lúc|vào|đăng|đăng tải|bài|tin|cập nhật|xuất bản|ban hành|sửa đổi|"
-        r"chỉnh sửa|thời gian|posted|published|updated|on|at|date|ngày giờ|giờ)\b",
+        r"chỉnh sửa|thời gian|posted|published|updated|on|at|date|ngày giờ|giờ|lượt xem|"
+        r"lượt đọc|lượt truy cập|views?|in|người đăng)\b",
         re.I,
     ),
 ]
@@ -95,6 +98,12 @@ _CAPTION_CUE = re.compile(
     r"đoàn|các đồng chí|hình ảnh|ảnh|một góc|tiết mục|trao|tặng|bí thư|chủ tịch|phó chủ tịch)\b",
     re.I,
 )
+# Openers of a caption that ends with a period but has no comma ("Cán bộ khuyến nông kiểm tra
+# ruộng lúa tại xã Minh Đạo.").
+_CAPTION_CUE_PLAIN = re.compile(
+    r"^(cán bộ|người dân|nông dân|học sinh|lực lượng|hội viên|đoàn viên|các em|du khách|"
+    r"phụ nữ|thành viên|cán bộ, |bộ đội|công nhân|bác sĩ|nhân viên|đoàn công tác|đoàn kiểm tra)"
+    r"\b", re.I)
 _CAPTION_VERB = re.compile(
     r"\b(phát biểu|trao|tặng|tham dự|dự|chụp ảnh|thăm|kiểm tra|tại|khảo sát|chủ trì|báo cáo)\b",
     re.I,
@@ -160,16 +169,25 @@ def _join_wrapped(lines: list[Line]) -> list[Line]:
 
 def is_chrome(text: str) -> bool:
     """Tell whether a line is portal chrome: toolbar, menu, counter, footer, separator."""
+    return is_strong_chrome(text) or is_weak_chrome(text)
+
+
+def is_strong_chrome(text: str) -> bool:
+    """Tell whether a line is chrome wherever it stands (toolbar, web-part name, counter)."""
     if _SEPARATOR.match(text):
         return True
     if _COUNTER.match(text) and not find_date(text):
         return True
-    if len(text) <= 120 and _STRONG_CHROME.search(text):
+    if _TAGS_LINE.match(text):
         return True
+    return len(text) <= 120 and bool(_STRONG_CHROME.search(text))
+
+
+def is_weak_chrome(text: str) -> bool:
+    """Tell whether a short line reads like a menu item or widget title (chrome around the
+    article; inside the body the same words can open a subheading)."""
     words = sum(1 for w in text.split() if any(c.isalnum() for c in w))
-    if words <= 7 and (_WEAK_CHROME.match(text) or _DOMAIN.match(text)):
-        return True
-    return False
+    return words <= 7 and bool(_WEAK_CHROME.match(text) or _DOMAIN.match(text))
 
 
 def is_related_heading(text: str) -> bool:
@@ -232,7 +250,9 @@ def byline_author(text: str) -> str | None:
         return None
     if is_name_like(t):
         return _clean_author(t)
-    return None
+    if _CREDIT.search(t):
+        return None
+    return _affiliated_author(t)
 
 
 def is_prose(text: str) -> bool:
@@ -259,14 +279,50 @@ def is_caption(text: str) -> bool:
         return n >= 4 and len(text) <= 130 and commas <= 1
     # Captions that end with a period: one short sentence describing people in the photo.
     inner = text.rstrip(" .")
-    return (len(text) <= 140 and "." not in inner and commas <= 2
-            and bool(_CAPTION_CUE.match(text)) and bool(_CAPTION_VERB.search(text)))
+    if len(text) > 140 or "." in inner or not _CAPTION_VERB.search(text):
+        return False
+    if _CAPTION_CUE.match(text) and commas <= 2:
+        return True
+    return len(text) <= 120 and commas == 0 and bool(_CAPTION_CUE_PLAIN.match(text))
 
 
 def is_title_like(text: str) -> bool:
     """Tell whether a line could be the headline."""
     n = word_count(text)
     return 4 <= n <= 60 and len(text) <= 300 and last_char(text) != "." and not is_chrome(text)
+
+
+_AFFILIATION = re.compile(
+    r"^(?P<name>[^()\-–,:]{2,40}?)\s*(?:[-–,]\s*|\()(?P<org>[^()]{2,60}?)\)?\.?$")
+_ORG = re.compile(r"\b(huyện|xã|tỉnh|thị trấn|phường|thành phố|trung tâm|phòng|ban|báo|đài|"
+                  r"văn phòng|hội|sở|trạm|cổng|ttxvn|ctv|pv|btv|cộng tác viên|phóng viên)\b",
+                  re.I)
+_HONORIFIC = re.compile(r"^(ông|bà|anh|chị|em|cô|thầy|đồng chí|đ/c|các)\b", re.I)
+_ORG_ABBR = re.compile(r"\b[A-ZĐ][A-ZĐ&]{1,}")
+
+
+def _affiliated_author(text: str) -> str | None:
+    # "Thu Hà - TTVH huyện", "PHẠM HƯNG (Trạm Khuyến nông)": the person, then where from.
+    m = _AFFILIATION.match(text.strip())
+    if not m or not is_name_like(m.group("name")) or _HONORIFIC.match(m.group("name")):
+        return None
+    org = m.group("org")
+    if word_count(org) > 6 or _CAPTION_VERB.search(org):
+        return None
+    if _ORG.search(org) or _ORG_ABBR.search(org) or is_name_like(org):
+        return _clean_author(m.group("name"))
+    return None
+
+
+def _stamp_follows(i: int, kinds: list[str]) -> bool:
+    # Portals print the posting stamp right under the headline: a line followed by a stamp is
+    # the headline even when it ends like a sentence ("Vì sao ...?").
+    for k in kinds[i + 1:i + 4]:
+        if k == "meta":
+            return True
+        if k not in ("chrome", "weak"):
+            return False
+    return False
 
 
 def classify(lines: list[Line]) -> Parts:
@@ -299,11 +355,13 @@ def classify(lines: list[Line]) -> Parts:
                 stamp_author = stamp_author or a
             elif is_related_heading(t):
                 kind = "related"
-            elif is_chrome(t):
+            elif is_strong_chrome(t):
                 kind = "chrome"
                 d = find_date(t) if len(t) <= 200 else None
                 if d:
                     chrome_dates.append((i, d))
+            elif is_weak_chrome(t):
+                kind = "weak"
             else:
                 kind = "text"
         kinds.append(kind)
@@ -316,7 +374,9 @@ def classify(lines: list[Line]) -> Parts:
         lead_i = next((i for i, ln in enumerate(lines)
                        if kinds[i] == "text" and ln.hint in (None, "paragraph")
                        and (ln.hint == "paragraph" or is_prose(ln.text))
-                       and not _CREDIT.search(ln.text)), None)
+                       and not _CREDIT.search(ln.text)
+                       and not (ln.hint is None and _stamp_follows(i, kinds)
+                                and len(ln.text) <= 200)), None)
     hinted_title = next((i for i, ln in enumerate(lines) if ln.hint == "title"), None)
     if lead_i is None:
         parts.title = lines[hinted_title].text if hinted_title is not None else None
@@ -357,6 +417,9 @@ def classify(lines: list[Line]) -> Parts:
     author: str | None = None
     for i in range(lead_i, stop):
         ln = lines[i]
+        if kinds[i] == "weak" and i < last_prose:
+            roles[i] = "paragraph"  # a subheading such as "Văn bản chỉ đạo" between paragraphs
+            continue
         if kinds[i] != "text" or i == title_i:
             continue
         t = ln.text
