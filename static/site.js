@@ -103,7 +103,9 @@
   function toggle() {
     if (audio.paused) {
       var p = audio.play();
-      if (p && p.catch) p.catch(function () { say("Không phát được âm thanh"); });
+      if (p && p.catch) p.catch(function (e) {
+        if (!e || e.name !== "AbortError") say("Không phát được âm thanh");  /* not a pause */
+      });
     } else { audio.pause(); }
   }
   function setSpeed(v, announce) {
