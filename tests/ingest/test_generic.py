@@ -84,3 +84,19 @@ def test_plain_text_content_type_is_not_parsed_as_html() -> None:
             "Đoạn một có đủ chữ để thành đoạn văn.")
     article = extract_article(text.encode(), content_type="text/plain; charset=utf-8")
     assert "<b>" in article.title
+
+
+def test_right_aligned_date_is_a_stamp_not_a_byline() -> None:
+    body = BODY + '<p style="text-align:right">Ngày 12/01/2024</p>'
+    article = extract_article(page(body=body))
+    assert (article.author, article.date) == (None, "2024-01-12")
+
+
+def test_layout_table_with_an_image_is_not_a_caption() -> None:
+    long_p = ("<p>Năm 2024, huyện Mường La phấn đấu 98% trẻ em dưới 1 tuổi được tiêm đủ các loại "
+              "vắc xin, trong đó có vắc xin phòng bệnh sởi, bạch hầu, ho gà, uốn ván.</p>")
+    body = (BODY + "<table><tr><td><img src='a.jpg'></td><td>" + long_p * 5
+            + "</td></tr><tr><td>Ảnh minh họa cho bài viết</td></tr></table>")
+    article = extract_article(page(body=body))
+    assert len(article.paragraphs) == 6
+    assert article.captions == ["Ảnh minh họa cho bài viết"]

@@ -171,3 +171,21 @@ def test_menu_words_inside_the_body_stay_as_a_subheading() -> None:
 def test_tag_lines_are_chrome() -> None:
     assert is_chrome("Tags: nông thôn mới, Tiên Du, Bắc Ninh, nâng cao, kiểu mẫu, thu nhập, "
                      "hộ nghèo, giảm nghèo")
+
+
+def test_byline_under_the_headline() -> None:
+    text = ("Huyện Tiên Du tổng kết công tác năm 2023\n"
+            "Nguyễn Văn Hùng\n"
+            "Cập nhật: 12/01/2024\n"
+            "Sáng 11/1, huyện Tiên Du tổ chức hội nghị tổng kết công tác năm 2023, triển khai "
+            "nhiệm vụ năm 2024.\n")
+    article = extract_article(text)
+    assert (article.author, article.date) == ("Nguyễn Văn Hùng", "2024-01-12")
+
+
+def test_category_label_under_the_headline_is_not_a_byline() -> None:
+    text = ("Huyện Tiên Du tổng kết công tác năm 2023\n"
+            "Thời Sự\n"
+            "Sáng 11/1, huyện Tiên Du tổ chức hội nghị tổng kết công tác năm 2023, triển khai "
+            "nhiệm vụ năm 2024.\n")
+    assert extract_article(text).author is None

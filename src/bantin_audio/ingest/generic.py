@@ -40,10 +40,13 @@ _CENTER = re.compile(r"text-align\s*:\s*center", re.I)
 _SITE_SUFFIX = re.compile(r"\s+[|\-–—»:]\s+[^|\-–—»:]{2,60}$")
 
 
-def _has_img(el: etree._Element, cache: dict[int, bool]) -> bool:
+def _image_table(el: etree._Element, cache: dict[int, bool]) -> bool:
+    # A small table holding a picture and its caption; a layout table that wraps the whole
+    # article (old CMSs do that) holds far more text and is not a caption.
     key = id(el)
     if key not in cache:
-        cache[key] = next(el.iter("img"), None) is not None
+        cache[key] = (next(el.iter("img"), None) is not None
+                      and sum(len(t) for t in el.itertext()) < 600)
     return cache[key]
 
 
@@ -70,8 +73,7 @@ def block_hint(block: Block, stop_ids: set[int], img_cache: dict[int, bool]) -> 
         if hint is None:
             if t in ("figcaption", "caption") or _CAPTION_CTX.search(at):
                 hint = "caption"
-            elif t == "figure" or (t == "table" and _has_img(a, img_cache)
-                                    and len(text) < 400):
+            elif t == "figure" or (t == "table" and _image_table(a, img_cache)):
                 hint = "caption"
             elif _SAPO_CTX.search(at):
                 hint = "lead"

@@ -314,6 +314,18 @@ def _affiliated_author(text: str) -> str | None:
     return None
 
 
+_SURNAMES = frozenset(
+    "nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ hồ ngô dương lý đinh trịnh mai lâm "
+    "đoàn lương tạ cao vương đào chu trương quách lò nông triệu hứa thái kiều tô lưu giang "
+    "khúc tăng phùng mạc tôn lục bế hầu diệp đàm thân kim quan từ châu nghiêm".split())
+
+
+def _surname_first(text: str) -> bool:
+    # "Nguyễn Văn Hùng" under the headline: a name that opens with a common family name.
+    words = text.split()
+    return 2 <= len(words) <= 4 and words[0].casefold() in _SURNAMES and is_name_like(text)
+
+
 def _stamp_follows(i: int, kinds: list[str]) -> bool:
     # Portals print the posting stamp right under the headline: a line followed by a stamp is
     # the headline even when it ends like a sentence ("Vì sao ...?").
@@ -344,9 +356,10 @@ def classify(lines: list[Line]) -> Parts:
                 if d:
                     stamp_dates.append((i, d))
                 stamp_author = stamp_author or a
-        elif line.hint:
+        elif line.hint and line.hint != "byline":
             kind = "text"
         else:
+            # Unhinted lines and right-aligned lines (a date printed where a byline goes).
             is_stamp, d, a = stamp_info(t)
             if is_stamp:
                 kind = "meta"
@@ -396,12 +409,21 @@ def classify(lines: list[Line]) -> Parts:
             title_i = min(cands, key=lambda c: (abs(c - s), -c))
         elif cands:
             title_i = cands[-1]
+    pre_author: str | None = None  # a byline printed under the headline
     if title_i is not None:
         parts.title = strip_end_mark(lines[title_i].text)
         roles[title_i] = "title"
         for i in range(title_i + 1, lead_i):
-            if kinds[i] == "text" and lines[i].hint in (None, "caption") and \
-                    (lines[i].hint == "caption" or is_caption(lines[i].text)):
+            if kinds[i] != "text":
+                continue
+            t = lines[i].text
+            if lines[i].hint == "byline" or _BYLINE.match(t) or _surname_first(t):
+                a = byline_author(t)
+                if a and pre_author is None:
+                    pre_author = a
+                    roles[i] = "author"
+            elif lines[i].hint in (None, "caption") and \
+                    (lines[i].hint == "caption" or is_caption(t)):
                 roles[i] = "caption"
 
     # The end of the article: the first related-news heading after the lead.
@@ -428,7 +450,9 @@ def classify(lines: list[Line]) -> Parts:
         elif ln.hint == "caption":
             roles[i] = "caption"
         elif ln.hint == "byline":
-            a = byline_author(t) or _clean_author(t)
+            a = byline_author(t)
+            if a is None and word_count(t) <= 6 and not re.search(r"\d", t):
+                a = _clean_author(t)
             if author is None and a:
                 author = a
                 roles[i] = "author"
@@ -458,7 +482,7 @@ def classify(lines: list[Line]) -> Parts:
                 parts.paragraphs.append(p)
         elif role == "caption":
             parts.captions.append(t)
-    parts.author = author or stamp_author
+    parts.author = author or pre_author or stamp_author
     if stamp_dates:
         parts.date = stamp_dates[0][1]
     else:
