@@ -72,6 +72,7 @@ def rate(fn, items: list[bytes], seconds: float) -> float:
 
 
 def main() -> None:
+    """Print pages per second for the cleaner and for the baseline parse."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=3.0)
     a = ap.parse_args()

@@ -55,10 +55,12 @@ class LocalServer:
 
     @property
     def base(self) -> str:
+        """Return the server's base URL."""
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
 
     def add(self, path: str, route: Route) -> str:
+        """Answer `path` with `route`; return its full URL."""
         self.routes[path] = route
         return self.base + path
 

@@ -13,6 +13,7 @@ from bantin_audio.ingest import load_article
 
 
 def fold(text: str | None) -> str | None:
+    """Fold like the evaluation script: NFC, spaces, no trailing end mark."""
     if text is None:
         return None
     text = unicodedata.normalize("NFC", text)
@@ -21,6 +22,7 @@ def fold(text: str | None) -> str | None:
 
 
 def cases(shared: Path) -> list[tuple[Path, dict]]:
+    """Return (page, labels) pairs of the labelled corpus."""
     corpus = shared / "corpus"
     out = []
     for label in sorted(corpus.glob("*.json")):

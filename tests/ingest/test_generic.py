@@ -15,6 +15,7 @@ BODY = ("<p>Chiều 5/10, Trung tâm Y tế huyện Mường La tổ chức tiê
 
 
 def page(head: str = "", body: str = BODY, before: str = "") -> str:
+    """Return a small news page with chrome around the given body."""
     return (f"<html><head>{head}</head><body><nav><a href='/'>Trang chủ</a></nav>{before}"
             f"<div class='content'>{body}</div><footer>© 2024 Báo Sơn La</footer></body></html>")
 

@@ -32,6 +32,7 @@ WORDS = ["Ngày", "18/11,", "UBND", "huyện", "tổ chức", "hội nghị.", "
 
 
 def check(article: Article) -> None:
+    """Assert that an extracted article is tidy."""
     texts = [article.lead] if article.lead else []
     texts += article.paragraphs
     assert texts, "an article always has some body text"
@@ -46,6 +47,7 @@ def check(article: Article) -> None:
 
 
 def run(data: bytes | str, **kwargs: str) -> None:
+    """Extract; accept only our declared errors, and check any article that comes out."""
     try:
         article = extract_article(data, **kwargs)
     except ALLOWED:
@@ -76,6 +78,7 @@ def test_random_tag_soup(pieces: list[str]) -> None:
 
 @st.composite
 def mangled(draw: st.DrawFn) -> bytes:
+    """Draw a fixture with random cuts, deletions, insertions and flipped bytes."""
     data = bytearray(draw(st.sampled_from(FIXTURE_BYTES)))
     for _ in range(draw(st.integers(1, 8))):
         op = draw(st.sampled_from(["cut", "delete", "insert", "flip", "truncate"]))
