@@ -82,7 +82,8 @@ _COUNTED = {
     "trận", "ngày", "tháng", "năm", "giải", "huy", "hạng", "mẫu", "nước", "quốc", "lãnh",
     "tập", "gia", "chương", "tiết", "bộ",
 }
-_RATIO_PREV = {"đạt", "có", "thứ", "được", "là", "xếp", "hạng"}
+_RATIO_PREV = {"đạt", "có", "thứ", "được", "là", "xếp", "hạng", "số", "ngõ", "ngách", "hẻm",
+               "kiệt", "nhà"}
 _SOURCE_TAGS = {"TTO", "PLO", "VOV", "VTV", "TTXVN", "VNA", "QĐND", "NLĐO", "SGGP", "GDVN",
                 "VTC", "ANTĐ", "HNM", "TN", "TP", "ND", "NLĐ", "CAND", "VOH", "VTC News",
                 "Chinhphu.vn", "VnExpress", "Dân trí", "Báo ảnh", "baochinhphu.vn"}
@@ -361,6 +362,11 @@ _PHONE_CUE = re.compile(
     r"(?i)\b(đường dây nóng|hotline|điện thoại|sđt|đt(?=\s*:)|fax|tổng đài|số máy)"
     r"(\s*:?\s*(?:số\s*)?)(\d[\d. ]{1,14}\d)(?!\d|[.,]\d)"
 )
+# Service numbers are dialled, so they are read digit by digit (spec §6.2).
+_HOTLINE = re.compile(r"(?<![\w.,])(?:1900|1800)[. ]?\d{3,4}(?:[. ]?\d{2,4})?(?![\w]|[.,]\d)")
+_EMERGENCY = re.compile(r"(?i)(\b(?:gọi(?: số| đến| tới)?|số máy|tổng đài|số khẩn cấp)\s+)"
+                        r"(11[1-5]|1022|1080)(?![\w]|[.,]\d)")
+_KM_BEFORE = re.compile(r"\bKm\s?(?=\d)")
 _CHAINAGE = re.compile(r"\b[Kk]m\s?(\d+)\s?\+\s?(\d+)(\s*-\s*(?=[Kk]m\s?\d))?")
 _ROAD = re.compile(
     r"\b(QL|ĐT|TL|ĐH|ĐX|ĐS|ĐCT|CT)\.?\s?(\d+)([A-Z]?)(?![\w])"
@@ -375,6 +381,8 @@ _ROAD_NAMES = {"QL": "quốc lộ", "ĐT": "đường tỉnh", "TL": "tỉnh l�
 
 def _read_phones_roads(text: str) -> str:
     text = _PHONE_CUE.sub(lambda m: m.group(1) + m.group(2) + read_digits(m.group(3)), text)
+    text = _HOTLINE.sub(lambda m: read_digits(m.group(0)), text)
+    text = _EMERGENCY.sub(lambda m: m.group(1) + read_digits(m.group(2)), text)
     text = _PHONE.sub(lambda m: read_digits(m.group(1)), text)
     text = _CHAINAGE.sub(
         lambda m: f"ki lô mét {read_number(int(m.group(1)))} cộng {read_number(int(m.group(2)))}"
@@ -383,6 +391,7 @@ def _read_phones_roads(text: str) -> str:
         lambda m: " ".join(x for x in (_ROAD_NAMES[m.group(1)], read_integer_string(m.group(2)),
                                        _letter_name(m.group(3)) if m.group(3) else "") if x),
         text)
+    text = _KM_BEFORE.sub("ki lô mét ", text)
     return _ROAD_WORD.sub(
         lambda m: f"{m.group(1)} {read_integer_string(m.group(2))} {_letter_name(m.group(3))}",
         text)
@@ -424,6 +433,9 @@ def _date_words(d: int, m: int, y: str | None, prev: list[str]) -> str:
     return out
 
 
+_DATE_SHAPE = re.compile(r"\d{1,2}[/.-]\d{1,2}|tháng [^\W\d_]+")
+
+
 def _has_date_cue(s: str, start: int, end: int) -> bool:
     prev = _prev_words(s, start, 3)
     if prev and prev[-1] in _DATE_CUES:
@@ -434,6 +446,10 @@ def _has_date_cue(s: str, start: int, end: int) -> bool:
         return True
     if len(prev) >= 2 and prev[-2] == "chủ" and prev[-1] == "nhật":
         return True
+    if prev and prev[-1] in ("đến", "và", "tới", "hoặc", "sang"):
+        # A second date in a pair: "từ 1/10 đến 15/10", "ngày 2 và 3/9".
+        if "ngày" in prev[:-1] or _DATE_SHAPE.search(s, max(0, start - 30), start):
+            return True
     # A dateline: "(07/12)" or "(TTXVN 7/8)".
     head = s[max(0, start - 12):start].rstrip()
     tail = s[end:end + 2].lstrip()
@@ -602,7 +618,10 @@ def _read_quantities(text: str) -> str:
     def unit(m: re.Match[str]) -> str:
         head = text[max(0, m.start() - 20):m.start()]
         u = m.group(1)
-        if not _NUM_WORD_TAIL.search(head):
+        if len(u) == 1 and not head.rstrip()[-1:].isdigit():
+            # A one-letter unit needs digits right before it ("5 m", never "năm m", "%l").
+            return m.group(0)
+        if not _NUM_WORD_TAIL.search(head) or head.rstrip().endswith("phần trăm"):
             # Without a number before it, "m" or "g" is just a letter; "km/h" still reads.
             return m.group(0)
         return " " + _UNITS[u] + _per_chain(m.group(2))
@@ -640,9 +659,10 @@ def _read_romans(text: str) -> str:
 
 # ------------------------------------------------------------------ 11. abbreviations
 
+_CAP = "[A-ZĐ" + "".join(sorted(VIET_MARKED_CAPS)) + "]"
 _ACRONYM = re.compile(
-    r"(?<![\w])([A-ZĐ][^\W\d_]*(?:(?:[&.\-/]|,(?=[A-ZĐ]))[A-ZĐ][^\W\d_]*)*)"
-    r"(?:(-?)(\d+))?(?![\w])"
+    r"(?<![\w])(" + _CAP + r"[^\W\d_]*(?:(?:[&.\-/]|,(?=" + _CAP + r"))" + _CAP
+    + r"[^\W\d_]*)*)(?:(-?)(\d+))?(?![\w])"
 )
 _AMP = re.compile(r"\s*&\s*")
 _Y_WORDS = {"tế", "học", "dược", "sĩ", "khoa", "bác", "đức", "lý", "sinh", "án"}
@@ -699,7 +719,30 @@ def _contextual(token: str, s: str, start: int, end: int) -> str | None:
     return None
 
 
+_PHRASES: dict[str, tuple[re.Pattern[str] | None, dict[str, str]]] = {}
+
+
+def _phrase_rule(lexicon: Lexicon) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    """Return a regex for the lexicon's multi-word terms ("PAR INDEX"), cached per content."""
+    key = lexicon.fingerprint
+    rule = _PHRASES.get(key)
+    if rule is None:
+        terms = {e.term: e.spoken for e in lexicon if " " in e.term}
+        pattern = None
+        if terms:
+            alt = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+            pattern = re.compile(r"(?<![\w])(?:" + alt + r")(?![\w])")
+        rule = (pattern, terms)
+        if len(_PHRASES) > 32:
+            _PHRASES.clear()
+        _PHRASES[key] = rule
+    return rule
+
+
 def _read_abbreviations(text: str, lexicon: Lexicon, learned: Learned) -> str:
+    pattern, terms = _phrase_rule(lexicon)
+    if pattern is not None:
+        text = pattern.sub(lambda m: terms[m.group(0)], text)
     def lookup(token: str) -> str | None:
         if token in learned:
             return learned[token]
@@ -820,13 +863,20 @@ _DOUBLE_COMMA = re.compile(r",(?:\s*,)+")
 _COMMA_DOT = re.compile(r",\s*(?=[.;:!?])")
 _LEFTOVER_DIGITS = re.compile(r"[0-9]+")
 _LINE_LEAD = re.compile(r"^[,;:.\-\s]+")
+# "14h30 - 16h": by clean-up time both sides are words, so a time span reads "đến".
+_TIME_RANGE = re.compile(r"\b(giờ|phút)\s*-\s*(?=(?:(?:" + "|".join(sorted(_NUMBER_WORDS))
+                         + r")\s+){1,6}giờ\b)")
 _STRAY = re.compile(r"[/*+•]+")
 
 
 def _clean(text: str) -> str:
     text = text.replace("%", " phần trăm ")
+    # Again at the end: a heading lowercased late ("OÀ" -> "oà") must follow the same style.
+    text = _TONE_RE.sub(lambda m: _TONE_FIX[m.group(1)], text)
     text = _STRAY.sub(lambda m: " " if m.group(0) != "+" else " cộng ", text)
     text = _LEFTOVER_DIGITS.sub(lambda m: " " + read_digits(m.group(0)) + " ", text)
+    if "giờ" in text:
+        text = _TIME_RANGE.sub(lambda m: m.group(1) + " đến ", text)
     lines = []
     for line in text.split("\n"):
         line = _SPACES.sub(" ", line)

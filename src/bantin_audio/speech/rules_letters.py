@@ -25,14 +25,14 @@ _SYLLABLE = re.compile(
     r"(?:ch|nh|ng|c|m|n|p|t)?",
     re.IGNORECASE,
 )
-_PIECES = re.compile(r"\d+|[^\W\d_]")
+_PIECES = re.compile(r"[0-9]+|[^\W\d_]")
 
 
 def spell_letters(token: str) -> str:
     """Spell a token with Vietnamese letter names; digit runs inside it are read as numbers."""
     words = []
     for piece in _PIECES.findall(token):
-        if piece.isdigit():
+        if piece.isascii() and piece.isdigit():
             words.append(read_integer_string(piece))
         else:
             upper = piece.upper()
