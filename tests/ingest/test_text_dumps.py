@@ -189,3 +189,33 @@ def test_category_label_under_the_headline_is_not_a_byline() -> None:
             "Sáng 11/1, huyện Tiên Du tổ chức hội nghị tổng kết công tác năm 2023, triển khai "
             "nhiệm vụ năm 2024.\n")
     assert extract_article(text).author is None
+
+
+def test_author_field_stops_before_the_date() -> None:
+    assert stamp_info("Tác giả: Minh Anh - Ngày: 12/03/2024") == (True, "2024-03-12", "Minh Anh")
+    assert stamp_info("Lượt xem: 1234 | Ngày đăng: 12/03/2024")[:2] == (True, "2024-03-12")
+
+
+def test_office_byline_after_the_end_mark() -> None:
+    text = ("Huyện Tiên Du tổng kết công tác năm 2023\n"
+            "Sáng 11/1, huyện Tiên Du tổ chức hội nghị tổng kết công tác năm 2023, triển khai "
+            "nhiệm vụ năm 2024./.\n"
+            "Ban Tuyên giáo Huyện ủy\n")
+    assert extract_article(text).author == "Ban Tuyên giáo Huyện ủy"
+
+
+def test_stamps_in_the_related_list_do_not_date_the_article() -> None:
+    text = ("Huyện Tiên Du tổng kết công tác năm 2023\n"
+            "Sáng 11/1, huyện Tiên Du tổ chức hội nghị tổng kết công tác năm 2023, triển khai "
+            "nhiệm vụ năm 2024.\n"
+            "Các tin khác\n"
+            "(12/12/2023)\n")
+    assert extract_article(text).date is None
+
+
+def test_category_line_with_the_date() -> None:
+    text = ("Huyện Tiên Du tổng kết công tác năm 2023\n"
+            "Chuyên mục: Tin tức | Ngày: 12/01/2024\n"
+            "Sáng 11/1, huyện Tiên Du tổ chức hội nghị tổng kết công tác năm 2023, triển khai "
+            "nhiệm vụ năm 2024.\n")
+    assert extract_article(text).date == "2024-01-12"

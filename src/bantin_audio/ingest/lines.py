@@ -46,7 +46,8 @@ _WEAK_CHROME = re.compile(
     r"thống kê|thư viện|video|văn bản|lịch công tác|rss|print|menu|skip|tin tức|tin ảnh|"
     r"từ khóa|tags?\b|nghe (bài|đọc)|đọc bài|bấm để nghe|audio|font|lượt|truy cập|"
     r"hôm nay|trực tuyến|online|liên hệ|giới thiệu|hỏi đáp|sơ đồ|góp ý|đánh giá|"
-    r"phản hồi|tiện ích|dịch vụ công|thủ tục hành chính|cổng dịch vụ|mạng xã hội)",
+    r"phản hồi|tiện ích|dịch vụ công|thủ tục hành chính|cổng dịch vụ|mạng xã hội|top\b|"
+    r"về trang|bình chọn|gửi cho bạn|gửi phản hồi|xem bản đồ|lượt thích)",
     re.I,
 )
 # Headings that end the article: what follows them is not the article.
@@ -81,7 +82,7 @@ _STAMP_PARTS = [
 ]
 _AUTHOR_FIELD = re.compile(
     r"(tác giả|người viết|người đăng|phóng viên|biên tập viên|biên tập|bài viết|author)"
-    r"\s*:\s*([^|•;\n]+)",
+    r"\s*:\s*([^|•;\n]+?)(?=\s+[-–]\s+|\s*[|•;(]|\s+\d|\s+(?:ngày|cập nhật|lượt)\b|$)",
     re.I,
 )
 _BYLINE = re.compile(
@@ -326,6 +327,13 @@ def _surname_first(text: str) -> bool:
     return 2 <= len(words) <= 4 and words[0].casefold() in _SURNAMES and is_name_like(text)
 
 
+def _org_byline(text: str) -> bool:
+    # An office signing the article: short, capitalised, no sentence end, no digits.
+    return (len(text) <= 60 and 2 <= word_count(text) <= 8 and text[:1].isupper()
+            and not ends_sentence(text) and not re.search(r"\d", text)
+            and bool(_ORG.search(text) or _ORG_ABBR.search(text)))
+
+
 def _stamp_follows(i: int, kinds: list[str]) -> bool:
     # Portals print the posting stamp right under the headline: a line followed by a stamp is
     # the headline even when it ends like a sentence ("Vì sao ...?").
@@ -370,13 +378,14 @@ def classify(lines: list[Line]) -> Parts:
                 kind = "related"
             elif is_strong_chrome(t):
                 kind = "chrome"
-                d = find_date(t) if len(t) <= 200 else None
-                if d:
-                    chrome_dates.append((i, d))
             elif is_weak_chrome(t):
                 kind = "weak"
             else:
                 kind = "text"
+            if kind in ("chrome", "weak") and len(t) <= 200:
+                d = find_date(t)  # a toolbar or category line that also carries the date
+                if d:
+                    chrome_dates.append((i, d))
         kinds.append(kind)
         if kind == "meta":
             roles[i] = "meta"
@@ -467,6 +476,10 @@ def classify(lines: list[Line]) -> Parts:
             if a and author is None:
                 author = a
                 roles[i] = "author"
+            elif (author is None and i == last_prose + 1 and has_end_mark(lines[last_prose].text)
+                  and ln.hint is None and _org_byline(t)):
+                author = _clean_author(t)  # "Ban Tuyên giáo Huyện ủy" right after the end mark
+                roles[i] = "author"
             elif author is None and is_caption(t):
                 roles[i] = "caption"
             elif author is None and word_count(t) >= 12 and ln.indent < 20:
@@ -483,8 +496,7 @@ def classify(lines: list[Line]) -> Parts:
         elif role == "caption":
             parts.captions.append(t)
     parts.author = author or pre_author or stamp_author
-    if stamp_dates:
-        parts.date = stamp_dates[0][1]
-    else:
-        parts.date = next((d for i, d in chrome_dates if i < lead_i), None)
+    # A stamp in a related-news list after the article dates another article.
+    own = [d for i, d in stamp_dates if i < stop]
+    parts.date = own[0] if own else next((d for i, d in chrome_dates if i < lead_i), None)
     return parts
