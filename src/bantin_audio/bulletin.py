@@ -23,14 +23,15 @@ import logging
 import math
 import os
 import tempfile
+import wave
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .audio.ffmpeg import run_ffmpeg
 from .audio.loudness import LoudnessMeter, LoudnessReport, get_target, render_to_target
-from .audio.stitch import decode_clip
 from .audio.stream import Clip, Part, Silence, stream_program
 from .audio.tags import write_tags
 from .config import Settings
@@ -48,6 +49,8 @@ TEMPO_MIN, TEMPO_MAX = 0.8, 1.2
 PAUSE_MAX_MS = 10_000
 CHIME_PAD_MS = 400  # silence either side of a chime, so it never touches speech
 CHIME_MAX_BYTES = 20 * 1024 * 1024
+CHIME_MAX_SECONDS = 30
+CHIME_RATE = 48000
 DRAFT, APPROVED = "draft", "approved"
 
 # Renditions: (sample rate, bitrate kbps) per format. Broadcast MP3 is CBR 128 kbps 44.1 kHz.
@@ -163,31 +166,41 @@ def validate_bulletin(bulletin: Bulletin) -> None:
 
 
 def load_chime(path: Path) -> tuple[bytes, str]:
-    """Return the chime's bytes and format after checking that it decodes, else InputError."""
+    """Return the chime as 16-bit mono WAV bytes after checking it decodes, else InputError."""
     hint = "dùng một tệp WAV hoặc MP3 đọc được, ví dụ nhac-hieu.mp3"
     try:
         if path.stat().st_size > CHIME_MAX_BYTES:
             raise InputError(f"Tệp nhạc chuyển tin {path} quá lớn (tối đa 20 MB)", hint)
-        data = path.read_bytes()
+        head = path.read_bytes()[:12]
     except FileNotFoundError:
         raise InputError(f"Không tìm thấy tệp nhạc chuyển tin: {path}", hint) from None
     except OSError as exc:
         raise InputError(f"Không đọc được tệp nhạc chuyển tin {path}: {exc.strerror or exc}",
                          hint) from None
-    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
-        fmt = "wav"
-    elif data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
-        fmt = "mp3"
-    else:
+    is_wav = head[:4] == b"RIFF" and head[8:12] == b"WAVE"
+    is_mp3 = head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+    if not (is_wav or is_mp3):
         raise InputError(f"Tệp nhạc chuyển tin {path} không phải WAV hoặc MP3", hint)
+    # ffmpeg decodes any WAV flavour (24-bit, float, extensible) and MP3 to one plain format,
+    # which the stitcher then reads without guessing.
     try:
-        seg = decode_clip(data, fmt, 8000)
+        pcm = run_ffmpeg(["-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(CHIME_RATE),
+                          "pipe:1"])
     except AudioError as exc:
         raise InputError(f"Không đọc được tệp nhạc chuyển tin {path}: {exc.message}",
                          hint) from None
-    if len(seg) == 0:
+    if len(pcm) < CHIME_RATE * 2 // 20:  # under 50 ms: nothing a listener would hear
         raise InputError(f"Tệp nhạc chuyển tin {path} không có âm thanh", hint)
-    return data, fmt
+    if len(pcm) > CHIME_MAX_SECONDS * CHIME_RATE * 2:
+        raise InputError(f"Nhạc chuyển tin {path} dài quá {CHIME_MAX_SECONDS} giây",
+                         "dùng một đoạn nhạc ngắn")
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(CHIME_RATE)
+        wav.writeframes(pcm)
+    return buf.getvalue(), "wav"
 
 
 # -- approval ---------------------------------------------------------------------------------
