@@ -184,3 +184,21 @@ def test_public_page_is_fetched(public_name: str, settings: Settings) -> None:
         article = load_article(f"https://{public_name}/a/1", settings)
     assert article.source_url == f"https://{public_name}/a/1"
     assert article.author == "Hồng Nhung"
+
+
+def test_dns_rebinding_to_loopback_is_refused(local_server: LocalServer, settings: Settings,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    local_server.add("/x", send_body(b"<p>bi mat</p>"))
+    port = local_server.httpd.server_address[1]
+    real = socket.getaddrinfo
+    answers = iter(["93.184.216.34"])  # the first answer is public, later ones are loopback
+
+    def rebinding(host, p, *args, **kwargs):
+        if host == "rebind.example.vn":
+            addr = next(answers, "127.0.0.1")
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (addr, p))]
+        return real(host, p, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    with pytest.raises(FetchError, match="nội bộ"):
+        fetch_url(f"http://rebind.example.vn:{port}/x", settings)

@@ -73,14 +73,19 @@ def load_article(source: str, settings: Settings) -> Article:
         page = fetch_url(source, settings)
         return extract_article(page.text, url=page.url, content_type=page.content_type)
     if source == "-":
-        data = sys.stdin.buffer.read()
-        return extract_article(data)
+        stream = sys.stdin
+        if stream is None:
+            raise InputError("Không có dữ liệu vào chuẩn (stdin)", "dẫn nội dung vào lệnh qua |")
+        buffer = getattr(stream, "buffer", None)
+        return extract_article(buffer.read() if buffer is not None else stream.read())
     path = Path(source)
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
-        raise InputError(f"Không tìm thấy tệp: {source}",
-                         "kiểm tra lại đường dẫn tệp") from exc
+        hint = "kiểm tra lại đường dẫn tệp"
+        if re.match(r"^(www\.)?[\w-]+(\.[\w-]+)+(/|$)", source):
+            hint = f"nếu đây là địa chỉ web, hãy viết đầy đủ: https://{source}"
+        raise InputError(f"Không tìm thấy tệp: {source}", hint) from exc
     except IsADirectoryError as exc:
         raise InputError(f"Đây là một thư mục, không phải tệp: {source}",
                          "đưa vào một tệp .txt hoặc .html") from exc

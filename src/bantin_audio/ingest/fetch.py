@@ -98,6 +98,7 @@ def fetch_url(url: str, settings: Settings) -> FetchedPage:
             log.info("fetching %s", current)
             resp = _get(session, current, headers, timeout)
             with resp:
+                _check_peer(resp, current, settings)
                 if resp.status_code in _REDIRECTS and resp.headers.get("Location"):
                     current = urljoin(current, resp.headers["Location"])
                     continue
@@ -113,6 +114,28 @@ def fetch_url(url: str, settings: Settings) -> FetchedPage:
         session.close()
     raise FetchError(f"Quá nhiều lần chuyển hướng (hơn {MAX_REDIRECTS}) khi tải {url}",
                      "mở địa chỉ trong trình duyệt để xem trang đích, rồi dùng địa chỉ đó")
+
+
+def _check_peer(resp: requests.Response, url: str, settings: Settings) -> None:
+    # The name was checked before connecting; check the address actually connected too, so a
+    # DNS answer that changed in between (DNS rebinding) cannot reach the local network.
+    if settings.allow_private_fetch:
+        return
+    conn = getattr(resp.raw, "connection", None)
+    sock = getattr(conn, "sock", None)
+    if sock is None:
+        return
+    try:
+        addr = str(sock.getpeername()[0])
+    except (OSError, IndexError):
+        return
+    try:
+        public = _is_public(addr)
+    except ValueError:
+        public = False
+    if not public:
+        raise FetchError(f"Từ chối tải {url}: máy chủ nằm ở địa chỉ nội bộ {addr}",
+                         "chỉ tải được trang công khai")
 
 
 def _get(session: requests.Session, url: str, headers: dict[str, str],
