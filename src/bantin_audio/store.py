@@ -404,6 +404,22 @@ class Store:
             raise NotFound("Không tìm thấy bài viết này", "xem danh sách bài mới ở trang chủ")
         return self._article(row)
 
+    def page_version(self, slug: str) -> tuple[Any, ...]:
+        """Return what a reader page depends on, in one query (for caching rendered pages)."""
+        row = self._conn().execute(
+            "SELECT a.id, a.updated_at, "
+            "(SELECT group_concat(kind || ':' || path) FROM renditions r "
+            " WHERE r.article_id = a.id), "
+            "(SELECT id || ':' || status || ':' || done || ':' || total || ':' || "
+            " coalesce(error, '') FROM jobs j WHERE j.article_id = a.id ORDER BY id DESC "
+            " LIMIT 1), "
+            "(SELECT group_concat(status || coalesce(engine, '')) FROM segments s "
+            " WHERE s.article_id = a.id) "
+            "FROM articles a WHERE a.slug = ?", (slug,)).fetchone()
+        if row is None:
+            raise NotFound("Không tìm thấy bài viết này", "xem danh sách bài mới ở trang chủ")
+        return tuple(row)
+
     def list_articles(self, *, query: str | None = None, limit: int = 50,
                       offset: int = 0) -> list[ArticleRow]:
         """Return the latest articles, optionally those whose title contains query."""

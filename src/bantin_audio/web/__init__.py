@@ -43,6 +43,8 @@ class WebState:
     admin_token: str
     wake: threading.Event = field(default_factory=threading.Event)
     services: Any = None
+    page_cache: dict[Any, bytes] = field(default_factory=dict)  # rendered reader pages
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def web_root() -> tuple[Path, Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
@@ -11,6 +12,7 @@ from ..store import RenditionRow, SegmentRow
 from .common import by_kind, state, voice_summary
 
 PAGE_SIZE = 30
+PAGE_CACHE_SIZE = 512
 BODY_KINDS = ("lead", "paragraph")
 
 
@@ -47,8 +49,26 @@ def _timed_segments(segments: list[SegmentRow], mp3: RenditionRow | None) -> dic
     return {s.segment.index: spans.get(s.segment.index) for s in segments}
 
 
-def article(slug: str) -> str:
+def article(slug: str) -> Response:
     """Show one article: text, player, downloads, progress while it is being synthesized."""
+    st = state()
+    gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
+    key = (slug, st.store.page_version(slug), gzip_ok)
+    body = st.page_cache.get(key)
+    if body is None:
+        html = _render_article(slug).encode("utf-8")
+        body = gzip.compress(html, 6, mtime=0) if gzip_ok else html
+        with st.lock:
+            if len(st.page_cache) >= PAGE_CACHE_SIZE:
+                st.page_cache.clear()
+            st.page_cache[key] = body
+    resp = Response(body, mimetype="text/html")
+    if gzip_ok:
+        resp.headers["Content-Encoding"] = "gzip"
+    return resp
+
+
+def _render_article(slug: str) -> str:
     st = state()
     row = st.store.get_article_by_slug(slug)
     segments = st.store.segments(row.id)
