@@ -102,6 +102,14 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     app.register_blueprint(admin.blueprint(limiter))
     errors.register(app)
     app.after_request(_finish_response)
+    # Behind nginx every client would share one address (and one rate limit): trust the
+    # X-Forwarded-* headers of that many proxies (Settings.trusted_proxies, 0 = none).
+    hops = int(getattr(settings, "trusted_proxies", 0) or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
+                                x_host=hops)
     return app
 
 
