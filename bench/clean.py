@@ -35,7 +35,12 @@ def scale_page(html: str, target: int = TARGET) -> str:
             chrome.append(f'<script>var pp_{i} = "{"x" * 800}";</script>\n'
                           f'<input type="hidden" name="__VS{i}" value="{"A" * 1200}" />\n')
         i += 1
-    side = '<div class="pp-left"><ul class="pp-leftmenu">' + "".join(chrome) + "</ul></div>"
+    # Half the furniture sits in a menu the extractor may skip by its class, half in a
+    # neutral "latest news" box that it has to read and reject.
+    half = len(chrome) // 2
+    side = ('<div class="pp-left"><ul class="pp-leftmenu">' + "".join(chrome[:half])
+            + '</ul></div><div class="box-tinmoi"><ul>' + "".join(chrome[half:])
+            + "</ul></div>")
     html = html.replace("</body>", side + "</body>", 1)
     # A longer article: repeat the body paragraphs once more before the closing of the body.
     for marker in ("</article>", '<p style="text-align: justify;">Phong trào'):

@@ -90,10 +90,22 @@ def remove_junk(root: etree._Element) -> None:
         parent.remove(el)
 
 
-def linearize(root: etree._Element, skip: frozenset[str] = frozenset()) -> list[Block]:
+# Class names that only ever mark page furniture (exact tokens, so "has-sidebar" on a
+# wrapper does not count): their subtrees can be skipped without reading them.
+FURNITURE_CLASSES = frozenset({
+    "nav", "navbar", "menu", "mainmenu", "main-menu", "topmenu", "breadcrumb", "breadcrumbs",
+    "footer", "site-footer", "sidebar", "banner", "topbar", "top-bar", "social", "share",
+    "pagination", "pager", "pp-left", "pp-right", "pp-header", "pp-footer", "pp-leftmenu",
+    "pp-search", "pp-topbar", "leftmenu", "left-menu", "ms-core-navigation",
+})
+
+
+def linearize(root: etree._Element, skip: frozenset[str] = frozenset(),
+              skip_classes: frozenset[str] = frozenset()) -> list[Block]:
     """Return the visible text under `root` as blocks in document order.
 
-    Elements whose tag is in `skip` (e.g. nav, footer) are left out with their subtrees.
+    Elements whose tag is in `skip` (e.g. nav, footer) or that carry a class in
+    `skip_classes` are left out with their subtrees.
     """
     blocks: list[Block] = []
     buf: list[tuple[str, int]] = []  # (text, flags) with flags 1=link 2=em 4=strong
@@ -128,6 +140,10 @@ def linearize(root: etree._Element, skip: frozenset[str] = frozenset()) -> list[
             return
         if tag == "img" or tag in skip:
             return
+        if skip_classes:
+            cls = el.get("class")
+            if cls and not skip_classes.isdisjoint(cls.split()):
+                return
         is_block = tag in block_tags
         mine = owner
         if is_block:

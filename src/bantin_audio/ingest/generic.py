@@ -11,7 +11,16 @@ from lxml import etree
 from ..errors import ExtractionError
 from ..model import Article
 from .dates import find_date
-from .dom import Block, PageMeta, attr_text, linearize, parse_html, read_meta, remove_junk
+from .dom import (
+    FURNITURE_CLASSES,
+    Block,
+    PageMeta,
+    attr_text,
+    linearize,
+    parse_html,
+    read_meta,
+    remove_junk,
+)
 from .lines import Line, classify, is_chrome, stamp_info
 from .portal import parts_to_article
 from .text import clean_line, word_count
@@ -209,7 +218,8 @@ def article_from_blocks(blocks: list[Block], container: etree._Element,
 
 def extract_generic_html(root: etree._Element, meta: PageMeta) -> Article:
     """Extract the article of a page that is not a known portal template."""
-    blocks = linearize(root, skip=frozenset({"nav", "footer", "aside", "menu"}))
+    blocks = linearize(root, skip=frozenset({"nav", "footer", "aside", "menu"}),
+                       skip_classes=FURNITURE_CLASSES)
     if not blocks:
         raise ExtractionError("Trang không có chữ nào để đọc",
                               "kiểm tra rằng đây là trang bài viết")
