@@ -152,8 +152,13 @@ class Worker:
     def run_forever(self, stop: threading.Event, poll_s: float = 1.0) -> None:
         """Process jobs until `stop` is set, waking early when `wake` is set."""
         log.info("worker %s started", self.owner)
-        collect_media(self.store, self.media)
+        collected = 0.0
         while not stop.is_set():
+            if time.monotonic() - collected > 600:  # old prefixes, deleted articles
+                collected = time.monotonic()
+                removed = collect_media(self.store, self.media)
+                if removed:
+                    log.info("worker %s removed %d unused audio files", self.owner, removed)
             try:
                 worked = self.run_once()
             except Exception:  # keep the worker alive; the job's lease will expire
