@@ -101,3 +101,14 @@ def test_layout_table_with_an_image_is_not_a_caption() -> None:
     article = extract_article(page(body=body))
     assert len(article.paragraphs) == 6
     assert article.captions == ["Ảnh minh họa cho bài viết"]
+
+
+def test_furniture_classes_are_skipped_but_wrappers_are_not() -> None:
+    sidebar = ('<div class="sidebar"><p>Thông báo tuyển dụng viên chức năm 2024 của Ủy ban nhân '
+               'dân huyện, hạn nộp hồ sơ đến hết ngày 30/6, chi tiết xem tại bộ phận một cửa.</p>'
+               '</div>')
+    html = (f'<html><body><div class="container has-sidebar">{sidebar}'
+            f'<div class="content">{BODY}</div></div></body></html>')
+    article = extract_article(html)
+    assert article.lead.startswith("Chiều 5/10")
+    assert not any("tuyển dụng" in p for p in article.paragraphs)

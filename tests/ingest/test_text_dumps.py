@@ -77,6 +77,9 @@ def test_not_bylines(line: str) -> None:
     ("Công tác xây dựng Đảng tiếp tục được chỉ đạo tăng cường, nhìn chung đạt kết quả,", False),
     ("Hội nghị đã hoàn thành chương trình đề ra với tinh thần trách nhiệm cao.", False),
     ("1. Về phát triển kinh tế", False),
+    ("Đồng chí Nguyễn Văn An, Ủy viên Ban Thường vụ Tỉnh ủy, Trưởng Ban Tuyên giáo Tỉnh ủy trao "
+     "Bằng khen cho các tập thể có thành tích xuất sắc", True),
+    ("Cán bộ khuyến nông kiểm tra ruộng lúa tại xã Minh Đạo.", True),
     ("KẾT QUẢ NỔI BẬT", False),
 ])
 def test_captions(line: str, caption: bool) -> None:

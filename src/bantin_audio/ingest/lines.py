@@ -277,7 +277,14 @@ def is_caption(text: str) -> bool:
     if not ends_sentence(text) and last_char(text) not in ",;:":
         if is_upper_text(text):
             return False  # an all-capitals line inside the body is a subheading
-        return n >= 4 and len(text) <= 130 and commas <= 1
+        if n < 4 or ":" in text:
+            return False
+        if len(text) <= 130 and commas <= 1:
+            return True
+        # "Đồng chí X, Bí thư Huyện ủy, Chủ tịch UBND huyện phát biểu tại hội nghị": the
+        # people in the photo with their titles, hence the commas.
+        return (len(text) <= 180 and commas <= 3 and bool(_CAPTION_CUE.match(text))
+                and bool(_CAPTION_VERB.search(text)))
     # Captions that end with a period: one short sentence describing people in the photo.
     inner = text.rstrip(" .")
     if len(text) > 140 or "." in inner or not _CAPTION_VERB.search(text):
