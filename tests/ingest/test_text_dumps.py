@@ -50,6 +50,7 @@ def test_stamp_carries_the_author_field() -> None:
     ("T.H.", "T.H"),
     ("MINH TUẤN", "MINH TUẤN"),
     ("Tin, ảnh: Hải Yến", "Hải Yến"),
+    ("Thanh Hà (tổng hợp)", "Thanh Hà"),
 ])
 def test_bylines(line: str, author: str) -> None:
     assert byline_author(line) == author
@@ -62,6 +63,9 @@ def test_bylines(line: str, author: str) -> None:
     "Ý kiến bạn đọc",
     "Các đại biểu tham dự hội nghị",
     "Ngày 14/7, UBND huyện tổ chức họp.",
+    "In",
+    "A A A",
+    "Email",
 ])
 def test_not_bylines(line: str) -> None:
     assert byline_author(line) is None

@@ -119,6 +119,12 @@ _NOT_NAME_WORDS = {
 }
 
 
+# One-word buttons and labels that would otherwise pass for a one-word byline.
+_UI_WORDS = frozenset(
+    "in email e-mail đóng gửi top print share like menu home video audio rss zalo facebook "
+    "twitter youtube đầu trang tiếp trước sau loading tags từ khóa".split())
+
+
 @dataclass
 class Line:
     """One line of a page or dump, with its indentation and an optional structural hint."""
@@ -232,8 +238,10 @@ def is_name_like(text: str) -> bool:
     words = [w for w in re.split(r"[\s,\-–/]+", t) if w]
     if not 1 <= len(words) <= 5:
         return False
+    if len(words) == 1 and words[0].casefold() in _UI_WORDS:
+        return False
     for w in words:
-        if not w[0].isupper() or w.casefold() in _NOT_NAME_WORDS:
+        if not w[0].isupper() or w.casefold() in _NOT_NAME_WORDS or len(w) < 2:
             return False
         if not all(c.isalpha() or c in ".'" for c in w):
             return False
@@ -303,7 +311,8 @@ def is_title_like(text: str) -> bool:
 _AFFILIATION = re.compile(
     r"^(?P<name>[^()\-–,:]{2,40}?)\s*(?:[-–,]\s*|\()(?P<org>[^()]{2,60}?)\)?\.?$")
 _ORG = re.compile(r"\b(huyện|xã|tỉnh|thị trấn|phường|thành phố|trung tâm|phòng|ban|báo|đài|"
-                  r"văn phòng|hội|sở|trạm|cổng|ttxvn|ctv|pv|btv|cộng tác viên|phóng viên)\b",
+                  r"văn phòng|hội|sở|trạm|cổng|ttxvn|ctv|pv|btv|cộng tác viên|phóng viên|tổng hợp|"
+                  r"sưu tầm|st|biên dịch|lược dịch|thực hiện)\b",
                   re.I)
 _HONORIFIC = re.compile(r"^(ông|bà|anh|chị|em|cô|thầy|đồng chí|đ/c|các)\b", re.I)
 _ORG_ABBR = re.compile(r"\b[A-ZĐ][A-ZĐ&]{1,}")
