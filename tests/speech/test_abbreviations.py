@@ -100,6 +100,11 @@ EXPANSIONS = [
     ("BCH Hội Nông dân", "Ban chấp hành Hội Nông dân"),
     ("Đ/c Bí thư", "đồng chí Bí thư"),
     ("Văn phòng HĐND-UBND", "Văn phòng hội đồng nhân dân - ủy ban nhân dân"),
+    ("TT HĐND tỉnh", "Thường trực hội đồng nhân dân tỉnh"),
+    ("Hội ND xã", "Hội nông dân xã"),
+    ("giữ vững QP, AN", "giữ vững quốc phòng, an ninh"),
+    ("chỉ số PAR INDEX", "chỉ số pa chỉ số"),
+    ("pháp quyền XHCN", "pháp quyền xã hội chủ nghĩa"),
 ]
 
 
@@ -115,6 +120,7 @@ def test_unknown_acronym_is_spelled_with_vietnamese_letter_names() -> None:
 def test_heading_in_capitals_is_read_as_words() -> None:
     assert normalize_text("KẾ HOẠCH TRIỂN KHAI NĂM HỌC MỚI") == "Kế hoạch triển khai năm học mới"
     assert normalize_text("HOA BAN NỞ") == "Hoa ban nở"
+    assert normalize_text("UBND TỈNH AN GIANG") == "Ủy ban nhân dân tỉnh an giang"
 
 
 def test_camel_case_names_are_left_as_words() -> None:

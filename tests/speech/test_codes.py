@@ -50,6 +50,10 @@ PHONES_ROADS = [
     ("Quốc lộ 70B", "Quốc lộ bảy mươi bê"),
     ("tại Km15+200", "tại ki lô mét mười lăm cộng hai trăm"),
     ("đoạn Km3+100 - Km4+050", "đoạn ki lô mét ba cộng một trăm đến ki lô mét bốn cộng năm mươi"),
+    ("cột Km 27", "cột ki lô mét hai mươi bảy"),
+    ("số 5 Q.3, P. 7", "số năm quận ba, phường bảy"),
+    ("gọi 114 khi cháy", "gọi một một bốn khi cháy"),
+    ("tổng đài 1900 6868", "tổng đài một chín không không sáu tám sáu tám"),
 ]
 
 

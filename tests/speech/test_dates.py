@@ -30,6 +30,10 @@ DATES = [
      "nghìn không trăm hai mươi ba"),
     ("rằm 15/8 âm lịch", "rằm ngày mười lăm tháng tám âm lịch"),
     ("Chủ nhật 9/6 nghỉ", "Chủ nhật ngày mùng chín tháng sáu nghỉ"),
+    ("mừng Quốc khánh 2/9", "mừng Quốc khánh ngày mùng hai tháng chín"),
+    ("nghỉ dịp 30/4 - 1/5", "nghỉ dịp ngày ba mươi tháng tư - ngày mùng một tháng năm"),
+    ("từ ngày 3/10 đến 17/10", "từ ngày mùng ba tháng mười đến ngày mười bảy tháng mười"),
+    ("ngày 6 và 7/12", "ngày sáu và ngày mùng bảy tháng mười hai"),
 ]
 
 
@@ -61,6 +65,8 @@ TIMES = [
     ("10 giờ 00 phút", "mười giờ"),
     ("16h45: Đoàn về", "mười sáu giờ bốn mươi lăm phút: Đoàn về"),
     ("kéo dài 48h", "kéo dài bốn mươi tám giờ"),
+    ("mở cửa 7h30 - 11h", "mở cửa bảy giờ ba mươi phút đến mười một giờ"),
+    ("từ 13 giờ - 17 giờ", "từ mười ba giờ đến mười bảy giờ"),
 ]
 
 

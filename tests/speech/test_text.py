@@ -33,6 +33,7 @@ QUANTITIES = [
     ("từ 16 - dưới 60 tuổi", "từ mười sáu đến dưới sáu mươi tuổi"),
     ("xe 16 chỗ - loại mới", "xe mười sáu chỗ - loại mới"),
     ("a m và g", "a m và g"),
+    ("cách mạng công nghiệp 4.0", "cách mạng công nghiệp bốn chấm không"),
 ]
 
 

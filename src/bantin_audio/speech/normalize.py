@@ -69,7 +69,7 @@ _NUMBER_WORDS = {
 }
 # A "d/m" or "d-m" is a date after these words (spec §3.2).
 _DATE_CUES = {"ngày", "sáng", "chiều", "tối", "trưa", "đêm", "hôm", "mùng", "mồng", "khuya",
-              "rạng", "hạn"}
+              "rạng", "hạn", "khánh", "dịp", "lễ"}
 _DATE_CUES_SOFT = {"nay", "qua", "mai", "sớm", "muộn"}
 _WEEKDAYS = {"hai", "ba", "tư", "năm", "sáu", "bảy", "nhật"}
 # First words of counted nouns: "18/32 trường" is a ratio, read "trên" (spec §4 rule 4).
@@ -367,6 +367,10 @@ _HOTLINE = re.compile(r"(?<![\w.,])(?:1900|1800)[. ]?\d{3,4}(?:[. ]?\d{2,4})?(?!
 _EMERGENCY = re.compile(r"(?i)(\b(?:gọi(?: số| đến| tới)?|số máy|tổng đài|số khẩn cấp)\s+)"
                         r"(11[1-5]|1022|1080)(?![\w]|[.,]\d)")
 _KM_BEFORE = re.compile(r"\bKm\s?(?=\d)")
+# "Q.1", "P.12", "H. 3": district, ward in addresses; "4.0" (công nghiệp 4.0) is a version.
+_ADDRESS_UNIT = re.compile(r"(?<![\w.])([QPH])\.\s?(\d{1,2})(?!\d|[.,]\d)")
+_ADDRESS_NAMES = {"Q": "quận", "P": "phường", "H": "huyện"}
+_VERSION = re.compile(r"(?<![\w.,])([1-9])\.0(?![\d.,]|\s?%)")
 _CHAINAGE = re.compile(r"\b[Kk]m\s?(\d+)\s?\+\s?(\d+)(\s*-\s*(?=[Kk]m\s?\d))?")
 _ROAD = re.compile(
     r"\b(QL|ĐT|TL|ĐH|ĐX|ĐS|ĐCT|CT)\.?\s?(\d+)([A-Z]?)(?![\w])"
@@ -392,6 +396,8 @@ def _read_phones_roads(text: str) -> str:
                                        _letter_name(m.group(3)) if m.group(3) else "") if x),
         text)
     text = _KM_BEFORE.sub("ki lô mét ", text)
+    text = _ADDRESS_UNIT.sub(lambda m: _ADDRESS_NAMES[m.group(1)] + " " + m.group(2), text)
+    text = _VERSION.sub(lambda m: read_number(int(m.group(1))) + " chấm không", text)
     return _ROAD_WORD.sub(
         lambda m: f"{m.group(1)} {read_integer_string(m.group(2))} {_letter_name(m.group(3))}",
         text)
@@ -433,6 +439,7 @@ def _date_words(d: int, m: int, y: str | None, prev: list[str]) -> str:
     return out
 
 
+_DATE_BEFORE_DASH = re.compile(r"(?<![\d/.,])\d{1,2}[/.]\d{1,2}\s*-\s*$")
 _DATE_SHAPE = re.compile(r"\d{1,2}[/.-]\d{1,2}|tháng [^\W\d_]+")
 
 
@@ -445,6 +452,9 @@ def _has_date_cue(s: str, start: int, end: int) -> bool:
     if len(prev) >= 2 and prev[-2] == "thứ" and prev[-1] in _WEEKDAYS:
         return True
     if len(prev) >= 2 and prev[-2] == "chủ" and prev[-1] == "nhật":
+        return True
+    if _DATE_BEFORE_DASH.search(s, max(0, start - 16), start):
+        # "30/4 - 1/5": the second half of a date span.
         return True
     if prev and prev[-1] in ("đến", "và", "tới", "hoặc", "sang"):
         # A second date in a pair: "từ 1/10 đến 15/10", "ngày 2 và 3/9".
@@ -696,6 +706,8 @@ def _contextual(token: str, s: str, start: int, end: int) -> str | None:
         return None
     if token == "TT":
         nxt = _next_words(s, end, 1)
+        if re.match(r"\s+(?:HĐND|UBND|Huyện ủy|Tỉnh ủy|Thành ủy|Đảng ủy|MTTQ)", s[end:end + 12]):
+            return "thường trực"
         after = s[end:end + 3]
         if after.startswith("."):
             return "thị trấn"
@@ -712,6 +724,9 @@ def _contextual(token: str, s: str, start: int, end: int) -> str | None:
         if "thứ" in prev or "ngày" in prev:
             return "chủ nhật"
         return None
+    if token == "ND":
+        prev = _prev_words(s, start, 1)
+        return "nông dân" if prev and prev[-1] == "hội" else "nhân dân"
     if token == "HS":
         prev = _prev_words(s, start, 1)
         if prev and prev[-1] in ("nộp", "nhận", "quyết", "trả", "lý", "xử"):
@@ -719,6 +734,7 @@ def _contextual(token: str, s: str, start: int, end: int) -> str | None:
     return None
 
 
+_CLAUSE_BREAK = re.compile(r"[,.;:!?()\[\]\n]")
 _PHRASES: dict[str, tuple[re.Pattern[str] | None, dict[str, str]]] = {}
 
 
@@ -755,11 +771,18 @@ def _read_abbreviations(text: str, lexicon: Lexicon, learned: Learned) -> str:
                 entry = None
         return entry.spoken if entry else None
 
+    def heading_word(w: str) -> bool:
+        if not (w.isupper() and len(w) > 1):
+            return False
+        if any(c in VIET_MARKED_CAPS for c in w):
+            return True
+        return is_plain_syllable(w)
+
     def heading(s: str, start: int, end: int) -> bool:
-        before = re.findall(r"[^\W\d_]+", s[max(0, start - 30):start])
-        after = re.findall(r"[^\W\d_]+", s[end:end + 30])
-        neighbours = before[-1:] + after[:1]
-        return bool(neighbours) and all(w.isupper() and len(w) > 1 for w in neighbours)
+        # A capitalised heading: a neighbour is itself an all-caps Vietnamese word.
+        before = re.findall(r"[^\W\d_]+", _CLAUSE_BREAK.split(s[max(0, start - 30):start])[-1])
+        after = re.findall(r"[^\W\d_]+", _CLAUSE_BREAK.split(s[end:end + 30])[0])
+        return any(heading_word(w) for w in before[-1:] + after[:1])
 
     def read_part(part: str, s: str, start: int, end: int) -> str:
         if not part:
@@ -785,6 +808,11 @@ def _read_abbreviations(text: str, lexicon: Lexicon, learned: Learned) -> str:
                 entry = lexicon.lookup(token)
                 if entry is None or entry.kind != "word" or len(token) < 3:
                     return token
+        if (digits is None and token.isupper() and is_plain_syllable(token)
+                and heading(s, m.start(), m.end())):
+            # "TỈNH AN GIANG": a capitalised heading word, even if it looks like "AN" (an ninh).
+            low = token.lower()
+            return low[0].upper() + low[1:] if _at_sentence_start(s, m.start()) else low
         whole = token + (dash or "") + (digits or "") if digits else token
         spoken = lookup(whole) if digits else None
         if spoken is None:
@@ -880,7 +908,11 @@ def _clean(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         line = _SPACES.sub(" ", line)
-        line = _EMPTY_PARENS.sub("", line)
+        while True:
+            stripped = _EMPTY_PARENS.sub("", line)
+            if stripped == line:
+                break
+            line = stripped
         line = _SPACE_AFTER_OPEN.sub(r"\1", line)
         line = _SPACE_BEFORE_PUNCT.sub(r"\1", line)
         line = _DOUBLE_COMMA.sub(",", line)
