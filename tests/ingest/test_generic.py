@@ -94,9 +94,10 @@ def test_right_aligned_date_is_a_stamp_not_a_byline() -> None:
 
 
 def test_layout_table_with_an_image_is_not_a_caption() -> None:
-    long_p = ("<p>Năm 2024, huyện Mường La phấn đấu 98% trẻ em dưới 1 tuổi được tiêm đủ các loại "
+    long_p = ("<p>Năm 2024, xã số {} phấn đấu 98% trẻ em dưới 1 tuổi được tiêm đủ các loại "
               "vắc xin, trong đó có vắc xin phòng bệnh sởi, bạch hầu, ho gà, uốn ván.</p>")
-    body = (BODY + "<table><tr><td><img src='a.jpg'></td><td>" + long_p * 5
+    body = (BODY + "<table><tr><td><img src='a.jpg'></td><td>"
+            + "".join(long_p.format(i) for i in range(5))
             + "</td></tr><tr><td>Ảnh minh họa cho bài viết</td></tr></table>")
     article = extract_article(page(body=body))
     assert len(article.paragraphs) == 6
@@ -112,3 +113,11 @@ def test_furniture_classes_are_skipped_but_wrappers_are_not() -> None:
     article = extract_article(html)
     assert article.lead.startswith("Chiều 5/10")
     assert not any("tuyển dụng" in p for p in article.paragraphs)
+
+
+def test_sapo_printed_again_as_first_paragraph_is_read_once() -> None:
+    sapo = BODY.split("</p>")[0].replace("<p>", "")
+    body = f'<p class="sapo">{sapo}</p>' + BODY
+    article = extract_article(page(body=body))
+    assert article.lead == sapo
+    assert article.paragraphs == [BODY.split("</p>")[1].replace("<p>", "")]

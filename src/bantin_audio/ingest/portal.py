@@ -23,12 +23,21 @@ def parts_to_article(parts: Parts) -> Article:
         raise ExtractionError("Không tìm thấy nội dung bài viết trong trang",
                               "kiểm tra rằng địa chỉ hoặc tệp là một bài tin, không phải "
                               "trang chủ hay trang danh mục")
-    def tidy(items: list[str]) -> list[str]:
-        return [t for t in (clean_line(x) for x in items) if t]
+    def tidy(items: list[str], seen: set[str]) -> list[str]:
+        # Some CMSs print the sapo again as the first paragraph, or a paragraph twice.
+        out = []
+        for t in (clean_line(x) for x in items):
+            if t and t.casefold() not in seen:
+                seen.add(t.casefold())
+                out.append(t)
+        return out
+
+    lead = clean_line(parts.lead) if parts.lead else None
+    seen = {lead.casefold()} if lead else set()
 
     return Article(title=clean_line(parts.title) if parts.title else None,  # type: ignore[arg-type]
-                   date=parts.date, lead=clean_line(parts.lead) if parts.lead else None,
-                   paragraphs=tidy(parts.paragraphs), captions=tidy(parts.captions),
+                   date=parts.date, lead=lead,
+                   paragraphs=tidy(parts.paragraphs, seen), captions=tidy(parts.captions, set()),
                    author=clean_line(parts.author) if parts.author else None)
 
 
