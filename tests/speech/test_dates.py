@@ -31,7 +31,10 @@ DATES = [
     ("rằm 15/8 âm lịch", "rằm ngày mười lăm tháng tám âm lịch"),
     ("Chủ nhật 9/6 nghỉ", "Chủ nhật ngày mùng chín tháng sáu nghỉ"),
     ("mừng Quốc khánh 2/9", "mừng Quốc khánh ngày mùng hai tháng chín"),
-    ("nghỉ dịp 30/4 - 1/5", "nghỉ dịp ngày ba mươi tháng tư - ngày mùng một tháng năm"),
+    ("nghỉ dịp 30/4 - 1/5", "nghỉ dịp ngày ba mươi tháng tư đến ngày mùng một tháng năm"),
+    ("(2/9/1945 - 2/9/2025)", "(ngày mùng hai tháng chín năm một nghìn chín trăm bốn mươi lăm đến "
+     "ngày mùng hai tháng chín năm hai nghìn không trăm hai mươi lăm)"),
+    ("ngày chủ nhật 8/6", "ngày chủ nhật mùng tám tháng sáu"),
     ("từ ngày 3/10 đến 17/10", "từ ngày mùng ba tháng mười đến ngày mười bảy tháng mười"),
     ("ngày 6 và 7/12", "ngày sáu và ngày mùng bảy tháng mười hai"),
 ]

@@ -432,14 +432,19 @@ def _date_words(d: int, m: int, y: str | None, prev: list[str]) -> str:
     day = read_number(d)
     if d <= 10 and last not in ("mùng", "mồng"):
         day = "mùng " + day
-    out = day if last in ("ngày", "mùng", "mồng") else "ngày " + day
+    # "ngày chủ nhật 23/5", "ngày thứ Hai 6/5": the word "ngày" is already there.
+    weekday_after_ngay = len(prev) >= 3 and prev[-3] == "ngày" and (
+        prev[-2:] == ["chủ", "nhật"] or prev[-2] == "thứ")
+    has_ngay = last in ("ngày", "mùng", "mồng") or weekday_after_ngay
+    out = day if has_ngay else "ngày " + day
     out += " tháng " + read_month(m)
     if y is not None:
         out += " năm " + read_number(int(y))
     return out
 
 
-_DATE_BEFORE_DASH = re.compile(r"(?<![\d/.,])\d{1,2}[/.]\d{1,2}\s*-\s*$")
+_DATE_SPAN = re.compile(
+    r"(?<![\d/.,-])(\d{1,2}[/.]\d{1,2}(?:[/.]\d{4})?)\s*-\s*(?=\d{1,2}[/.]\d{1,2}(?![\d,]|\.\d{3}))")
 _DATE_SHAPE = re.compile(r"\d{1,2}[/.-]\d{1,2}|tháng [^\W\d_]+")
 
 
@@ -452,9 +457,6 @@ def _has_date_cue(s: str, start: int, end: int) -> bool:
     if len(prev) >= 2 and prev[-2] == "thứ" and prev[-1] in _WEEKDAYS:
         return True
     if len(prev) >= 2 and prev[-2] == "chủ" and prev[-1] == "nhật":
-        return True
-    if _DATE_BEFORE_DASH.search(s, max(0, start - 16), start):
-        # "30/4 - 1/5": the second half of a date span.
         return True
     if prev and prev[-1] in ("đến", "và", "tới", "hoặc", "sang"):
         # A second date in a pair: "từ 1/10 đến 15/10", "ngày 2 và 3/9".
@@ -475,6 +477,13 @@ def _read_dates(text: str) -> str:
         value = roman_to_int(q) if not q.isdigit() else int(q)
         return f"{m.group(1)} {read_number(value or 0)} năm {read_number(int(m.group(3)))}"
 
+    def date_span(m: re.Match[str]) -> str:
+        first = m.group(1)
+        # Only when the first side is surely a date: it has a year, or a date cue before it.
+        if len(re.findall(r"[/.]", first)) == 2 or _has_date_cue(text, m.start(1), m.end(1)):
+            return first + " đến "
+        return m.group(0)
+
     def day_range(m: re.Match[str]) -> str:
         d1, d2, mo = int(m.group(1)), int(m.group(2)), int(m.group(4))
         y = m.group(5)
@@ -492,7 +501,7 @@ def _read_dates(text: str) -> str:
         d, mo, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
         if not (_valid_dm(d, mo) and _valid_year(y)):
             return m.group(0)
-        return _date_words(d, mo, m.group(4), _prev_words(text, m.start(), 2))
+        return _date_words(d, mo, m.group(4), _prev_words(text, m.start(), 3))
 
     def month_year(m: re.Match[str]) -> str:
         mo, y = int(m.group(2)), int(m.group(3))
@@ -512,10 +521,13 @@ def _read_dates(text: str) -> str:
         d, mo = int(m.group(1)), int(m.group(3))
         if not _valid_dm(d, mo) or not _has_date_cue(text, m.start(), m.end()):
             return m.group(0)
-        return _date_words(d, mo, None, _prev_words(text, m.start(), 2))
+        return _date_words(d, mo, None, _prev_words(text, m.start(), 3))
 
     if "quý" in text or "Quý" in text or "QUÝ" in text:
         text = _QUARTER.sub(quarter, text)
+    if "-" in text:
+        # "(28/8/1945 - 28/8/2022)", "30/4 - 1/5": a span between two dates reads "đến".
+        text = _DATE_SPAN.sub(date_span, text)
     text = _DAY_RANGE.sub(day_range, text)
     text = _FULL_DATE.sub(full, text)
     text = _MONTH_YEAR.sub(month_year, text)
