@@ -226,3 +226,15 @@ def test_category_line_with_the_date() -> None:
             "Sáng 11/1, huyện Tiên Du tổ chức hội nghị tổng kết công tác năm 2023, triển khai "
             "nhiệm vụ năm 2024.\n")
     assert extract_article(text).date == "2024-01-12"
+
+
+def test_pasted_text_always_has_a_title() -> None:
+    text = ("Xã Tân Lập ra mắt mô hình dân vận khéo.\n"
+            "Chiều 3/4, xã Tân Lập ra mắt mô hình dân vận khéo với 40 hội viên nông dân.\n"
+            "Mô hình giúp các hộ liên kết tiêu thụ 120 tấn rau an toàn mỗi năm.\n")
+    pasted = extract_article(text, content_type="text/plain")
+    assert pasted.title == "Xã Tân Lập ra mắt mô hình dân vận khéo"
+    assert pasted.lead.startswith("Chiều 3/4")
+    assert extract_article(text).title is None  # a dump of a print view: no headline
+    single = extract_article(text.splitlines()[1], content_type="text/plain; charset=utf-8")
+    assert single.title == "Chiều 3/4, xã Tân Lập ra mắt mô hình dân vận khéo…"

@@ -66,8 +66,23 @@ def extract_article(data: bytes | str, *, url: str | None = None,
         from .portal import parse_text_dump
 
         article = parse_text_dump(text)
+        if article.title is None and content_type and content_type.lower().startswith(
+                "text/plain"):
+            _title_from_first_line(article)
     article.source_url = url
     return article
+
+
+def _title_from_first_line(article: Article) -> None:
+    # Text an editor pastes (text/plain) always opens with its headline, even one that ends
+    # with a period; a text dump of a print view may have none, so only this path promotes it.
+    lead = article.lead or ""
+    if article.paragraphs and len(lead) <= 200:
+        article.title = lead.rstrip(" .")
+        article.lead = article.paragraphs.pop(0)
+    else:
+        words = lead.split()
+        article.title = " ".join(words[:12]) + ("…" if len(words) > 12 else "")
 
 
 def load_article(source: str, settings: Settings) -> Article:
