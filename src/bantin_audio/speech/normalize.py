@@ -561,7 +561,8 @@ def _read_times(text: str) -> str:
 
 # ------------------------------------------------------ 8. slashes: ratios and per-units
 
-_RATIO = re.compile(r"(?<![\w.,/])(\d+)/(\d+)(?![\w/]|[.,]\d)")
+_RATIO_SIDE = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
+_RATIO = re.compile(r"(?<![\w.,/])(" + _RATIO_SIDE + r")/(" + _RATIO_SIDE + r")(?![\w/]|[.,]\d)")
 _PER = re.compile(r"(?<=[^\W_%])/(" + _PER_ALT + r")(?![^\W_])")
 _COMRADE = re.compile(r"(?<![\w/])[Đđ]/[Cc](?![\w])")
 _WORD_SLASH = re.compile(r"(?<=[^\W\d_])/(?=[^\W\d_])")
@@ -572,12 +573,13 @@ def _read_slashes(text: str) -> str:
         return text
 
     def ratio(m: re.Match[str]) -> str:
-        a, b = int(m.group(1)), int(m.group(2))
         prev = _prev_words(text, m.start(), 1)
         nxt = _next_words(text, m.end(), 1)
-        left, right = read_integer_string(m.group(1)), read_integer_string(m.group(2))
-        if (prev and prev[-1] in _RATIO_PREV) or (nxt and nxt[0] in _COUNTED):
+        left, right = _read_num(m.group(1)), _read_num(m.group(2))
+        plain = m.group(1).isdigit() and m.group(2).isdigit()
+        if not plain or (prev and prev[-1] in _RATIO_PREV) or (nxt and nxt[0] in _COUNTED):
             return f"{left} trên {right}"
+        a, b = int(m.group(1)), int(m.group(2))
         if 0 < a < b <= 10:
             return f"{left} phần {'tư' if b == 4 else right}"
         return f"{left} trên {right}"
@@ -607,7 +609,7 @@ def _read_slashes(text: str) -> str:
 
 _RANGE = re.compile(
     r"(?<![\w.,])(" + _NUM + r")(\s*%)?(\s*-\s*)((?:dưới|trên|hơn|gần)\s+)?(?=(?:" + _NUM
-    + r")(?![\w-]|[.,]\d))"
+    + r")(?![\d-]|[.,]\d))"
 )
 _NEGATIVE = re.compile(r"(?:(?<=^)|(?<=[\s(:\[]))-(?=\d)")
 _PERCENT = re.compile(r"\s*%((?:/(?:" + _PER_ALT + r"))*)(?![^\W_])")
