@@ -121,3 +121,12 @@ def test_sapo_printed_again_as_first_paragraph_is_read_once() -> None:
     article = extract_article(page(body=body))
     assert article.lead == sapo
     assert article.paragraphs == [BODY.split("</p>")[1].replace("<p>", "")]
+
+
+def test_fragment_without_any_title_is_named_by_its_opening_words() -> None:
+    html = ("<p>Chiều 3/4, xã Tân Lập ra mắt mô hình dân vận khéo với 40 hội viên nông dân.</p>"
+            "<p>Mô hình giúp các hộ liên kết tiêu thụ 120 tấn rau an toàn mỗi năm.</p>")
+    article = extract_article(html, content_type="text/html")
+    assert article.title == "Chiều 3/4, xã Tân Lập ra mắt mô hình dân vận khéo…"
+    assert article.lead.startswith("Chiều 3/4")
+    assert len(article.paragraphs) == 1

@@ -62,22 +62,26 @@ def extract_article(data: bytes | str, *, url: str | None = None,
         from .generic import extract_html
 
         article = extract_html(text)
+        if article.title is None:
+            # A fragment with no <title>, og:title or h1: name it by its opening words.
+            _title_from_first_line(article, promote=False)
     else:
         from .portal import parse_text_dump
 
         article = parse_text_dump(text)
         if article.title is None and content_type and content_type.lower().startswith(
                 "text/plain"):
-            _title_from_first_line(article)
+            _title_from_first_line(article, promote=True)
     article.source_url = url
     return article
 
 
-def _title_from_first_line(article: Article) -> None:
+def _title_from_first_line(article: Article, *, promote: bool) -> None:
     # Text an editor pastes (text/plain) always opens with its headline, even one that ends
-    # with a period; a text dump of a print view may have none, so only this path promotes it.
+    # with a period; a text dump of a print view may have none, so only that path promotes
+    # the first line. Otherwise the title is the lead's opening words (the store needs one).
     lead = article.lead or ""
-    if article.paragraphs and len(lead) <= 200:
+    if promote and article.paragraphs and len(lead) <= 200:
         article.title = lead.rstrip(" .")
         article.lead = article.paragraphs.pop(0)
     else:
