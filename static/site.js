@@ -246,8 +246,8 @@
         }
         var chua = doc.getElementById("chua-co");
         if (chua && d.audio) chua.hidden = true;
-        if (!(d.complete || (j && j.status === "failed"))) later();
-        else complete = !!d.complete;
+        if (j && ((j.status === "done" && d.complete) || j.status === "failed")) complete = !!d.complete;
+        else later();
       };
       api.send();
     };

@@ -188,8 +188,16 @@ def test_axe_during_synthesis_and_partial_audio_plays(page: Any, live: Live) -> 
         assert page.is_visible("#trinh-phat")  # the finished part is playable now
         page.click("[data-act=play]")
         page.wait_for_function("() => document.getElementById('am-thanh').currentTime > 0.2")
+        page.click("[data-act=play]")  # pause: the page may now swap in the newer audio
     finally:
         live.proxy.fake.delay = 0.0
+    page.wait_for_function("() => document.getElementById('tien-do').textContent"
+                           ".startsWith('Đã tạo xong')", timeout=60_000)
+    final = live.api("GET", f"/api/articles/{art['id']}")
+    mp3 = [r["url"] for r in final["renditions"] if r["kind"] == "mp3"][0]
+    page.wait_for_function(f"() => {AUDIO}.src.endsWith('{mp3.rsplit('/', 1)[1]}')")
+    assert page.evaluate("document.querySelectorAll('.seg:not([data-start])').length") == 0
+    assert page.evaluate(f"{AUDIO}.paused")  # the swap never starts playback by itself
 
 
 def test_keyboard_walk(page: Any, live: Live, article: dict[str, Any]) -> None:
