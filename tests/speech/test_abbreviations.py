@@ -105,6 +105,11 @@ EXPANSIONS = [
     ("giữ vững QP, AN", "giữ vững quốc phòng, an ninh"),
     ("chỉ số PAR INDEX", "chỉ số pa chỉ số"),
     ("pháp quyền XHCN", "pháp quyền xã hội chủ nghĩa"),
+    ("Ban Thường vụ TP ủy", "Ban Thường vụ thành ủy"),
+    ("tại H.Chợ Mới", "tại huyện Chợ Mới"),
+    ("về P. Tân Phong", "về phường Tân Phong"),
+    ("Tp. Cao Bằng", "Thành phố Cao Bằng"),
+    ("Đồng chí A, TUV, Bí thư", "Đồng chí A, tỉnh ủy viên, Bí thư"),
 ]
 
 
@@ -185,6 +190,7 @@ def test_roman_numerals_after_triggers(text: str, spoken: str) -> None:
 
 
 def test_roman_looking_tokens_elsewhere_are_not_numbers() -> None:
+    assert normalize_text("ông Lê Văn H. Ông nói") == "ông Lê Văn hát. Ông nói"
     assert normalize_text("ông Trần Văn V") == "ông Trần Văn vê"
     assert normalize_text("30 độ C") == "ba mươi độ xê"
     assert "mười" not in normalize_text("cỡ áo XL")

@@ -68,6 +68,8 @@ SLASHES = [
     ("gần 2/3 diện tích", "gần hai phần ba diện tích"),
     ("khoảng 1/4 dân số", "khoảng một phần tư dân số"),
     ("trực 24/24 giờ", "trực hai mươi tư trên hai mươi tư giờ"),
+    ("có 1.234/1.500 hộ", "có một nghìn hai trăm ba mươi tư trên một nghìn năm trăm hộ"),
+    ("giải ngân 12,5/40 tỷ đồng", "giải ngân mười hai phẩy năm trên bốn mươi tỷ đồng"),
     ("giá 12.000 đồng/kg", "giá mười hai nghìn đồng một ki lô gam"),
     ("năng suất 58 tạ/ha", "năng suất năm mươi tám tạ một héc ta"),
     ("thu nhập 60 triệu đồng/người/năm", "thu nhập sáu mươi triệu đồng một người một năm"),

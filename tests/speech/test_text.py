@@ -28,6 +28,8 @@ QUANTITIES = [
     ("1.200.000 VNĐ", "một triệu hai trăm nghìn đồng"),
     ("lương 7 tr.đ", "lương bảy triệu đồng"),
     ("khoảng $20 tỷ", "khoảng hai mươi tỷ đô la Mỹ"),
+    ("giá 30 €", "giá ba mươi ơ rô"),
+    ("mưa 70-120mm", "mưa bảy mươi đến một trăm hai mươi mi li mét"),
     ("giai đoạn 2026-2030", "giai đoạn hai nghìn không trăm hai mươi sáu đến hai nghìn không "
      "trăm ba mươi"),
     ("từ 16 - dưới 60 tuổi", "từ mười sáu đến dưới sáu mươi tuổi"),

@@ -51,7 +51,7 @@ _UNITS = {
     "MW": "mê ga oát", "GW": "gi ga oát", "kWh": "ki lô oát giờ", "MWh": "mê ga oát giờ",
     "kV": "ki lô vôn", "km/h": "ki lô mét một giờ", "m/s": "mét một giây", "°C": "độ xê",
     "USD": "đô la Mỹ", "VNĐ": "đồng", "VND": "đồng", "đ": "đồng", "tr.đ": "triệu đồng",
-    "trđ": "triệu đồng", "ng.đ": "nghìn đồng", "ha/năm": "héc ta một năm",
+    "trđ": "triệu đồng", "ng.đ": "nghìn đồng", "€": "ơ rô", "EUR": "ơ rô",
 }
 # Words that may follow "/" as "per ..." (spec §4 rule 3): "đồng/kg", "triệu đồng/người/năm".
 _PER_WORDS = {
@@ -176,12 +176,15 @@ _BULLET = re.compile(
     r"(?m)^[ \t]*(?:[-+•*●▪◦·►✓]+(?=[ \t]*[^\d\s])|\d{1,2}(?:\.\d{1,2})*[.)](?=[ \t])|"
     r"[a-zđ]\)(?=[ \t])|[IVX]{1,5}\.(?=[ \t]))[ \t]*"
 )
+# "H.Bạch Thông", "TP.Vinh": the abbreviation dot glued to a place name.
+_GLUED_PLACE = re.compile(r"\b(TP|Tp|TX|TT|H|Q|P)\.(?=[A-ZĐÀ-Ỹ][a-zà-ỹđ])")
 _LEAD_TAG = re.compile(r"^\s*\(?([A-ZĐ][A-Za-zĐ.]{1,11})\)?\s*-\s+")
 _TRAIL_TAG = re.compile(r"\s*\(([A-ZĐ][\w.]{1,15}(?: [A-Z][\w]*)?)\)\s*\.?\s*$")
 
 
 def _strip_furniture(text: str) -> str:
     text = _END_MARK.sub(".", text)
+    text = _GLUED_PLACE.sub(r"\1. ", text)
     text = _BULLET.sub("", text)
     m = _LEAD_TAG.match(text)
     if m and m.group(1) in _SOURCE_TAGS:
@@ -711,6 +714,14 @@ def _at_sentence_start(s: str, pos: int) -> bool:
     return head[-1] in ".!?\n"
 
 
+def _is_address_abbreviation(s: str, start: int, end: int) -> bool:
+    """Return True for "H. Bạch Thông" (huyện), not for the initial in "Nguyễn Văn H. Ông"."""
+    if not re.match(r"\.\s*[A-ZĐÀ-Ỹ]", s[end:end + 3]):
+        return False
+    before = re.findall(r"[^\W\d_]+", _CLAUSE_BREAK.split(s[max(0, start - 20):start])[-1])
+    return not before or not before[-1][:1].isupper()
+
+
 def _contextual(token: str, s: str, start: int, end: int) -> str | None:
     """Choose the reading of an ambiguous abbreviation from its neighbours (spec §9.1)."""
     if token == "CP":
@@ -818,10 +829,13 @@ def _read_abbreviations(text: str, lexicon: Lexicon, learned: Learned) -> str:
         # Most matches are ordinary capitalised words: leave them at once.
         if digits is None and token[1:].islower() and token not in learned:
             if len(token) > 1 or token not in LETTER_NAMES:
-                # Only read-as-word entries match a capitalised word (Covid, Ocop).
-                entry = lexicon.lookup(token)
-                if entry is None or entry.kind != "word" or len(token) < 3:
-                    return token
+                # A capitalised word matches only an entry written exactly so (Tp) or a
+                # read-as-word entry in any case (Covid, Ocop).
+                entry = lexicon.exact(token)
+                if entry is None:
+                    entry = lexicon.lookup(token)
+                    if entry is None or entry.kind != "word" or len(token) < 3:
+                        return token
         if (digits is None and token.isupper() and is_plain_syllable(token)
                 and heading(s, m.start(), m.end())):
             # "TỈNH AN GIANG": a capitalised heading word, even if it looks like "AN" (an ninh).
@@ -852,6 +866,9 @@ def _read_abbreviations(text: str, lexicon: Lexicon, learned: Learned) -> str:
                     nxt = _next_words(s, m.end(), 1)
                     if token == "Y" and nxt and nxt[0] in _Y_WORDS:
                         spoken = "y"
+                    elif token in _ADDRESS_NAMES and _is_address_abbreviation(s, m.start(),
+                                                                              m.end()):
+                        spoken = _ADDRESS_NAMES[token] + "\x00"
                     else:
                         spoken = LETTER_NAMES.get(token, token.lower())
                         if spoken == token.lower():
@@ -862,7 +879,7 @@ def _read_abbreviations(text: str, lexicon: Lexicon, learned: Learned) -> str:
             if digits:
                 spoken += " " + read_integer_string(digits)
         # "TP. Hà Giang", "TX. Sơn Tây": the abbreviation dot is not a sentence end.
-        if token in ("TP", "TX", "TT", "H", "Q", "P") and re.match(r"\.\s*[A-ZĐÀ-Ỹ]", s[m.end():]):
+        if token in ("TP", "Tp", "TX", "TT") and re.match(r"\.\s*[A-ZĐÀ-Ỹ]", s[m.end():]):
             spoken += "\x00"
         if spoken[:1].islower() and _at_sentence_start(s, m.start()):
             spoken = spoken[0].upper() + spoken[1:]
