@@ -163,3 +163,33 @@ def test_offline_fallback_is_recorded_per_segment(
     assert {s.engine for s in segs} == {"espeak"}
     assert all(s.fallback_reason for s in segs)
     assert store.get_job(result.job.id).status == "done"
+
+
+def test_two_worker_processes_share_the_queue_without_doing_work_twice(
+        settings: Settings) -> None:
+    cfg = settings.replace(engine="gtts")
+    store = open_store(cfg)
+    results = [submit_article(store, _article(url=f"https://ubnd.example.vn/tin/{n}",
+                                              title=f"Tin số {n} của huyện",
+                                              paras=[f"Bản tin số {n}: {p}" for p in PARAS]),
+                              cfg, None) for n in range(4)]
+    with FakeGoogleProxy() as proxy:
+        proxy.fake.delay = 0.05
+        env = proxy_env(proxy.url)
+        env.update(BANTIN_DATA_DIR=str(cfg.data_dir), BANTIN_ENGINE="gtts")
+        procs = [subprocess.Popen([BANTIN, "worker", "--count", "2"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for _ in range(2)]
+        try:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and any(
+                    store.get_job(r.job.id).status != "done" for r in results):
+                time.sleep(0.1)
+        finally:
+            for proc in procs:
+                proc.terminate()
+                proc.wait(timeout=30)
+        texts = list(proxy.fake.texts)
+    assert all(store.get_job(r.job.id).status == "done" for r in results)
+    assert len(texts) == len(set(texts)) == 4 * 5  # every segment spoken exactly once
+    assert {store.get_job(r.job.id).attempts for r in results} == {1}  # each claimed once
