@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 
@@ -28,7 +27,6 @@ Learned = dict[str, str]
 
 # Number tokens, Vietnamese style: dot = thousands, comma = decimal (spec §2.1).
 _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+|\d+\.\d{1,2}(?![\d])|\d+"
-_NUM_RE = re.compile(r"(?<![\d])(?:" + _NUM + r")")
 _UP = "A-ZĐÀ-ỸẠ-Ỹ"
 _LETTER = r"[^\W\d_]"
 
@@ -131,11 +129,6 @@ def _read_num(token: str) -> str:
 def _letter_name(c: str) -> str:
     """Return the letter name of one letter (lowercase letters too: 30a -> a)."""
     return LETTER_NAMES.get(c.upper(), c.lower())
-
-
-def _sub(pattern: re.Pattern[str], func: Callable[[re.Match[str]], str], s: str) -> str:
-    """Apply a substitution only when the pattern can match (cheap pre-check for speed)."""
-    return pattern.sub(func, s)
 
 
 # -------------------------------------------------------------- 1. Unicode and typography
@@ -740,8 +733,8 @@ def _contextual(token: str, s: str, start: int, end: int) -> str | None:
             return "thị trấn"
         return "trung tâm"
     if token == "BCH":
-        nxt = s[end:end + 24].lower()
-        if re.match(r"\s*(quân sự|phòng|pctt|bộ đội|biên phòng)", nxt):
+        following = s[end:end + 24].lower()
+        if re.match(r"\s*(quân sự|phòng|pctt|bộ đội|biên phòng)", following):
             return "ban chỉ huy"
         return None
     if token == "CN":
