@@ -244,6 +244,14 @@
             : (j.status === "done" ? "Đã tạo xong âm thanh. Tải lại trang để có tệp tải về."
               : "Đang tạo âm thanh: " + j.done + "/" + j.total + " đoạn. Có thể nghe ngay phần đã xong.");
         }
+        var facts = doc.getElementById("thong-so"), mp3 = a && a.renditions.filter(function (r) {
+          return r.kind === "mp3";
+        })[0];
+        if (facts && mp3) {
+          var mb = num(Math.max(0.1, mp3.bytes / 1e6).toFixed(1)) + " MB";
+          facts.textContent = mp3.complete ? "Thời lượng " + words(mp3.duration_s) + ", tệp MP3 " + mb + "."
+            : "Đã có " + words(mp3.duration_s) + " âm thanh (" + mb + ").";
+        }
         var chua = doc.getElementById("chua-co");
         if (chua && d.audio) chua.hidden = true;
         if (j && ((j.status === "done" && d.complete) || j.status === "failed")) complete = !!d.complete;
