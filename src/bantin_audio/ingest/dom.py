@@ -73,21 +73,13 @@ def _hidden(el: etree._Element) -> bool:
 
 
 def remove_junk(root: etree._Element) -> None:
-    """Remove scripts, styles, form controls, comments and hidden elements in place."""
+    """Remove scripts, styles, form controls, comments and processing instructions in place.
+
+    Hidden elements are left in the tree (the toolbar and web-part names are read from it)
+    and skipped by `linearize`.
+    """
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_DROP_TAGS,
                          with_tail=False)
-    for el in [e for e in root.iter(etree.Element) if _hidden(e)]:
-        parent = el.getparent()
-        if parent is None:
-            continue
-        # Keep the tail text: it belongs to the parent, not to the hidden element.
-        if el.tail:
-            prev = el.getprevious()
-            if prev is not None:
-                prev.tail = (prev.tail or "") + el.tail
-            else:
-                parent.text = (parent.text or "") + el.tail
-        parent.remove(el)
 
 
 # Class names that only ever mark page furniture (exact tokens, so "has-sidebar" on a
@@ -140,10 +132,13 @@ def linearize(root: etree._Element, skip: frozenset[str] = frozenset(),
             return
         if tag == "img" or tag in skip:
             return
-        if skip_classes:
-            cls = el.get("class")
-            if cls and not skip_classes.isdisjoint(cls.split()):
+        if el.attrib:
+            if _hidden(el):
                 return
+            if skip_classes:
+                cls = el.get("class")
+                if cls and not skip_classes.isdisjoint(cls.split()):
+                    return
         is_block = tag in block_tags
         mine = owner
         if is_block:

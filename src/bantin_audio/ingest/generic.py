@@ -49,24 +49,26 @@ _CENTER = re.compile(r"text-align\s*:\s*center", re.I)
 _SITE_SUFFIX = re.compile(r"\s+[|\-–—»:]\s+[^|\-–—»:]{2,60}$")
 
 
-def _image_table(el: etree._Element, cache: dict[int, bool]) -> bool:
+def _image_table(el: etree._Element, cache: dict[etree._Element, bool]) -> bool:
     # A small table holding a picture and its caption; a layout table that wraps the whole
     # article (old CMSs do that) holds far more text and is not a caption.
-    key = id(el)
-    if key not in cache:
-        cache[key] = (next(el.iter("img"), None) is not None
-                      and sum(len(t) for t in el.itertext()) < 600)
-    return cache[key]
+    # Keyed by the element itself: it stays alive, so lxml hands back the same proxy (an id()
+    # of a freed proxy could be reused by another element).
+    if el not in cache:
+        cache[el] = (next(el.iter("img"), None) is not None
+                     and sum(len(t) for t in el.itertext()) < 600)
+    return cache[el]
 
 
-def block_hint(block: Block, stop_ids: set[int], img_cache: dict[int, bool]) -> str | None:
+def block_hint(block: Block, stop: set[etree._Element],
+               img_cache: dict[etree._Element, bool]) -> str | None:
     """Return a structural hint for a block from the element that holds it and its ancestors."""
     el = block.el
     text = block.text
     tag = el.tag if isinstance(el.tag, str) else ""
     chain = [el]
     for anc in el.iterancestors():
-        if id(anc) in stop_ids:
+        if anc in stop:
             break
         chain.append(anc)
         if len(chain) > 12:
@@ -105,13 +107,13 @@ def block_hint(block: Block, stop_ids: set[int], img_cache: dict[int, bool]) -> 
 
 def blocks_to_lines(blocks: list[Block], container: etree._Element) -> list[Line]:
     """Turn HTML blocks into classifier lines carrying structural hints."""
-    cache: dict[int, bool] = {}
+    cache: dict[etree._Element, bool] = {}
     # Context is read up to the container: its own classes and the page around it don't count.
-    stop_ids = {id(container)} | {id(a) for a in container.iterancestors()}
+    stop = {container, *container.iterancestors()}
     lines = []
     seen_title = False
     for b in blocks:
-        hint = block_hint(b, stop_ids, cache)
+        hint = block_hint(b, stop, cache)
         if hint == "title":
             if seen_title:
                 hint = None
@@ -177,8 +179,8 @@ def pick_title(meta: PageMeta, hinted: str | None) -> str | None:
 def article_from_blocks(blocks: list[Block], container: etree._Element,
                         meta: PageMeta) -> Article:
     """Classify the blocks that make up the article (container plus a headline above it)."""
-    inside = {id(e) for e in container.iter()}
-    idx = [i for i, b in enumerate(blocks) if id(b.el) in inside]
+    inside = set(container.iter())
+    idx = [i for i, b in enumerate(blocks) if b.el in inside]
     if not idx:
         raise ExtractionError("Không tìm thấy nội dung bài viết trong trang",
                               "trang có thể là trang chủ hoặc trang danh mục")
@@ -191,9 +193,9 @@ def article_from_blocks(blocks: list[Block], container: etree._Element,
     # A byline often sits just below the content container, inside the same parent.
     parent = container.getparent()
     if parent is not None:
-        around = {id(e) for e in parent.iter()}
+        around = set(parent.iter())
         for i in range(last + 1, min(len(blocks), last + 4)):
-            if id(blocks[i].el) not in around:
+            if blocks[i].el not in around:
                 break
             last = i
     lines = blocks_to_lines(blocks[first:last + 1], container)

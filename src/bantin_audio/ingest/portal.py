@@ -50,7 +50,9 @@ def parse_text_dump(text: str) -> Article:
     return parts_to_article(classify(lines))
 
 
-_BLOCK_LABELS = etree.XPath("//*[contains(@title, 'Block_') or contains(text(), 'Block_')]")
+# SharePoint puts the web-part name in a title attribute; a visible name is a text node.
+_BLOCK_TITLES = etree.XPath("//*[@title][contains(@title, 'Block_')]")
+_BLOCK_TEXTS = etree.XPath("//*[contains(text(), 'Block_')]")
 _WP_NAME = re.compile(r"Block_([A-Za-z0-9_]+)")
 _ARTICLE_PART = re.compile(r"viewdata|chitiet|noidung|detail|content|baiviet|view", re.I)
 _TOOLBAR_PART = re.compile(r"toolbar|congcu|tienich|ngay", re.I)
@@ -75,8 +77,8 @@ def _web_part_wrapper(el: etree._Element) -> etree._Element | None:
 def find_web_parts(root: etree._Element) -> list[tuple[str, etree._Element]]:
     """Return (block name, web-part element) pairs named by PublishingPortal chrome titles."""
     found: list[tuple[str, etree._Element]] = []
-    seen: set[int] = set()
-    for el in _BLOCK_LABELS(root):
+    seen: set[etree._Element] = set()
+    for el in _BLOCK_TITLES(root) or _BLOCK_TEXTS(root):
         label = el.get("title") or ""
         if "Block_" not in label:
             label = el.text or ""
@@ -86,9 +88,9 @@ def find_web_parts(root: etree._Element) -> list[tuple[str, etree._Element]]:
         if not m:
             continue
         wrapper = _web_part_wrapper(el)
-        if wrapper is None or id(wrapper) in seen:
+        if wrapper is None or wrapper in seen:
             continue
-        seen.add(id(wrapper))
+        seen.add(wrapper)
         found.append((m.group(1), wrapper))
     return found
 
@@ -111,10 +113,10 @@ def extract_portal_html(root: etree._Element, meta: PageMeta,
     container = article_parts[0]
     # Read only the column that holds the web parts: menus and footers around it are chrome.
     scope = container
-    inside = {id(a) for a in container.iterancestors()}
+    inside = set(container.iterancestors())
     for _, el in parts:
         for anc in el.iterancestors():
-            if id(anc) in inside:
+            if anc in inside:
                 if anc in scope.iterancestors():
                     scope = anc
                 break

@@ -10,6 +10,7 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u202a
                         "\ud800-\udfff]")  # lone surrogates cannot be encoded or spoken
 # C0/C1 control characters other than tab/newline: they break parsers and mean nothing to read.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_UNWANTED = re.compile(_INVISIBLE.pattern[:-1] + _CONTROL.pattern[1:])
 _SPACES = re.compile(r"\s+")
 END_MARK = re.compile(r"\s*\./\.\s*$")
 # Characters that end a sentence (after closing quotes/brackets are stripped).
@@ -19,9 +20,11 @@ CLOSERS = "\"'”’»)]"
 
 def strip_invisible(text: str) -> str:
     """Return NFC text without zero-width and control characters, line breaks kept."""
-    text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE.sub("", text)
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _UNWANTED.sub("", text)
 
 
 def fold_spaces(text: str) -> str:
