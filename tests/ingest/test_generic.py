@@ -130,3 +130,14 @@ def test_fragment_without_any_title_is_named_by_its_opening_words() -> None:
     assert article.title == "Chiều 3/4, xã Tân Lập ra mắt mô hình dân vận khéo…"
     assert article.lead.startswith("Chiều 3/4")
     assert len(article.paragraphs) == 1
+
+
+def test_hidden_elements_are_not_read_but_their_tail_is() -> None:
+    body = ('<p>Chiều 5/10, Trung tâm Y tế huyện <span style="display: none">ẨN MỘT</span>'
+            'Mường La tổ chức tiêm chủng <b hidden>ẨN HAI</b>cho 1.200 trẻ em dưới 5 tuổi, tại '
+            '16 xã.</p><div class="ms-hide"><p>ẨN BA: đoạn văn dài có dấu phẩy, có dấu chấm.</p>'
+            '</div><p aria-hidden="true">ẨN BỐN, một đoạn văn bị ẩn khỏi người đọc.</p>')
+    article = extract_article(page(body=body))
+    assert article.lead == ("Chiều 5/10, Trung tâm Y tế huyện Mường La tổ chức tiêm chủng "
+                            "cho 1.200 trẻ em dưới 5 tuổi, tại 16 xã.")
+    assert article.paragraphs == []
