@@ -27,8 +27,6 @@ Learned = dict[str, str]
 
 # Number tokens, Vietnamese style: dot = thousands, comma = decimal (spec §2.1).
 _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+|\d+\.\d{1,2}(?![\d])|\d+"
-_UP = "A-ZĐÀ-ỸẠ-Ỹ"
-_LETTER = r"[^\W\d_]"
 
 # ---------------------------------------------------------------------------------- data
 
@@ -171,16 +169,26 @@ _BULLET = re.compile(
 )
 # "H.Bạch Thông", "TP.Vinh": the abbreviation dot glued to a place name.
 _GLUED_PLACE = re.compile(r"\b(TP|Tp|TX|TT|H|Q|P)\.(?=[A-ZĐÀ-Ỹ][a-zà-ỹđ])")
-_LEAD_TAG = re.compile(r"^\s*\(?([A-ZĐ][A-Za-zĐ.]{1,11})\)?\s*-\s+")
+_LEAD_TAG = re.compile(r"^\s*\(?([A-ZĐ][A-Za-zĐ.]{1,15})\)?\s*-\s+")
 _TRAIL_TAG = re.compile(r"\s*\(([A-ZĐ][\w.]{1,15}(?: [A-Z][\w]*)?)\)\s*\.?\s*$")
 
 
-def _strip_furniture(text: str) -> str:
+def _is_source_tag(whole: str, name: str, lexicon: Lexicon) -> bool:
+    """Return True for a leading news-source tag: "TTO -", "(PLO)-", "(Baonghean.vn) -"."""
+    if name in _SOURCE_TAGS or name.lower().endswith((".vn", ".com", ".net")):
+        return True
+    if whole.lstrip().startswith("(") and ")" in whole:
+        return True
+    # A bare all-caps tag that is no known abbreviation (TTO, PLO, NLĐO).
+    return name.isupper() and 2 <= len(name) <= 6 and lexicon.lookup(name) is None
+
+
+def _strip_furniture(text: str, lexicon: Lexicon) -> str:
     text = _END_MARK.sub(".", text)
     text = _GLUED_PLACE.sub(r"\1. ", text)
     text = _BULLET.sub("", text)
     m = _LEAD_TAG.match(text)
-    if m and m.group(1) in _SOURCE_TAGS:
+    if m and _is_source_tag(m.group(0), m.group(1), lexicon):
         text = text[m.end():]
     m = _TRAIL_TAG.search(text)
     if m and m.group(1) in _SOURCE_TAGS:
@@ -387,10 +395,18 @@ def _read_phones_roads(text: str) -> str:
     text = _CHAINAGE.sub(
         lambda m: f"ki lô mét {read_number(int(m.group(1)))} cộng {read_number(int(m.group(2)))}"
         + (" đến " if m.group(3) else ""), text)
-    text = _ROAD.sub(
-        lambda m: " ".join(x for x in (_ROAD_NAMES[m.group(1)], read_integer_string(m.group(2)),
-                                       _letter_name(m.group(3)) if m.group(3) else "") if x),
-        text)
+    def road(m: re.Match[str]) -> str:
+        name = _ROAD_NAMES[m.group(1)]
+        prev = _prev_words(text, m.start(), 1)
+        if prev and name.startswith(prev[-1] + " "):
+            # "đường ĐT.293": the text already says "đường".
+            name = name[len(prev[-1]) + 1:]
+        parts = [name, read_integer_string(m.group(2))]
+        if m.group(3):
+            parts.append(_letter_name(m.group(3)))
+        return " ".join(parts)
+
+    text = _ROAD.sub(road, text)
     text = _KM_BEFORE.sub("ki lô mét ", text)
     text = _ADDRESS_UNIT.sub(lambda m: _ADDRESS_NAMES[m.group(1)] + " " + m.group(2), text)
     text = _VERSION.sub(lambda m: read_number(int(m.group(1))) + " chấm không", text)
@@ -594,7 +610,7 @@ def _read_slashes(text: str) -> str:
             return " trên "
         return ", "
 
-    text = _COMRADE.sub("đồng chí", text)
+    text = _COMRADE.sub(lambda m: "Đồng chí" if m.group(0)[0] == "Đ" else "đồng chí", text)
     text = _RATIO.sub(ratio, text)
     text = _PER.sub(lambda m: " một " + _UNITS.get(m.group(1), "giờ" if m.group(1) == "h"
                                                     else m.group(1)), text)
@@ -610,7 +626,8 @@ _RANGE = re.compile(
 _NEGATIVE = re.compile(r"(?:(?<=^)|(?<=[\s(:\[]))-(?=\d)")
 _PERCENT = re.compile(r"\s*%((?:/(?:" + _PER_ALT + r"))*)(?![^\W_])")
 _UNIT = re.compile(r"(?<![^\W\d_])(" + _UNIT_ALT + r")((?:/(?:" + _PER_ALT + r"))*)(?![^\W_²³])")
-_DEGREE_C = re.compile(r"(?:°\s?C|\bđộ\s+C)(?![\w])")
+# "35°C", "35 độ C", and "35oC" (a letter o typed for the degree sign).
+_DEGREE_C = re.compile(r"(?:°\s?C|\bđộ\s+C|(?<=\d)\s?oC)(?![\w])")
 _DOLLAR = re.compile(r"\$\s?(" + _NUM + r")(\s*(?:nghìn|ngàn|triệu|tỷ|tỉ))?")
 _DOLLAR_AFTER = re.compile(r"(?<=\d)\s?\$")
 _NUM_WORD_TAIL = re.compile(r"(?:\d|(?<![^\W_])(?:" + "|".join(_NUMBER_WORDS) + r"))\s*$")
@@ -953,7 +970,7 @@ def _clean(text: str) -> str:
 
 def _normalize_one(text: str, lexicon: Lexicon, learned: Learned) -> str:
     text = _prepare(text)
-    text = _strip_furniture(text)
+    text = _strip_furniture(text, lexicon)
     text = _learn_definitions(text, lexicon, learned)
     text = _drop_spellouts(text)
     text = _read_codes(text, lexicon)
