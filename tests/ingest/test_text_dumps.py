@@ -238,3 +238,14 @@ def test_pasted_text_always_has_a_title() -> None:
     assert extract_article(text).title is None  # a dump of a print view: no headline
     single = extract_article(text.splitlines()[1], content_type="text/plain; charset=utf-8")
     assert single.title == "Chiều 3/4, xã Tân Lập ra mắt mô hình dân vận khéo…"
+
+
+def test_related_web_part_name_ends_the_article() -> None:
+    text = ("Huyện Tiên Du tổng kết công tác năm 2023\n"
+            "Sáng 11/1, huyện Tiên Du tổ chức hội nghị tổng kết công tác năm 2023, triển khai "
+            "nhiệm vụ năm 2024.\n"
+            "PublishingPortal - Block_BanTin_TinKhac\n"
+            "Xã Lạc Vệ về đích nông thôn mới kiểu mẫu năm 2023\n"
+            "Huyện Tiên Du tổ chức hội thi nhà nông đua tài\n")
+    article = extract_article(text)
+    assert article.captions == [] and article.paragraphs == []

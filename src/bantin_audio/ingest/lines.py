@@ -197,9 +197,14 @@ def is_weak_chrome(text: str) -> bool:
     return words <= 7 and bool(_WEAK_CHROME.match(text) or _DOMAIN.match(text))
 
 
+_RELATED_PART = re.compile(r"block_\w*(tinkhac|lienquan|tinlienquan|related|cungchuyenmuc)",
+                           re.I)
+
+
 def is_related_heading(text: str) -> bool:
-    """Tell whether a line opens a related-news list, comments or 'Xem thêm'."""
-    return len(text) <= 60 and bool(_RELATED.match(text))
+    """Tell whether a line opens a related-news list, comments or 'Xem thêm' (or names the
+    web part that holds them, e.g. 'PublishingPortal - Block_BanTin_TinKhac')."""
+    return len(text) <= 60 and bool(_RELATED.match(text) or _RELATED_PART.search(text))
 
 
 def stamp_info(text: str) -> tuple[bool, str | None, str | None]:
