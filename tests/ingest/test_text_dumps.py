@@ -85,6 +85,7 @@ def test_not_bylines(line: str) -> None:
      "Bằng khen cho các tập thể có thành tích xuất sắc", True),
     ("Cán bộ khuyến nông kiểm tra ruộng lúa tại xã Minh Đạo.", True),
     ("KẾT QUẢ NỔI BẬT", False),
+    ("Xã Lạc Vệ về đích nông thôn mới kiểu mẫu (22/02/2023)", False),
 ])
 def test_captions(line: str, caption: bool) -> None:
     assert is_caption(line) is caption

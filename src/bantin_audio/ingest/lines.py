@@ -109,6 +109,8 @@ _CAPTION_VERB = re.compile(
     r"\b(phát biểu|trao|tặng|tham dự|dự|chụp ảnh|thăm|kiểm tra|tại|khảo sát|chủ trì|báo cáo)\b",
     re.I,
 )
+# "Tiêu đề tin khác (22/02/2019)": an entry of a related-news list, not a caption.
+_DATED_ITEM = re.compile(r"[(\[]\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}\s*[)\]]\s*$")
 _NUMBERED = re.compile(r"^(\d{1,2}[.)]|[IVX]{1,4}[.)]|[a-zđ][)]|[-–+*•])\s", re.I)
 _ABBREV_NAME = re.compile(r"^([A-ZĐÀ-Ỹ][a-zà-ỹ]?\.\s*){1,3}[A-ZĐÀ-Ỹ][a-zà-ỹ]?\.?$")
 _NOT_NAME_WORDS = {
@@ -283,7 +285,7 @@ def is_caption(text: str) -> bool:
     """Tell whether a body line is an image caption rather than a paragraph."""
     if _CREDIT.search(text) and len(text) <= 300:
         return True
-    if _NUMBERED.match(text) or has_end_mark(text):
+    if _NUMBERED.match(text) or has_end_mark(text) or _DATED_ITEM.search(text):
         return False
     n = word_count(text)
     commas = text.count(",")
