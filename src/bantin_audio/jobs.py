@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import BantinError, ExtractionError, SynthesisError
+from .errors import BantinError, ExtractionError, NotFound, SynthesisError
 from .model import Article, Script, Segment, SegmentClip
 from .store import JobRow, RenditionRow, Store, SubmitResult, ascii_slug
 
@@ -217,6 +217,10 @@ class Worker:
         if lost.is_set():
             return True
         total = len(self.store.segments(job.article_id))
+        if total == 0:  # deleted while it ran
+            log.info("job %d: article %d was deleted while it ran", job.id, job.article_id)
+            self.store.finish_job(job.id, self.owner, status="done")
+            return True
         if failed and len(failed) == total:
             self.store.finish_job(job.id, self.owner, status="failed",
                                   error=f"Không tạo được âm thanh: {failed[0][1]}")
@@ -233,7 +237,10 @@ class Worker:
 
     def _run(self, job: JobRow, lost: threading.Event) -> list[tuple[int, str]]:
         """Synthesize every segment of the job's article; return the (index, reason) failures."""
-        article = self.store.get_article(job.article_id)
+        try:
+            article = self.store.get_article(job.article_id)
+        except NotFound:
+            return []
         for _ in range(5):  # a re-submission during the run adds another pass
             rows = self.store.segments(job.article_id)
             if any(r.status != "done" for r in rows):

@@ -369,6 +369,13 @@ class Store:
                             (article_id,)).fetchone()[0]
         row = conn.execute("SELECT * FROM jobs WHERE article_id=? ORDER BY id DESC LIMIT 1",
                            (article_id,)).fetchone()
+        if row is not None and not requeue and row["status"] == "failed":
+            # The same article again after a failure: try the same job once more.
+            conn.execute("UPDATE segments SET status='pending', error=NULL "
+                         "WHERE article_id=? AND status='failed'", (article_id,))
+            conn.execute("UPDATE jobs SET status='queued', error=NULL, attempts=0, total=?, "
+                         "done=?, updated_at=? WHERE id=?", (total, done, now, row["id"]))
+            return self._job(conn, int(row["id"]))
         if row is not None and (not requeue or row["status"] == "queued"):
             if row["status"] == "queued":
                 conn.execute("UPDATE jobs SET total=?, done=?, updated_at=? WHERE id=?",
@@ -551,6 +558,8 @@ class Store:
         if status not in JOB_STATUSES:
             raise ValueError(status)
         with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM jobs WHERE id=?", (job_id,)).fetchone() is None:
+                return False  # the article was deleted while its job ran
             job = self._job(conn, job_id)
             done = conn.execute("SELECT count(*) FROM segments WHERE article_id=? "
                                 "AND status='done'", (job.article_id,)).fetchone()[0]
@@ -585,6 +594,9 @@ class Store:
     def put_rendition(self, rendition: RenditionRow) -> str | None:
         """Store a rendition (replacing the previous one of its kind); return the old path."""
         with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM articles WHERE id=?",
+                            (rendition.article_id,)).fetchone() is None:
+                raise NotFound(f"Bài viết số {rendition.article_id} đã bị xóa")
             old = conn.execute("SELECT path FROM renditions WHERE article_id=? AND kind=?",
                                (rendition.article_id, rendition.kind)).fetchone()
             conn.execute(

@@ -193,3 +193,42 @@ def test_two_worker_processes_share_the_queue_without_doing_work_twice(
     assert all(store.get_job(r.job.id).status == "done" for r in results)
     assert len(texts) == len(set(texts)) == 4 * 5  # every segment spoken exactly once
     assert {store.get_job(r.job.id).attempts for r in results} == {1}  # each claimed once
+
+
+def test_deleting_an_article_while_it_is_synthesized(fake_google: FakeGoogle,
+                                                     settings: Settings) -> None:
+    cfg = settings.replace(engine="gtts", concurrency=1)
+    services = build_services(cfg)
+    store = open_store(cfg)
+    fake_google.delay = 0.15
+    result = submit_article(store, _article(), cfg, None)
+    runner = Worker(store, services.pipeline, cfg, restitch_interval_s=0.0)
+    outcome: list[bool] = []
+    thread = threading.Thread(target=lambda: outcome.append(runner.run_once()))
+    thread.start()
+    while store.get_job(result.job.id).done < 1:
+        time.sleep(0.02)
+    store.delete_article(result.article.id)
+    thread.join(timeout=60)
+    services.pipeline.close()
+    assert outcome == [True] and store.list_jobs() == []
+    assert not runner.run_once()
+
+
+def test_resubmitting_after_a_failure_retries_the_same_job(
+        fake_google: FakeGoogle, settings: Settings) -> None:
+    cfg = settings.replace(engine="gtts", retries=0, breaker_threshold=1000)
+    services = build_services(cfg)
+    store = open_store(cfg)
+    runner = Worker(store, services.pipeline, cfg, build_extras=False)
+    fake_google.mode = "500"
+    first = submit_article(store, _article(), cfg, None)
+    runner.run_until_idle()
+    failed = store.get_job(first.job.id)
+    assert failed.status == "failed" and failed.error
+    fake_google.mode = "ok"
+    again = submit_article(store, _article(), cfg, None)
+    assert again.job.id == first.job.id and again.job.status == "queued"
+    runner.run_until_idle()
+    services.pipeline.close()
+    assert store.get_job(first.job.id).status == "done"
