@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import unicodedata
 from collections import defaultdict
@@ -46,11 +47,11 @@ def run_cli(cases: list[dict]) -> dict[str, str]:
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "bantin_audio.cli"]
     payload = "".join(json.dumps({"id": c["id"], "input": c["input"]}, ensure_ascii=False) + "\n"
                       for c in cases)
-    env = dict(os.environ)
-    # An empty data dir: the builtin lexicon only, so the score does not depend on edits.
-    env.setdefault("BANTIN_DATA_DIR", str(ROOT / ".bench-data"))
-    proc = subprocess.run([*cmd, "normalize", "--jsonl"], input=payload, capture_output=True,
-                          text=True, encoding="utf-8", env=env, check=True)
+    with tempfile.TemporaryDirectory() as data_dir:
+        # An empty data dir: the builtin lexicon only, so the score does not depend on edits.
+        env = {**os.environ, "BANTIN_DATA_DIR": data_dir}
+        proc = subprocess.run([*cmd, "normalize", "--jsonl"], input=payload, capture_output=True,
+                              text=True, encoding="utf-8", env=env, check=True)
     out = {}
     for line in proc.stdout.splitlines():
         if line.strip():
