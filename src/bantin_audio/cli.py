@@ -64,7 +64,7 @@ def clean(source: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(article.title)
+    click.echo(article.headline)
     meta = " · ".join(x for x in (article.date, article.author) if x)
     if meta:
         click.echo(meta)

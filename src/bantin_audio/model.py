@@ -12,13 +12,22 @@ SegmentKind = Literal["title", "date", "lead", "paragraph", "author", "announcem
 class Article:
     """A cleaned article: what is shown on the page and read aloud."""
 
-    title: str
+    title: str | None  # None for a text that has no headline
     date: str | None = None  # publication date, YYYY-MM-DD
     lead: str | None = None
     paragraphs: list[str] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)
     author: str | None = None
     source_url: str | None = None
+
+    @property
+    def headline(self) -> str:
+        """Return the title, or the opening words of the text when the article has none."""
+        if self.title:
+            return self.title
+        first = self.lead or next((p for p in self.paragraphs if p.strip()), "")
+        words = first.split()
+        return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
 
     def to_dict(self) -> dict[str, Any]:
         """Return the stable `clean --format json` object."""
@@ -36,7 +45,7 @@ class Article:
     def from_dict(cls, data: dict[str, Any]) -> Article:
         """Build an article from the `to_dict` shape."""
         return cls(
-            title=data["title"],
+            title=data.get("title"),
             date=data.get("date"),
             lead=data.get("lead"),
             paragraphs=list(data.get("paragraphs") or []),

@@ -59,3 +59,11 @@ def test_article_without_body_cannot_be_read() -> None:
 
 def test_date_line_drops_leading_zeros() -> None:
     assert date_line("2022-10-05") == "Ngày 5/10/2022"
+
+
+def test_article_without_headline_is_read_and_named_by_its_opening_words() -> None:
+    article = Article(title=None, paragraphs=["Sáng nay, bà con thôn Nà Pài họp bàn làm đường.",
+                                              "Cuộc họp kết thúc lúc mười giờ."])
+    script = build_script(article)
+    assert [s.kind for s in script.segments] == ["paragraph", "paragraph"]
+    assert script.title == "Sáng nay, bà con thôn Nà Pài họp bàn làm đường."

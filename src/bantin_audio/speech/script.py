@@ -23,7 +23,7 @@ def build_script(article: Article, settings: Settings | None = None,
                  lexicon: Lexicon | None = None) -> Script:
     """Return the segments of `article` in reading order: title, date, lead, body, author."""
     settings = settings or Settings()
-    parts: list[tuple[SegmentKind, str]] = [("title", article.title)]
+    parts: list[tuple[SegmentKind, str]] = [("title", article.title)] if article.title else []
     if article.date:
         parts.append(("date", date_line(article.date)))
     if article.lead:
@@ -44,5 +44,5 @@ def build_script(article: Article, settings: Settings | None = None,
         raise ExtractionError("Bài viết không có nội dung để đọc",
                               "kiểm tra lại nguồn: cần ít nhất một đoạn văn")
     segments[-1].pause_ms = 0
-    return Script(segments=segments, title=article.title, date=article.date,
+    return Script(segments=segments, title=article.headline, date=article.date,
                   author=article.author, source_url=article.source_url)
