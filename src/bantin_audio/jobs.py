@@ -258,6 +258,10 @@ class Worker:
         clips: dict[int, SegmentClip] = {}
         failed: dict[int, str] = {}
         state = {"last": 0.0, "published": -1}
+        # Publish at once until the first paragraph is playable; then at most every interval.
+        body = [s.index for s in segments if s.kind not in ("title", "date")]
+        eager_until = segments.index(next(s for s in segments if s.index == body[0])) + 1 \
+            if body else 1
 
         def prefix() -> list[SegmentClip]:
             out = []
@@ -273,8 +277,8 @@ class Worker:
             if not ready or len(ready) == state["published"]:
                 return
             now = time.monotonic()
-            first = state["published"] <= 0
-            if not (force or first or now - state["last"] >= self.restitch_interval_s):
+            eager = state["published"] < eager_until
+            if not (force or eager or now - state["last"] >= self.restitch_interval_s):
                 return
             complete = len(ready) + len(failed) == len(segments)
             self._publish(job, article, ready, complete=complete)

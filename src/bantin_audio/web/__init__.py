@@ -163,7 +163,7 @@ def _finish_response(resp: Response) -> Response:
     ctype = resp.mimetype or ""
     if resp.direct_passthrough or request.endpoint == "static":
         return resp
-    if not ctype.startswith(COMPRESSIBLE) and ctype != "application/rss+xml":
+    if not ctype.startswith(COMPRESSIBLE):
         return resp
     if "Cache-Control" not in headers:
         private = request.path.startswith(("/quan-tri", "/api/jobs")) or \
