@@ -53,6 +53,7 @@ PHONES_ROADS = [
     ("cột Km 27", "cột ki lô mét hai mươi bảy"),
     ("số 5 Q.3, P. 7", "số năm quận ba, phường bảy"),
     ("gọi 114 khi cháy", "gọi một một bốn khi cháy"),
+    ("các số 113/114/115", "các số một một ba, một một bốn, một một năm"),
     ("tổng đài 1900 6868", "tổng đài một chín không không sáu tám sáu tám"),
 ]
 

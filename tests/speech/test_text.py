@@ -30,6 +30,8 @@ QUANTITIES = [
     ("khoảng $20 tỷ", "khoảng hai mươi tỷ đô la Mỹ"),
     ("giá 30 €", "giá ba mươi ơ rô"),
     ("mưa 70-120mm", "mưa bảy mươi đến một trăm hai mươi mi li mét"),
+    ("vốn 1,2 tỷ - 1,5 tỷ đồng", "vốn một phẩy hai tỷ đến một phẩy năm tỷ đồng"),
+    ("đội thắng với tỷ số 3 - 1", "đội thắng với tỷ số ba - một"),
     ("giai đoạn 2026-2030", "giai đoạn hai nghìn không trăm hai mươi sáu đến hai nghìn không "
      "trăm ba mươi"),
     ("từ 16 - dưới 60 tuổi", "từ mười sáu đến dưới sáu mươi tuổi"),

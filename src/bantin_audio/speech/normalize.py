@@ -370,6 +370,8 @@ _PHONE_CUE = re.compile(
 _HOTLINE = re.compile(r"(?<![\w.,])(?:1900|1800)[. ]?\d{3,4}(?:[. ]?\d{2,4})?(?![\w]|[.,]\d)")
 _EMERGENCY = re.compile(r"(?i)(\b(?:gọi(?: số| đến| tới)?|số máy|tổng đài|số khẩn cấp)\s+)"
                         r"(11[1-5]|1022|1080)(?![\w]|[.,]\d)")
+# "113/114/115": the emergency numbers listed together, not a ratio.
+_EMERGENCY_LIST = re.compile(r"(?<![\w/.,])11[1-5](?:/11[1-5])+(?![\w/])")
 _KM_BEFORE = re.compile(r"\bKm\s?(?=\d)")
 # "Q.1", "P.12", "H. 3": district, ward in addresses; "4.0" (công nghiệp 4.0) is a version.
 _ADDRESS_UNIT = re.compile(r"(?<![\w.])([QPH])\.\s?(\d{1,2})(?!\d|[.,]\d)")
@@ -390,6 +392,8 @@ _ROAD_NAMES = {"QL": "quốc lộ", "ĐT": "đường tỉnh", "TL": "tỉnh l�
 def _read_phones_roads(text: str) -> str:
     text = _PHONE_CUE.sub(lambda m: m.group(1) + m.group(2) + read_digits(m.group(3)), text)
     text = _HOTLINE.sub(lambda m: read_digits(m.group(0)), text)
+    text = _EMERGENCY_LIST.sub(
+        lambda m: ", ".join(read_digits(x) for x in m.group(0).split("/")), text)
     text = _EMERGENCY.sub(lambda m: m.group(1) + read_digits(m.group(2)), text)
     text = _PHONE.sub(lambda m: read_digits(m.group(1)), text)
     text = _CHAINAGE.sub(
@@ -620,9 +624,11 @@ def _read_slashes(text: str) -> str:
 # --------------------------------------- 9. units, currency, percent, ranges, negatives
 
 _RANGE = re.compile(
-    r"(?<![\w.,])(" + _NUM + r")(\s*%)?(\s*-\s*)((?:dưới|trên|hơn|gần)\s+)?(?=(?:" + _NUM
+    r"(?<![\w.,])(" + _NUM + r")(\s*%|\s+(?:nghìn|ngàn|triệu|tỷ|tỉ)(?:\s+đồng)?)?(\s*-\s*)"
+    r"((?:dưới|trên|hơn|gần)\s+)?(?=(?:" + _NUM
     + r")(?![\d-]|[.,]\d))"
 )
+_SCORE_CUES = re.compile(r"\b(?:tỷ số|tỉ số|thắng|thua|hòa|gỡ)\b")
 _NEGATIVE = re.compile(r"(?:(?<=^)|(?<=[\s(:\[]))-(?=\d)")
 _PERCENT = re.compile(r"\s*%((?:/(?:" + _PER_ALT + r"))*)(?![^\W_])")
 _UNIT = re.compile(r"(?<![^\W\d_])(" + _UNIT_ALT + r")((?:/(?:" + _PER_ALT + r"))*)(?![^\W_²³])")
@@ -642,9 +648,14 @@ def _per_chain(chain: str) -> str:
 
 def _read_quantities(text: str) -> str:
     def range_(m: re.Match[str]) -> str:
-        # "kỳ họp thứ 21 - 22" is still a range; a score "2 - 0" is rare in this domain.
-        pct = " phần trăm" if m.group(2) else ""
-        return m.group(1) + pct + " đến " + (m.group(4) or "")
+        # "kỳ họp thứ 21 - 22" is still a range; only a score ("tỷ số 2 - 0") keeps its dash.
+        prev = " ".join(_prev_words(text, m.start(), 3))
+        if _SCORE_CUES.search(prev) and not m.group(2):
+            return m.group(1) + " - "
+        middle = m.group(2) or ""
+        if middle.strip() == "%":
+            middle = " phần trăm"
+        return m.group(1) + middle + " đến " + (m.group(4) or "")
 
     def negative(m: re.Match[str]) -> str:
         head = text[:m.start()].rstrip()
