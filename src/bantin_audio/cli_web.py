@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from .config import Settings
-from .errors import SynthesisError
+from .errors import InputError, SynthesisError
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, engine: str
     from .web import create_app
 
     settings = _settings(host=host, port=port, data_dir=data_dir, engine=engine)
+    _check_port(settings.host, settings.port)
     services = build_services(settings)
     store = open_store(settings)
     wake, stop = threading.Event(), threading.Event()
@@ -84,6 +85,21 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, engine: str
     finally:
         stop.set()
         wake.set()
+
+
+def _check_port(host: str, port: int) -> None:
+    import errno
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        reason = "cổng đang được dùng" if exc.errno == errno.EADDRINUSE else \
+            "không có quyền hoặc địa chỉ không hợp lệ"
+        raise InputError(f"Không mở được {host}:{port}: {reason}",
+                         "chọn cổng khác bằng --port hoặc dừng chương trình đang dùng cổng này") \
+            from exc
 
 
 @click.command(help="Chạy các luồng tạo âm thanh riêng, dùng chung cơ sở dữ liệu với serve.")
