@@ -37,7 +37,9 @@ from .audio.tags import write_tags
 from .config import Settings
 from .errors import AudioError, BantinError, InputError, NotFound
 from .model import Article, Progress, Script, Segment, SegmentClip, TimingEntry
+from .speech.normalize import normalize_text
 from .speech.numbers import read_month, read_number, read_ordinal
+from .speech.script import build_script
 
 if TYPE_CHECKING:
     from .pipeline import Pipeline
@@ -357,9 +359,6 @@ def _spoken_block(display: str, spoken: str, pause_ms: int) -> Script:
 def compose(bulletin: Bulletin, settings: Settings,
             lexicon: Lexicon | None = None) -> list[Block]:
     """Return the blocks of the bulletin in reading order, with their spoken text."""
-    from .speech.normalize import normalize_text
-    from .speech.script import build_script
-
     validate_bulletin(bulletin)
     st = bulletin.station
     day = bulletin_date(bulletin)

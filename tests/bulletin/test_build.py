@@ -198,3 +198,16 @@ def test_a_failure_midway_leaves_no_partial_file(services: Services, tmp_path: P
         build_bulletin(bulletin, services.pipeline, mp3_path=tmp_path / "b.mp3",
                        wav_path=missing_dir)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_rebuild_reads_every_clip_from_the_cache(services: Services, broadcast: Built,
+                                                   google_module, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    before = google_module.requests
+    stages: list[str] = []
+    result = build_bulletin(make_bulletin(), services.pipeline, mp3_path=tmp_path / "b.mp3",
+                            progress=lambda p: stages.append(p.stage), verify=False)
+    assert google_module.requests == before
+    assert result.engines == broadcast.result.engines == {"google": 11}
+    order = [s for i, s in enumerate(stages) if i == 0 or stages[i - 1] != s]
+    assert order == ["synthesize", "stitch", "loudness", "done"]
+    assert result.cues == broadcast.result.cues

@@ -54,11 +54,13 @@ def test_three_articles_to_a_broadcast_bulletin(run, fake_google: FakeGoogle,  #
 
 
 def test_web_loudness_and_a_chime(run, fake_google: FakeGoogle,  # type: ignore[no-untyped-def]
-                                  tmp_path: Path) -> None:
+                                  tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BANTIN_PROGRESS", "1")
     chime = make_tone(tmp_path / "nhac.wav", seconds=0.4)
     result = run(*map(str, ARTICLES[:2]), "-o", "web.mp3", "--loudness", "web",
-                 "--chime", str(chime), "--engine", "gtts", "-q")
+                 "--chime", str(chime), "--engine", "gtts")
     assert result.exit_code == 0, result.stderr
+    assert "Đang dựng bản tin" in result.stderr  # (click draws only the label off a tty)
     assert measure_loudness(tmp_path / "web.mp3").integrated == pytest.approx(-16.0, abs=1.0)
 
 
