@@ -106,3 +106,35 @@ def test_no_input_and_wrong_output(run) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 1 and "Bản tin chưa có bài viết nào" in result.stderr
     result = run(str(ARTICLES[0]), "-o", "b.wav")
     assert result.exit_code == 1 and "-o cần một tệp .mp3" in result.stderr
+
+
+def test_an_article_id_from_the_web_store(run, fake_google: FakeGoogle,  # type: ignore[no-untyped-def]
+                                          tmp_path: Path) -> None:
+    store_module = pytest.importorskip("bantin_audio.store")
+    from bantin_audio.config import Settings
+    from bantin_audio.ingest import load_article
+    from bantin_audio.speech.script import build_script
+
+    article = load_article(str(ARTICLES[1]), Settings())
+    store = store_module.Store(tmp_path / "data" / "bantin.sqlite3")
+    try:
+        article_id = store.submit(article, build_script(article).segments).article.id
+    finally:
+        store.close()
+    result = run(str(ARTICLES[0]), str(article_id), "-o", "b.mp3", "--engine", "gtts", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert "  2  " in result.stdout and article.title in result.stdout
+    assert any(t.startswith("Tin thứ hai: " + article.title[:10]) for t in fake_google.texts)
+
+
+def test_google_failing_with_no_fallback_leaves_no_file(run, fake_google: FakeGoogle,  # type: ignore[no-untyped-def]
+                                                        tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BANTIN_BACKOFF_MAX", "0.05")
+    monkeypatch.setenv("BANTIN_RETRIES", "1")
+    fake_google.mode = "500"
+    result = run(*map(str, ARTICLES), "-o", "b.mp3", "--wav", "b.wav", "--cue-sheet", "b.csv",
+                 "--engine", "gtts")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Lỗi: Không đọc được đoạn")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
