@@ -363,3 +363,36 @@ def test_works_without_javascript(browser: Any, live: Live, article: dict[str, A
         pg.click("text=Tải MP3")
     assert info.value.suggested_filename.endswith(".mp3")
     ctx.close()
+
+
+def test_shortcuts_speed_and_resume(page: Any, live: Live, article: dict[str, Any]) -> None:
+    page.goto(_reader(live, article))
+    starts = page.evaluate("Array.from(document.querySelectorAll('[data-start]'))"
+                           ".map(e => +e.getAttribute('data-start') / 1000)")
+    page.keyboard.press("k")  # outside the player a letter does nothing
+    assert page.evaluate(f"{AUDIO}.paused")
+    page.focus("[data-act=next]")
+    page.keyboard.press("n")  # from the title to the first paragraph
+    page.wait_for_function(f"() => Math.abs({AUDIO}.currentTime - {starts[0]}) < 0.3")
+    page.keyboard.press("n")
+    page.wait_for_function(f"() => Math.abs({AUDIO}.currentTime - {starts[1]}) < 0.3")
+    page.keyboard.press("p")
+    page.wait_for_function(f"() => Math.abs({AUDIO}.currentTime - {starts[0]}) < 0.3")
+    page.keyboard.press("n")
+    page.keyboard.press("]")
+    assert page.evaluate(f"{AUDIO}.playbackRate") == 1.25
+    page.wait_for_function("() => document.getElementById('thong-bao').textContent"
+                           " === 'Tốc độ 1,25×'")
+    page.select_option("#toc-do", "1.5")
+    assert page.evaluate(f"{AUDIO}.playbackRate") == 1.5
+    page.focus("[data-act=play]")
+    page.keyboard.press("k")
+    page.wait_for_function(f"() => {AUDIO}.currentTime > {starts[1] + 0.3}")
+    page.keyboard.press("k")
+    page.wait_for_function(f"() => {AUDIO}.paused")
+    where = page.evaluate(f"{AUDIO}.currentTime")
+    page.reload()
+    assert page.evaluate(f"{AUDIO}.playbackRate") == 1.5  # speed remembered
+    resumed = page.evaluate(f"{AUDIO}.currentTime")
+    assert abs(resumed - where) < 0.5 and not page.evaluate(f"{AUDIO}.autoplay")
+    assert page.evaluate(f"{AUDIO}.paused")  # resuming never starts playback by itself
