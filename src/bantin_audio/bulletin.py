@@ -351,6 +351,11 @@ def _fill(template: str, what: str, **values: str) -> str:
                          f"chỉ dùng các chỗ trống {names}") from exc
 
 
+def _announce(template: str, ordinal: str, number: str, title: str) -> str:
+    text = _fill(template, "lời dẫn tin", ordinal=ordinal, number=number, title=title)
+    return text if title else text.rstrip(" :-–—") + "."
+
+
 def _spoken_block(display: str, spoken: str, pause_ms: int) -> Script:
     seg = Segment(index=0, kind="announcement", display=display, spoken=spoken, pause_ms=pause_ms)
     return Script(segments=[seg], title=display)
@@ -375,13 +380,15 @@ def compose(bulletin: Bulletin, settings: Settings,
         try:
             script = build_script(article, settings, lexicon)
         except BantinError as exc:
-            raise InputError(f"Tin thứ {number} ({article.title}): {exc.message}",
+            raise InputError(f"Tin thứ {number} ({article.headline}): {exc.message}",
                              exc.hint) from exc
-        title = " ".join(article.title.split())
-        shown = _fill(st.announcement_template, "lời dẫn tin", ordinal=str(number),
-                      number=str(number), title=title)
-        said = _fill(st.announcement_template, "lời dẫn tin", ordinal=ordinal_words(number),
-                     number=read_number(number), title=title)
+        # An article without a headline is announced by its number alone and listed in the
+        # cue sheet by its opening words.
+        title = " ".join(article.headline.split())
+        heading = " ".join((article.title or "").split())
+        shown = _announce(st.announcement_template, str(number), str(number), heading)
+        said = _announce(st.announcement_template, ordinal_words(number), read_number(number),
+                         heading)
         segments = [Segment(0, "announcement", shown, normalize_text(said, lexicon),
                             settings.pause_title_ms)]
         for seg in script.segments:

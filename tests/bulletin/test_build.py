@@ -211,3 +211,14 @@ def test_a_rebuild_reads_every_clip_from_the_cache(services: Services, broadcast
     order = [s for i, s in enumerate(stages) if i == 0 or stages[i - 1] != s]
     assert order == ["synthesize", "stitch", "loudness", "done"]
     assert result.cues == broadcast.result.cues
+
+
+def test_an_item_without_headline_is_announced_by_number(services: Services) -> None:
+    bulletin = make_bulletin()
+    bulletin.items[1].article.title = None
+    blocks = compose(bulletin, services.settings)
+    announcement = blocks[2].script.segments[0]
+    assert announcement.display == "Tin thứ 2."
+    assert announcement.spoken == "Tin thứ hai."
+    assert blocks[2].title == bulletin.items[1].article.headline
+    assert blocks[2].script.segments[1].kind == "lead"
