@@ -32,6 +32,10 @@ QUANTITIES = [
     ("mưa 70-120mm", "mưa bảy mươi đến một trăm hai mươi mi li mét"),
     ("vốn 1,2 tỷ - 1,5 tỷ đồng", "vốn một phẩy hai tỷ đến một phẩy năm tỷ đồng"),
     ("đội thắng với tỷ số 3 - 1", "đội thắng với tỷ số ba - một"),
+    ("học sinh lớp 10A2", "học sinh lớp mười a hai"),
+    ("virus H5N1", "virus hát năm nờ một"),
+    ("đội tuyển U19", "đội tuyển U mười chín"),
+    ("ảnh cỡ 3x4", "ảnh cỡ ba nhân bốn"),
     ("giai đoạn 2026-2030", "giai đoạn hai nghìn không trăm hai mươi sáu đến hai nghìn không "
      "trăm ba mươi"),
     ("từ 16 - dưới 60 tuổi", "từ mười sáu đến dưới sáu mươi tuổi"),

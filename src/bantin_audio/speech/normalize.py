@@ -917,7 +917,11 @@ _GLUED_LETTER = re.compile(r"(?<![\w.,])(\d+)([A-Za-zĐđ])(?![\w])")
 _PLAIN_NUM = re.compile(r"(?<![\d])(" + _NUM + r")")
 
 
-def _read_plain_numbers(text: str) -> str:
+_ALNUM = re.compile(r"(?<![\w.,])(?=[^\W_]*[0-9])(?=[^\W_]*[^\W\d_])[^\W_]+(?![\w])")
+_ALNUM_PIECE = re.compile(r"[0-9]+|[^\W\d_]+")
+
+
+def _read_plain_numbers(text: str, lexicon: Lexicon) -> str:
     def glued(m: re.Match[str]) -> str:
         return read_integer_string(m.group(1)) + " " + _letter_name(m.group(2))
 
@@ -930,7 +934,23 @@ def _read_plain_numbers(text: str) -> str:
         return _read_num(token)
 
     text = _GLUED_LETTER.sub(glued, text)
+    text = _ALNUM.sub(lambda m: _read_alnum(m.group(0), lexicon), text)
     return _PLAIN_NUM.sub(plain, text)
+
+
+def _read_alnum(token: str, lexicon: Lexicon) -> str:
+    """Read a code-like token mixing letters and digits: 12A1, H5N1, 3B2, 2x3."""
+    pieces = _ALNUM_PIECE.findall(token)
+    out = []
+    for i, piece in enumerate(pieces):
+        if piece.isascii() and piece.isdigit():
+            out.append(read_integer_string(piece))
+        elif piece == "x" and 0 < i < len(pieces) - 1:
+            out.append("nhân")
+        else:
+            entry = lexicon.exact(piece)
+            out.append(entry.spoken if entry else spell_letters(piece))
+    return " ".join(out)
 
 
 # ------------------------------------------------------------------ 13. clean-up
@@ -947,13 +967,15 @@ _LINE_LEAD = re.compile(r"^[,;:.\-\s]+")
 _TIME_RANGE = re.compile(r"\b(giờ|phút)\s*-\s*(?=(?:(?:" + "|".join(sorted(_NUMBER_WORDS))
                          + r")\s+){1,6}giờ\b)")
 _STRAY = re.compile(r"[/*+•]+")
+_STRAY_READING = {"/": ", ", "+": " cộng "}
 
 
 def _clean(text: str) -> str:
     text = text.replace("%", " phần trăm ")
     # Again at the end: a heading lowercased late ("OÀ" -> "oà") must follow the same style.
     text = _TONE_RE.sub(lambda m: _TONE_FIX[m.group(1)], text)
-    text = _STRAY.sub(lambda m: " " if m.group(0) != "+" else " cộng ", text)
+    # A slash left between spaced words ("Nông nghiệp / Thủy sản") is a pause.
+    text = _STRAY.sub(lambda m: _STRAY_READING.get(m.group(0)[0], " "), text)
     text = _LEFTOVER_DIGITS.sub(lambda m: " " + read_digits(m.group(0)) + " ", text)
     if "giờ" in text:
         text = _TIME_RANGE.sub(lambda m: m.group(1) + " đến ", text)
@@ -970,8 +992,9 @@ def _clean(text: str) -> str:
         line = _DOUBLE_COMMA.sub(",", line)
         line = _COMMA_DOT.sub("", line)
         line = _SPACES.sub(" ", line).strip()
-        # A line may not open with a pause or a dash (left over from bullets or removed tags).
-        line = _LINE_LEAD.sub("", line)
+        # A line may not open with a pause, a dash or a list mark (left over from bullets,
+        # removed tags, or "I ." that only became "I." here).
+        line = _LINE_LEAD.sub("", _BULLET.sub("", _LINE_LEAD.sub("", line)))
         lines.append(line)
     return "\n".join(lines).strip()
 
@@ -992,7 +1015,7 @@ def _normalize_one(text: str, lexicon: Lexicon, learned: Learned) -> str:
     text = _read_quantities(text)
     text = _read_romans(text)
     text = _read_abbreviations(text, lexicon, learned)
-    text = _read_plain_numbers(text)
+    text = _read_plain_numbers(text, lexicon)
     return _clean(text)
 
 
