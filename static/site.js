@@ -68,12 +68,15 @@
     var d = audio.duration;
     return isFinite(d) && d > 0 ? d : knownDuration;
   }
-  function renderTime() {
+  function renderTime(force) {
     var t = audio.currentTime, d = duration();
+    clock.textContent = clockText(t) + " / " + clockText(d);
+    /* A focused slider whose value moves is read aloud by screen readers every second:
+       while it has focus during playback, only the listener's own moves update it. */
+    if (force !== true && doc.activeElement === seek && !audio.paused) return;
     seek.max = String(Math.ceil(d));
     if (!seek.matches(":active")) seek.value = String(Math.floor(t));
     seek.setAttribute("aria-valuetext", words(t) + " trên " + words(d));
-    clock.textContent = clockText(t) + " / " + clockText(d);
   }
   function highlight() {
     var ms = audio.currentTime * 1000, found = null;
@@ -91,7 +94,7 @@
   }
   function jump(to) {
     audio.currentTime = Math.max(0, Math.min(to, Math.max(0, duration() - 0.25)));
-    renderTime(); highlight();
+    renderTime(true); highlight();
   }
   function paragraph(dir) {
     var t = audio.currentTime, list = startsList(), target = null, i;
@@ -170,11 +173,11 @@
     var now = Date.now();
     if (now - lastSave > 3000) { lastSave = now; put(posKey, String(audio.currentTime)); }
   });
-  audio.addEventListener("loadedmetadata", renderTime);
-  audio.addEventListener("durationchange", renderTime);
+  audio.addEventListener("loadedmetadata", function () { renderTime(); });
+  audio.addEventListener("durationchange", function () { renderTime(); });
   audio.addEventListener("play", function () { playBtn.textContent = "Tạm dừng"; });
   audio.addEventListener("pause", function () {
-    playBtn.textContent = "Phát"; put(posKey, String(audio.currentTime));
+    playBtn.textContent = "Phát"; put(posKey, String(audio.currentTime)); renderTime(true);
   });
   audio.addEventListener("ended", function () {
     if (pendingSrc) { swap(pendingSrc, true); return; }

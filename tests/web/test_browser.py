@@ -32,6 +32,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--autoplay-policy=no-user-gesture-required"]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AUDIO = "document.getElementById('am-thanh')"
+PLAY = "document.querySelector('[data-act=play]')"
 TOKEN = "ma-thu-nghiem-trinh-duyet"
 BANTIN = str(Path(sys.executable).with_name("bantin-audio"))
 LONG_ARTICLE = "Xã Quang Thuận đạt chuẩn nông thôn mới nâng cao năm nay\n\n" + "\n\n".join(
@@ -230,11 +231,10 @@ def test_keyboard_walk(page: Any, live: Live, article: dict[str, Any]) -> None:
     page.focus("[data-act=play]")
     page.keyboard.press("Enter")
     page.wait_for_function("() => !document.getElementById('am-thanh').paused")
-    assert page.inner_text("[data-act=play]") == "Tạm dừng"
+    page.wait_for_function(f"() => {PLAY}.textContent === 'Tạm dừng'")
     assert page.evaluate("document.activeElement.getAttribute('data-act')") == "play"
     page.keyboard.press("k")
-    page.wait_for_function("() => document.getElementById('am-thanh').paused")
-    assert page.inner_text("[data-act=play]") == "Phát"
+    page.wait_for_function(f"() => {PLAY}.textContent === 'Phát'")
     page.wait_for_timeout(300)
     assert page.evaluate("document.getElementById('thong-bao').textContent") == 'Đã tạm dừng'
 
@@ -396,3 +396,17 @@ def test_shortcuts_speed_and_resume(page: Any, live: Live, article: dict[str, An
     resumed = page.evaluate(f"{AUDIO}.currentTime")
     assert abs(resumed - where) < 0.5 and not page.evaluate(f"{AUDIO}.autoplay")
     assert page.evaluate(f"{AUDIO}.paused")  # resuming never starts playback by itself
+
+
+def test_focused_seek_bar_stays_quiet_during_playback(page: Any, live: Live,
+                                                      article: dict[str, Any]) -> None:
+    page.goto(_reader(live, article))
+    page.focus("#vi-tri")
+    before = page.get_attribute("#vi-tri", "aria-valuetext")
+    page.keyboard.press("k")
+    page.wait_for_function(f"() => {AUDIO}.currentTime > 1.2")
+    assert page.get_attribute("#vi-tri", "aria-valuetext") == before  # nothing to announce
+    page.keyboard.press("ArrowRight")  # the listener's own move is reflected at once
+    page.wait_for_function("() => document.getElementById('vi-tri')"
+                           ".getAttribute('aria-valuetext') !== " + json.dumps(before))
+    page.keyboard.press("k")
