@@ -31,9 +31,8 @@ LEASE_S = 30.0
 HEARTBEAT_S = 5.0
 MAX_ATTEMPTS = 3
 MEDIA_DIRNAME = "media"
-# (kind, stitch format, bitrate kbps, sample rate): the streaming MP3 first, then the extras
-# built once the whole article is ready.
-STREAM = ("mp3", "mp3", 32, 24000)
+# (kind, stitch format, bitrate kbps, sample rate) of the extras built once the whole article
+# is ready; the streaming MP3 (kind "mp3") follows Settings.bitrate_kbps and sample_rate.
 EXTRAS = (("webm", "webm", 24, 24000), ("broadcast", "mp3", 128, 44100))
 EXTENSIONS = {"mp3": "mp3", "webm": "webm", "broadcast": "mp3"}
 
@@ -356,7 +355,8 @@ class Worker:
 
     def _publish(self, job: JobRow, article: Article, clips: list[SegmentClip], *,
                  complete: bool) -> None:
-        kind, fmt, kbps, rate = STREAM
+        kind, fmt, kbps, rate = "mp3", "mp3", self.settings.bitrate_kbps, \
+            self.settings.sample_rate
         t0 = time.monotonic()
         name, program, digest, size = self._write(clips, kind, fmt, kbps, rate,
                                                   article if complete else None)
