@@ -257,7 +257,7 @@ class Worker:
         clips: dict[int, SegmentClip] = {}
         failed: dict[int, str] = {}
         state = {"last": 0.0, "published": -1}
-        # Publish at once until the first paragraph is playable; then at most every interval.
+        # Publish as soon as the first paragraph is ready; then at most once per interval.
         body = [s.index for s in segments if s.kind not in ("title", "date")]
         eager_until = segments.index(next(s for s in segments if s.index == body[0])) + 1 \
             if body else 1
@@ -276,9 +276,12 @@ class Worker:
             if not ready or len(ready) == state["published"]:
                 return
             now = time.monotonic()
-            eager = state["published"] < eager_until
-            if not (force or eager or now - state["last"] >= self.restitch_interval_s):
-                return
+            if not force:
+                if len(ready) < eager_until:  # a title alone is not worth a file
+                    return
+                eager = state["published"] < eager_until
+                if not eager and now - state["last"] < self.restitch_interval_s:
+                    return
             complete = len(ready) + len(failed) == len(segments)
             self._publish(job, article, ready, complete=complete)
             state["last"], state["published"] = time.monotonic(), len(ready)
