@@ -92,6 +92,10 @@ def test_lexicon_edit_resynthesizes_only_changed_segments(
     worker.run_until_idle()
     new_texts = fake_google.texts[before:]
     assert len(new_texts) == 1 and "mỗi xã một sản phẩm" in new_texts[0]
+    client.post("/quan-tri/tu-dien", data={"csrf_token": csrf, "hanh_dong": "them",
+                                           "term": "OCOP", "spoken": "", "kind": "expand"})
+    assert "Chưa lưu: Cần điền cả từ viết và cách đọc" in \
+        client.get("/quan-tri/tu-dien").get_data(as_text=True)
     client.post("/quan-tri/tu-dien", data={"csrf_token": csrf, "hanh_dong": "xoa",
                                            "goc": "OCOP"})
     assert 'value="OCOP"' not in client.get("/quan-tri/tu-dien").get_data(as_text=True)

@@ -149,6 +149,17 @@ def lexicon() -> str:
 
 def lexicon_save() -> Response:
     """Add, change or remove one lexicon entry, then re-synthesize what it changes."""
+    try:
+        message = _save_lexicon_entry()
+    except BantinError as exc:
+        message = None
+        flash(f"Chưa lưu: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""), "error")
+    if message:
+        flash(message, "ok")
+    return redirect(url_for("admin.lexicon"), 303)
+
+
+def _save_lexicon_entry() -> str:
     from ..speech.lexicon import LexiconEntry, read_user_entries, write_user_entries
 
     st = state()
@@ -172,5 +183,4 @@ def lexicon_save() -> Response:
     jobs = rebuild_scripts(st.store, st.settings, st.lexicon_path, st.wake)
     note = f" {len(jobs)} bài sẽ được đọc lại các đoạn thay đổi." if jobs else \
         " Không bài nào cần đọc lại."
-    flash(("Đã xóa mục từ điển." if action == "xoa" else "Đã lưu mục từ điển.") + note, "ok")
-    return redirect(url_for("admin.lexicon"), 303)
+    return ("Đã xóa mục từ điển." if action == "xoa" else "Đã lưu mục từ điển.") + note
