@@ -54,6 +54,7 @@ PHONES_ROADS = [
     ("số 5 Q.3, P. 7", "số năm quận ba, phường bảy"),
     ("gọi 114 khi cháy", "gọi một một bốn khi cháy"),
     ("các số 113/114/115", "các số một một ba, một một bốn, một một năm"),
+    ("phản ánh qua 1022", "phản ánh qua một không hai hai"),
     ("tổng đài 1900 6868", "tổng đài một chín không không sáu tám sáu tám"),
 ]
 

@@ -98,6 +98,8 @@ _PHONE_CUE = re.compile(
 _HOTLINE = re.compile(r"(?<![\w.,])(?:1900|1800)[. ]?\d{3,4}(?:[. ]?\d{2,4})?(?![\w]|[.,]\d)")
 _EMERGENCY = re.compile(r"(?i)(\b(?:gọi(?: số| đến| tới)?|số máy|tổng đài|số khẩn cấp)\s+)"
                         r"(11[1-5]|1022|1080)(?![\w]|[.,]\d)")
+# 1022 is the public-service portal line: dialled, so read digit by digit even without a cue.
+_PORTAL_LINE = re.compile(r"(?<![\w.,])1022(?!\w|[.,]\d)")
 # "113/114/115": the emergency numbers listed together, not a ratio.
 _EMERGENCY_LIST = re.compile(r"(?<![\w/.,])11[1-5](?:/11[1-5])+(?![\w/])")
 _KM_BEFORE = re.compile(r"\bKm\s?(?=\d)")
@@ -124,6 +126,9 @@ def read_phones_roads(text: str) -> str:
     text = _EMERGENCY_LIST.sub(
         lambda m: ", ".join(read_digits(x) for x in m.group(0).split("/")), text)
     text = _EMERGENCY.sub(lambda m: m.group(1) + read_digits(m.group(2)), text)
+    text = _PORTAL_LINE.sub(
+        lambda m: m.group(0) if prev_words(text, m.start(), 1) == ["năm"]
+        else read_digits(m.group(0)), text)
     text = _PHONE.sub(lambda m: read_digits(m.group(1)), text)
     text = _CHAINAGE.sub(
         lambda m: f"ki lô mét {read_number(int(m.group(1)))} cộng {read_number(int(m.group(2)))}"
