@@ -4,10 +4,10 @@ A bulletin is an ordered list of articles plus the station's settings. It is rea
 (station name and the date in words), then for each item an announcement ("Tin thứ nhất:
 <title>") followed by the article's body, a transition (a pause or the station's chime) between
 items, and the outro. Clips are synthesized through the pipeline into the clip cache, item by
-item, then streamed from the cache into one WAV on disk while a parallel meter measures its
-loudness (pass 1); each rendition is then encoded from that WAV with the gain or limiter that
-brings it to the target (pass 2). Nothing holds the whole programme in memory, so an hour-long
-bulletin costs the same RAM as a short one.
+item in a background thread, and streamed from the cache into one WAV on disk as soon as each
+item is ready, while a parallel meter measures its loudness (pass 1); each rendition is then
+encoded from that WAV with the gain or limiter that brings it to the target (pass 2). Nothing
+holds the whole programme in memory, so an hour-long bulletin costs the same RAM as a short one.
 
 Approval is plain logic here; the web layer persists the fields and calls these functions.
 """
@@ -23,6 +23,7 @@ import logging
 import math
 import os
 import tempfile
+import threading
 import wave
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -590,26 +591,69 @@ def build_bulletin(bulletin: Bulletin, pipeline: Pipeline, *, mp3_path: Path | N
     return result
 
 
-def _synthesize_all(blocks: list[Block], pipeline: Pipeline,
-                    progress: ProgressCallback | None) -> int:
-    """Fill the clip cache with every segment, one block at a time; return the segment count."""
-    total = sum(len(b.script.segments) for b in blocks)
-    done = 0
-    for block in blocks:
-        base = done
+class _BlockSynthesizer:
+    """Synthesize the blocks in order in a background thread, ahead of the stream.
 
-        def report(p: Progress, base: int = base) -> None:
-            if progress is not None and p.stage == "synthesize":
-                progress(Progress(base + p.done, total, stage="synthesize", engine=p.engine))
+    Block k is decoded and written while block k+1 is being spoken, so with a remote voice
+    the stitching hides behind the network. Clips are dropped once cached: memory stays per
+    block.
+    """
 
-        # The clips are dropped at once: only the cache keeps them, so memory stays per item.
-        pipeline.synthesize(block.script, report)
-        done += len(block.script.segments)
-    return total
+    def __init__(self, blocks: list[Block], pipeline: Pipeline,
+                 progress: ProgressCallback | None) -> None:
+        self.blocks = blocks
+        self.pipeline = pipeline
+        self.progress = progress
+        self.total = sum(len(b.script.segments) for b in blocks)
+        self._ready = [threading.Event() for _ in blocks]
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="bulletin-synthesis",
+                                        daemon=True)
+
+    def __enter__(self) -> _BlockSynthesizer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # No request may outlive the build: wait for the block under way to finish.
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        done = 0
+        try:
+            for i, block in enumerate(self.blocks):
+                if self._stop.is_set():
+                    break
+                self.pipeline.synthesize(block.script, self._reporter(done))
+                done += len(block.script.segments)
+                self._ready[i].set()
+        except BaseException as exc:  # handed to the stream, which raises it
+            self._error = exc
+        finally:
+            for event in self._ready:
+                event.set()
+
+    def _reporter(self, base: int) -> Callable[[Progress], None]:
+        def report(p: Progress) -> None:
+            if self.progress is not None and p.stage == "synthesize":
+                self.progress(Progress(base + p.done, self.total, stage="synthesize",
+                                       engine=p.engine))
+        return report
+
+    def wait(self, index: int) -> None:
+        """Return once block `index` is in the cache; raise what stopped the synthesis."""
+        self._ready[index].wait()
+        if self._error is not None:
+            raise self._error
+        if not self._ready[index].is_set() or self._stop.is_set():
+            raise AudioError("Đã dừng tổng hợp giọng đọc")
 
 
-def _parts(blocks: list[Block], pipeline: Pipeline, chime: tuple[bytes, str] | None,
-           pause_between_ms: int, engines: dict[tuple[int, int], str]) -> Iterator[Part]:
+def _parts(blocks: list[Block], pipeline: Pipeline, synthesizer: _BlockSynthesizer,
+           chime: tuple[bytes, str] | None, pause_between_ms: int,
+           engines: dict[tuple[int, int], str]) -> Iterator[Part]:
     def loader(bi: int, seg: Segment) -> Callable[[], tuple[bytes, str]]:
         def load() -> tuple[bytes, str]:
             clip: SegmentClip | None = pipeline.cached_clip(seg)
@@ -620,6 +664,7 @@ def _parts(blocks: list[Block], pipeline: Pipeline, chime: tuple[bytes, str] | N
         return load
 
     for bi, block in enumerate(blocks):
+        synthesizer.wait(bi)
         for seg in block.script.segments:
             yield Clip(loader(bi, seg), tag=(bi, seg.index))
             if seg.pause_ms > 0:
@@ -640,7 +685,7 @@ def _build(bulletin: Bulletin, blocks: list[Block], pipeline: Pipeline,
            workdir: Path | None) -> BulletinResult:
     settings = pipeline.settings
     st = bulletin.station
-    total = _synthesize_all(blocks, pipeline, progress)
+    total = sum(len(b.script.segments) for b in blocks)
     rate = settings.sample_rate
     tempo_filter = None if tempo == 1.0 else f"atempo={tempo:g}"
     engines: dict[tuple[int, int], str] = {}
@@ -656,10 +701,11 @@ def _build(bulletin: Bulletin, blocks: list[Block], pipeline: Pipeline,
     with tempfile.TemporaryDirectory(prefix="bantin-bulletin-", dir=workdir) as tmpdir:
         meter = LoudnessMeter(rate, filters=tempo_filter)
         try:
-            program = stream_program(
-                _parts(blocks, pipeline, chime, st.pause_between_ms, engines),
-                Path(tmpdir) / "master.wav", sample_rate=rate, sinks=[meter.feed],
-                on_part=on_part)
+            with _BlockSynthesizer(blocks, pipeline, progress) as synthesizer:
+                program = stream_program(
+                    _parts(blocks, pipeline, synthesizer, chime, st.pause_between_ms, engines),
+                    Path(tmpdir) / "master.wav", sample_rate=rate, sinks=[meter.feed],
+                    on_part=on_part)
             measured = meter.finish()
         except BaseException:
             meter.abort()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -102,19 +103,22 @@ def bulletin_command(sources: tuple[str, ...], output: str, wav: str | None,
     show_bar = not quiet and (sys.stderr.isatty() or _force_progress())
     bar: Any = None
     seen = {"synthesize": 0, "stitch": 0}
+    # Speaking and stitching report from different threads (stitching follows the voice).
+    lock = threading.Lock()
 
     def on_progress(p: Any) -> None:
         nonlocal bar
         if not show_bar or p.stage not in seen:
             return
-        if bar is None:
-            # Two halves: speaking the segments, then stitching them into the programme.
-            bar = click.progressbar(length=2 * p.total, label="Đang dựng bản tin",
-                                    file=sys.stderr, width=30)
-            bar.__enter__()
-        if p.done > seen[p.stage]:
-            bar.update(p.done - seen[p.stage])
-            seen[p.stage] = p.done
+        with lock:
+            if bar is None:
+                # Two halves: speaking the segments, and stitching them into the programme.
+                bar = click.progressbar(length=2 * p.total, label="Đang dựng bản tin",
+                                        file=sys.stderr, width=30)
+                bar.__enter__()
+            if p.done > seen[p.stage]:
+                bar.update(p.done - seen[p.stage])
+                seen[p.stage] = p.done
 
     try:
         result = build_bulletin(

@@ -208,8 +208,10 @@ def test_a_rebuild_reads_every_clip_from_the_cache(services: Services, broadcast
                             progress=lambda p: stages.append(p.stage), verify=False)
     assert google_module.requests == before
     assert result.engines == broadcast.result.engines == {"google": 11}
-    order = [s for i, s in enumerate(stages) if i == 0 or stages[i - 1] != s]
-    assert order == ["synthesize", "stitch", "loudness", "done"]
+    # speaking runs ahead of stitching in another thread: the two interleave, then loudness
+    assert stages[0] == "synthesize" and stages[-2:] == ["loudness", "done"]
+    assert set(stages) == {"synthesize", "stitch", "loudness", "done"}
+    assert stages.count("stitch") == 11
     assert result.cues == broadcast.result.cues
 
 
@@ -222,3 +224,23 @@ def test_an_item_without_headline_is_announced_by_number(services: Services) -> 
     assert announcement.spoken == "Tin thứ hai."
     assert blocks[2].title == bulletin.items[1].article.headline
     assert blocks[2].script.segments[1].kind == "lead"
+
+
+def test_items_are_stitched_while_later_items_are_spoken(tmp_path: Path, google_module,  # type: ignore[no-untyped-def]
+                                                        settings) -> None:
+    from bantin_audio.services import build_services
+
+    # A slow voice on a fresh cache: the first item must be in the programme before the last
+    # is spoken.
+    services = build_services(settings.replace(engine="gtts"), "gtts")
+    events: list[tuple[str, int]] = []
+    google_module.delay = 0.05
+    try:
+        build_bulletin(make_bulletin(), services.pipeline, mp3_path=tmp_path / "b.mp3",
+                       verify=False, progress=lambda p: events.append((p.stage, p.done)))
+    finally:
+        google_module.delay = 0.0
+        services.pipeline.close()
+    first_stitch = events.index(("stitch", 1))
+    last_spoken = max(i for i, (stage, _) in enumerate(events) if stage == "synthesize")
+    assert first_stitch < last_spoken
