@@ -89,7 +89,7 @@ _UNIT = re.compile(r"(?<![^\W\d_])(" + UNIT_ALT + r")((?:/(?:" + PER_ALT + r"))*
 _DEGREE_C = re.compile(r"(?:°\s?C|\bđộ\s+C|(?<=\d)\s?oC)(?![\w])")
 _DOLLAR = re.compile(r"\$\s?(" + NUM + r")(\s*(?:nghìn|ngàn|triệu|tỷ|tỉ))?")
 _DOLLAR_AFTER = re.compile(r"(?<=\d)\s?\$")
-_NUM_WORD_TAIL = re.compile(r"(?:\d|(?<![^\W_])(?:" + "|".join(NUMBER_WORDS) + r"))\s*$")
+_NUM_WORD_TAIL = re.compile(r"(?:\d|(?<![^\W_])(?:" + "|".join(NUMBER_WORDS) + r"))[ \t]*\Z")
 
 
 def _per_chain(chain: str) -> str:
@@ -120,10 +120,10 @@ def read_quantities(text: str) -> str:
     def unit(m: re.Match[str]) -> str:
         head = text[max(0, m.start() - 20):m.start()]
         u = m.group(1)
-        if len(u) == 1 and not head.rstrip()[-1:].isdigit():
+        if len(u) == 1 and not head.rstrip(" \t")[-1:].isdigit():
             # A one-letter unit needs digits right before it ("5 m", never "năm m", "%l").
             return m.group(0)
-        if not _NUM_WORD_TAIL.search(head) or head.rstrip().endswith("phần trăm"):
+        if not _NUM_WORD_TAIL.search(head) or head.rstrip(" \t").endswith("phần trăm"):
             # Without a number before it, "m" or "g" is just a letter; "km/h" still reads.
             return m.group(0)
         return " " + UNITS[u] + _per_chain(m.group(2))
