@@ -107,6 +107,8 @@ EXPANSIONS = [
     ("Văn phòng HĐND-UBND", "Văn phòng hội đồng nhân dân - ủy ban nhân dân"),
     ("TT HĐND tỉnh", "Thường trực hội đồng nhân dân tỉnh"),
     ("Hội ND xã", "Hội nông dân xã"),
+    ("Giám đốc Sở CT", "Giám đốc Sở công thương"),
+    ("Sở TP tỉnh", "Sở tư pháp tỉnh"),
     ("giữ vững QP, AN", "giữ vững quốc phòng, an ninh"),
     ("chỉ số PAR INDEX", "chỉ số pa chỉ số"),
     ("pháp quyền XHCN", "pháp quyền xã hội chủ nghĩa"),

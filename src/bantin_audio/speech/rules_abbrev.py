@@ -154,8 +154,18 @@ def _is_address_abbreviation(s: str, start: int, end: int) -> bool:
     return not before or not before[-1][:1].isupper()
 
 
+_DEPARTMENTS = {"CT": "công thương", "TP": "tư pháp", "TC": "tài chính", "NV": "nội vụ",
+                "XD": "xây dựng", "YT": "y tế", "GD": "giáo dục", "NN": "nông nghiệp",
+                "KH": "kế hoạch", "VH": "văn hóa", "TT": "thông tin", "KT": "kinh tế"}
+
+
 def _contextual(token: str, s: str, start: int, end: int) -> str | None:
     """Choose the reading of an ambiguous abbreviation from its neighbours (spec §9.1)."""
+    if token in _DEPARTMENTS:
+        prev = prev_words(s, start, 1)
+        if prev and prev[-1] in ("sở", "bộ", "phòng", "ngành"):
+            # "Sở CT" is the trade department, "Sở TP" justice: not chỉ thị, thành phố.
+            return _DEPARTMENTS[token]
     if token == "CP":
         prev = prev_words(s, start, 2)
         if prev[-2:] == ["công", "ty"] or (prev and prev[-1] in ("ctcp",)):

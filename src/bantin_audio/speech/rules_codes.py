@@ -11,8 +11,10 @@ from .numbers import (
     read_number,
 )
 from .rules_context import (
+    COUNTED,
     code_parts,
     letter_name,
+    next_words,
     prev_words,
 )
 from .rules_letters import spell_letters
@@ -99,7 +101,8 @@ _HOTLINE = re.compile(r"(?<![\w.,])(?:1900|1800)[. ]?\d{3,4}(?:[. ]?\d{2,4})?(?!
 _EMERGENCY = re.compile(r"(?i)(\b(?:gọi(?: số| đến| tới)?|số máy|tổng đài|số khẩn cấp)\s+)"
                         r"(11[1-5]|1022|1080)(?![\w]|[.,]\d)")
 # 1022 is the public-service portal line: dialled, so read digit by digit even without a cue.
-_PORTAL_LINE = re.compile(r"(?<![\w.,])1022(?!\w|[.,]\d)")
+_PORTAL_LINE = re.compile(r"(?<![\w.,-])1022(?!\w|[.,]\d)")
+_COUNT_BEFORE = {"năm", "số", "khoảng", "có", "gồm", "đạt", "hơn", "trên", "dưới", "gần", "tổng"}
 # "113/114/115": the emergency numbers listed together, not a ratio.
 _EMERGENCY_LIST = re.compile(r"(?<![\w/.,])11[1-5](?:/11[1-5])+(?![\w/])")
 _KM_BEFORE = re.compile(r"\bKm\s?(?=\d)")
@@ -126,9 +129,14 @@ def read_phones_roads(text: str) -> str:
     text = _EMERGENCY_LIST.sub(
         lambda m: ", ".join(read_digits(x) for x in m.group(0).split("/")), text)
     text = _EMERGENCY.sub(lambda m: m.group(1) + read_digits(m.group(2)), text)
-    text = _PORTAL_LINE.sub(
-        lambda m: m.group(0) if prev_words(text, m.start(), 1) == ["năm"]
-        else read_digits(m.group(0)), text)
+    def portal_line(m: re.Match[str]) -> str:
+        prev = prev_words(text, m.start(), 1)
+        nxt = next_words(text, m.end(), 1)
+        if (prev and prev[-1] in _COUNT_BEFORE) or (nxt and nxt[0] in COUNTED):
+            return m.group(0)  # "năm 1022", "có 1022 hộ": a number, not the line
+        return read_digits(m.group(0))
+
+    text = _PORTAL_LINE.sub(portal_line, text)
     text = _PHONE.sub(lambda m: read_digits(m.group(1)), text)
     text = _CHAINAGE.sub(
         lambda m: f"ki lô mét {read_number(int(m.group(1)))} cộng {read_number(int(m.group(2)))}"
