@@ -47,6 +47,18 @@ def test_user_entries_override_and_extend(tmp_path: Path) -> None:
     assert normalize_text("HTXNN Tân Phú", lex) == "Hợp tác xã nông nghiệp Tân Phú"
 
 
+def test_an_edited_user_file_is_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "lexicon.tsv"
+    write_user_entries(path, [LexiconEntry("XTNB", "xúc tiến nội bộ", "expand")])
+    first = load_lexicon(path)
+    assert load_lexicon(path) is first  # unchanged file: no re-read
+    write_user_entries(path, [LexiconEntry("XTNB", "xúc tiến nông nghiệp", "expand"),
+                              LexiconEntry("ABCD", "a bê xê đê", "spell")])
+    second = load_lexicon(path)
+    assert second.lookup("XTNB").spoken == "xúc tiến nông nghiệp"
+    assert second.fingerprint != first.fingerprint
+
+
 def test_write_then_read_round_trip_is_atomic(tmp_path: Path) -> None:
     path = tmp_path / "lexicon.tsv"
     entries = [LexiconEntry("BQLRPH", "ban quản lý rừng phòng hộ", "expand"),

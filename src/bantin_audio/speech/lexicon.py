@@ -153,10 +153,28 @@ def write_user_entries(path: Path, entries: Iterable[LexiconEntry]) -> None:
         raise
 
 
+_MERGED: dict[tuple[str, int, int], Lexicon] = {}
+
+
 def load_lexicon(user_path: Path | None = None) -> Lexicon:
     """Return the builtin lexicon merged with the user's file (missing file = builtin only)."""
     base = builtin_lexicon()
     if user_path is None:
         return base
-    user = read_user_entries(Path(user_path))
-    return base.merged(user) if user else base
+    path = Path(user_path)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return base
+    except OSError as exc:
+        raise InputError(f"Không đọc được tệp từ điển {path}: {exc}") from exc
+    # Re-read only when the file changed (an editor saving through the web page).
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    cached = _MERGED.get(key)
+    if cached is None:
+        user = read_user_entries(path)
+        cached = base.merged(user) if user else base
+        if len(_MERGED) > 8:
+            _MERGED.clear()
+        _MERGED[key] = cached
+    return cached
