@@ -37,6 +37,8 @@ DATES = [
     ("ngày chủ nhật 8/6", "ngày chủ nhật mùng tám tháng sáu"),
     ("từ ngày 3/10 đến 17/10", "từ ngày mùng ba tháng mười đến ngày mười bảy tháng mười"),
     ("ngày 6 và 7/12", "ngày sáu và ngày mùng bảy tháng mười hai"),
+    ("có hiệu lực từ 1/7", "có hiệu lực từ ngày mùng một tháng bảy"),
+    ("nộp trước 15/9.", "nộp trước ngày mười lăm tháng chín."),
 ]
 
 
@@ -52,6 +54,8 @@ NOT_DATES = [
     ("tăng 3.5 lần", "tăng ba phẩy năm lần"),
     ("đạt 31/31 chỉ tiêu", "đạt ba mươi mốt trên ba mươi mốt chỉ tiêu"),
     ("ngày 40/2", "ngày bốn mươi trên hai"),
+    ("tăng từ 1/3 lên 1/2 số hộ", "tăng từ một phần ba lên một phần hai số hộ"),
+    ("từ 2/5 số xã", "từ hai phần năm số xã"),
 ]
 
 

@@ -10,6 +10,7 @@ from .numbers import (
     roman_to_int,
 )
 from .rules_context import (
+    COUNTED,
     DATE_CUES,
     DATE_CUES_SOFT,
     WEEKDAYS,
@@ -62,7 +63,12 @@ _DATE_SPAN = re.compile(
 _DATE_SHAPE = re.compile(r"\d{1,2}[/.-]\d{1,2}|tháng [^\W\d_]+")
 
 
-def _has_date_cue(s: str, start: int, end: int) -> bool:
+_BOUNDARY_CUES = {"từ", "đến", "trước", "sau", "hết", "tới", "đầu", "cuối"}
+_QUANTITY_NEXT = {"số", "diện", "dân", "tổng", "cả", "lượng", "giá", "kinh", "vốn", "mức", "phần",
+                  "lên", "xuống", "so", "trong", "tổng số"}
+
+
+def _has_date_cue(s: str, start: int, end: int, sep: str = "") -> bool:
     prev = prev_words(s, start, 3)
     if prev and prev[-1] in DATE_CUES:
         return True
@@ -82,7 +88,12 @@ def _has_date_cue(s: str, start: int, end: int) -> bool:
     if tail.startswith(")") and (head.endswith("(") or re.search(r"\([A-ZĐ][A-ZĐa-z.]+$", head)):
         return True
     nxt = next_words(s, end, 2)
-    return nxt[:2] == ["âm", "lịch"] or (bool(nxt) and nxt[0] in ("al", "âl"))
+    if nxt[:2] == ["âm", "lịch"] or (bool(nxt) and nxt[0] in ("al", "âl")):
+        return True
+    # "có hiệu lực từ 1/7", "trước 30/6": a time boundary, unless a quantity follows
+    # ("từ 1/3 lên 1/2 số hộ") or the dash form is a plain range ("từ 5-7 ngày").
+    return (sep == "/" and bool(prev) and prev[-1] in _BOUNDARY_CUES
+            and not (nxt and (nxt[0] in COUNTED or nxt[0] in _QUANTITY_NEXT)))
 
 
 def read_dates(text: str) -> str:
@@ -134,7 +145,7 @@ def read_dates(text: str) -> str:
 
     def day_month(m: re.Match[str]) -> str:
         d, mo = int(m.group(1)), int(m.group(3))
-        if not _valid_dm(d, mo) or not _has_date_cue(text, m.start(), m.end()):
+        if not _valid_dm(d, mo) or not _has_date_cue(text, m.start(), m.end(), m.group(2)):
             return m.group(0)
         return _date_words(d, mo, None, prev_words(text, m.start(), 3))
 
