@@ -1,8 +1,8 @@
-/* bantin-audio reader: text size, high contrast and the synchronized player.
+/* bantin-audio reader: the synchronized player (text size and contrast are in early.js).
    Enhances server-rendered HTML; everything works without it. No autoplay, ever. */
 (function () {
   "use strict";
-  var doc = document, root = doc.documentElement, store = window.localStorage;
+  var doc = document, store = window.localStorage;
   var status = doc.getElementById("thong-bao");
   function get(k) { try { return store.getItem(k); } catch (e) { return null; } }
   function put(k, v) { try { store.setItem(k, v); } catch (e) { /* private mode */ } }
@@ -12,36 +12,6 @@
     window.setTimeout(function () { status.textContent = text; }, 50);
   }
   function num(n) { return String(n).replace(".", ","); }
-
-  /* ---- text size and contrast ---- */
-  var SIZES = [75, 87.5, 100, 112.5, 125, 150, 175, 200, 250];
-  function applySize(p) { root.style.fontSize = p === 100 ? "" : p + "%"; }
-  function currentSize() { var v = parseFloat(get("cochu")); return SIZES.indexOf(v) >= 0 ? v : 100; }
-  applySize(currentSize());
-  if (get("tuongphan") === "1") root.classList.add("hc");
-  var display = doc.querySelector(".display");
-  if (display) {
-    display.hidden = false;
-    var hc = display.querySelector("[data-contrast]");
-    hc.setAttribute("aria-pressed", root.classList.contains("hc") ? "true" : "false");
-    display.addEventListener("click", function (ev) {
-      var b = ev.target.closest("button");
-      if (!b) return;
-      if (b.hasAttribute("data-contrast")) {
-        var on = root.classList.toggle("hc");
-        b.setAttribute("aria-pressed", on ? "true" : "false");
-        put("tuongphan", on ? "1" : "0");
-        return;
-      }
-      var i = SIZES.indexOf(currentSize()), act = b.getAttribute("data-font");
-      if (act === "up") i = Math.min(SIZES.length - 1, i + 1);
-      else if (act === "down") i = Math.max(0, i - 1);
-      else i = SIZES.indexOf(100);
-      applySize(SIZES[i]);
-      put("cochu", String(SIZES[i]));
-      say("Cỡ chữ " + num(SIZES[i]) + "%");
-    });
-  }
 
   /* ---- player ---- */
   var audio = doc.getElementById("am-thanh"), ui = doc.getElementById("trinh-phat");
@@ -124,9 +94,7 @@
   }
 
   audio.removeAttribute("controls");
-  audio.hidden = true;
-  ui.hidden = !audio.querySelector("source");
-  Array.prototype.forEach.call(doc.querySelectorAll(".from-here"), function (b) { b.hidden = false; });
+  doc.documentElement.classList.add("ready");  /* now the custom player replaces the native one */
   var savedSpeed = parseFloat(get("tocdo"));
   if (savedSpeed >= 0.75 && savedSpeed <= 2) setSpeed(savedSpeed, false);
   var resumeAt = parseFloat(get(posKey));

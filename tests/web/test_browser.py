@@ -410,3 +410,13 @@ def test_focused_seek_bar_stays_quiet_during_playback(page: Any, live: Live,
     page.wait_for_function("() => document.getElementById('vi-tri')"
                            ".getAttribute('aria-valuetext') !== " + json.dumps(before))
     page.keyboard.press("k")
+
+
+def test_lost_player_script_keeps_the_native_audio(page: Any, live: Live,
+                                                   article: dict[str, Any]) -> None:
+    page.route("**/static/site.js*", lambda route: route.abort())  # a 2G link dropping it
+    page.goto(_reader(live, article))
+    assert page.is_visible("audio#am-thanh[controls]")
+    assert not page.is_visible("#trinh-phat") and not page.is_visible(".from-here")
+    page.click("text=Tăng cỡ chữ")  # the display buttons live in the small early script
+    assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "18px"
