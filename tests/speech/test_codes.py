@@ -77,6 +77,7 @@ SLASHES = [
     ("thu nhập 60 triệu đồng/người/năm", "thu nhập sáu mươi triệu đồng một người một năm"),
     ("lãi suất 0,5%/tháng", "lãi suất không phẩy năm phần trăm một tháng"),
     ("các xã/phường", "các xã, phường"),
+    ("hỗ trợ 80 triệu đồng/mô hình", "hỗ trợ tám mươi triệu đồng một mô hình"),
     ("Ông/bà", "Ông, bà"),
     ("bình quân đất/đầu người", "bình quân đất trên đầu người"),
 ]

@@ -36,6 +36,9 @@ _COMRADE = re.compile(r"(?<![\w/])[Đđ]/[Cc](?![\w])")
 _WORD_SLASH = re.compile(r"(?<=[^\W\d_])/(?=[^\W\d_])")
 
 
+_PRICE_WORDS = {"đồng", "usd", "đô", "vnđ", "vnd"}
+
+
 def read_slashes(text: str) -> str:
     """Read "/" as ratio (trên), fraction (phần), per-unit (một) or a pause."""
     if "/" not in text:
@@ -65,6 +68,9 @@ def read_slashes(text: str) -> str:
             return "/"
         if rw.lower() == "đầu":
             return " trên "
+        if lw.lower() in _PRICE_WORDS:
+            # "100 triệu đồng/mô hình", "đồng/suất": a price per anything.
+            return " một "
         return ", "
 
     text = _COMRADE.sub(lambda m: "Đồng chí" if m.group(0)[0] == "Đ" else "đồng chí", text)
