@@ -43,6 +43,7 @@ class WebState:
     admin_token: str
     wake: threading.Event = field(default_factory=threading.Event)
     services: Any = None
+    media_root: Path = Path()
     page_cache: dict[Any, bytes] = field(default_factory=dict)  # rendered reader pages
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -75,7 +76,7 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
         settings.data_dir / "lexicon.tsv"
     state = WebState(settings=settings, store=store, lexicon_path=lexicon_path,
                      admin_token=admin_token(store, settings), wake=wake or threading.Event(),
-                     services=services)
+                     services=services, media_root=media_dir(settings).resolve())
     app.extensions["bantin"] = state
     app.config.update(
         SECRET_KEY=store.setting_or_create("session_secret"),

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, request, send_file
 
 from ..errors import NotFound
-from ..jobs import download_name, media_dir
+from ..jobs import download_name
 from .common import MIME_TYPES, state
 
 NAME = re.compile(r"^([0-9a-f]{32})\.(mp3|webm)$")
@@ -26,9 +26,9 @@ def audio(name: str) -> Response:
     match = NAME.match(name)
     if match is None:
         raise NotFound("Không có tệp âm thanh này")
-    directory = media_dir(state().settings).resolve()
-    path = (directory / name).resolve()
-    if path.parent != directory or not path.is_file():
+    # The name matched [0-9a-f]{32}.(mp3|webm): no separator or dot-dot can reach this join.
+    path = state().media_root / name
+    if not path.is_file():
         raise NotFound("Không có tệp âm thanh này", "tệp có thể đã được thay bằng bản mới")
     resp = send_file(path, mimetype=MIME_TYPES[match.group(2)], conditional=True,
                      etag=match.group(1), max_age=31_536_000)
