@@ -113,3 +113,23 @@ def test_both_voices_come_out_at_the_same_level() -> None:
         levels.append(audio.dBFS)
         assert audio.max_dBFS <= -0.9  # no clipping
     assert abs(levels[0] - levels[1]) < 2.0
+
+
+def test_batch_decoding_matches_one_by_one() -> None:
+    from bantin_audio.audio.stitch import decode_clip, decode_clips
+
+    clips = [(speech_like_mp3("x" * n), "mp3") for n in (12, 40, 90)]
+    clips.insert(1, (EspeakEngine().synthesize("Tin thứ hai"), "wav"))
+    batch = decode_clips(clips, 24000)
+    single = [decode_clip(data, fmt, 24000) for data, fmt in clips]
+    assert [len(s.raw_data) for s in batch] == [len(s.raw_data) for s in single]
+    a, b = batch[2].get_array_of_samples(), single[2].get_array_of_samples()
+    assert max(abs(x - y) for x, y in zip(a, b, strict=True)) <= 2  # rounding only
+
+
+def test_batch_with_a_bad_clip_names_it() -> None:
+    from bantin_audio.audio.stitch import decode_clips
+
+    clips = [(speech_like_mp3("x" * 20), "mp3"), (b"garbage" * 50, "mp3")]
+    with pytest.raises(AudioError, match="Không giải mã được"):
+        decode_clips(clips, 24000)

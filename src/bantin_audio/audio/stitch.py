@@ -16,7 +16,6 @@ import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +65,46 @@ def decode_clip(data: bytes, fmt: str, sample_rate: int) -> AudioSegment:
     return seg.set_channels(1).set_sample_width(SAMPLE_WIDTH).set_frame_rate(sample_rate)
 
 
+def decode_clips(clips: Sequence[tuple[bytes, str]], sample_rate: int) -> list[AudioSegment]:
+    """Decode many clips at once: WAV in Python, all compressed clips in one ffmpeg process.
+
+    Starting ffmpeg costs about as much as decoding a whole clip, so an hour-long bulletin of
+    Google clips decodes several times faster this way than clip by clip.
+    """
+    out: list[AudioSegment | None] = [None] * len(clips)
+    compressed = [(i, data, fmt) for i, (data, fmt) in enumerate(clips) if fmt != "wav"]
+    for i, (data, fmt) in enumerate(clips):
+        if fmt == "wav":
+            out[i] = decode_clip(data, fmt, sample_rate)
+    if len(compressed) == 1:
+        i, data, fmt = compressed[0]
+        out[i] = decode_clip(data, fmt, sample_rate)
+    elif compressed:
+        with tempfile.TemporaryDirectory(prefix="bantin-decode-") as tmp:
+            args: list[str] = []
+            outputs: list[tuple[int, Path]] = []
+            for n, (_i, data, fmt) in enumerate(compressed):
+                src = Path(tmp, f"{n}.{fmt}")
+                src.write_bytes(data)
+                args += ["-f", fmt, "-i", str(src)]
+            for n, (i, _data, _fmt) in enumerate(compressed):
+                dst = Path(tmp, f"{n}.raw")
+                args += ["-map", f"{n}:a", "-f", "s16le", "-ac", "1", "-ar", str(sample_rate),
+                         str(dst)]
+                outputs.append((i, dst))
+            try:
+                run_ffmpeg(["-y", *args])
+            except AudioError:
+                # One bad clip fails the whole batch: decode one by one to name the culprit.
+                for i, data, fmt in compressed:
+                    out[i] = decode_clip(data, fmt, sample_rate)
+            else:
+                for i, dst in outputs:
+                    out[i] = AudioSegment(data=dst.read_bytes(), sample_width=SAMPLE_WIDTH,
+                                          frame_rate=sample_rate, channels=1)
+    return [seg for seg in out if seg is not None]
+
+
 def trim_silence(seg: AudioSegment) -> AudioSegment:
     """Cut leading and trailing silence, judged relative to the clip's own loudness."""
     if len(seg) == 0 or seg.dBFS == float("-inf"):
@@ -112,11 +151,9 @@ def render_pcm(clips: Sequence[SegmentClip], sample_rate: int,
     prepared = dict(prepared or {})
     missing = [c for c in clips if c.segment.index not in prepared]
     if missing:
-        # Each decode is an ffmpeg process: run them side by side.
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            for clip, pcm in zip(missing, pool.map(lambda c: prepare_clip(c, sample_rate),
-                                                   missing), strict=True):
-                prepared[clip.segment.index] = pcm
+        decoded = decode_clips([(c.audio, c.audio_format) for c in missing], sample_rate)
+        for clip, seg in zip(missing, decoded, strict=True):
+            prepared[clip.segment.index] = level_clip(trim_silence(seg)).raw_data
     parts: list[bytes] = []
     timings: list[TimingEntry] = []
     samples = 0

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AudioError
-from .stitch import SAMPLE_WIDTH, decode_clip, trim_silence, write_atomically
+from .stitch import SAMPLE_WIDTH, decode_clips, level_clip, trim_silence, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -75,39 +75,67 @@ class StreamedProgram:
         return sample * 1000 // self.sample_rate
 
 
-def _decode(clip: Clip, sample_rate: int) -> bytes:
-    data, fmt = clip.load()
-    seg = decode_clip(data, fmt, sample_rate)
-    if clip.trim:
-        seg = trim_silence(seg)
-    return bytes(seg.raw_data)
+def _decode_batch(clips: list[Clip], sample_rate: int) -> list[bytes]:
+    """Load and decode a run of clips in one go; trim and level each."""
+    segs = decode_clips([clip.load() for clip in clips], sample_rate)
+    return [bytes(level_clip(trim_silence(seg) if clip.trim else seg).raw_data)
+            for clip, seg in zip(clips, segs, strict=True)]
 
 
-def _decoded(parts: Iterable[Part], sample_rate: int, workers: int,
-             window: int) -> Iterator[tuple[Part, bytes | None]]:
-    """Yield each part in order with its PCM (None for silences), decoding a window ahead."""
-    pending: deque[tuple[Part, Future[bytes] | None]] = deque()
+def _decoded(parts: Iterable[Part], sample_rate: int, workers: int, window: int,
+             batch: int = 16) -> Iterator[tuple[Part, bytes | None]]:
+    """Yield each part in order with its PCM (None for silences), decoding batches ahead.
+
+    Clips are decoded several at a time (one ffmpeg process per batch) in worker threads. The
+    batches grow 1, 2, 4, ... up to `batch`, so the first clips reach the programme at once
+    and the long tail is decoded cheaply; at most `window` decoded clips wait in memory, so
+    memory stays flat however long the programme runs.
+    """
+    window = max(1, window)
+    groups: deque[tuple[list[Part], int, Future[list[bytes]] | None]] = deque()
+    current: list[Part] = []
+    size = 1
+
+    def pending() -> int:
+        return sum(n for _, n, _ in groups)
+
+    def drain_one() -> Iterator[tuple[Part, bytes | None]]:
+        group, _, fut = groups.popleft()
+        pcms = iter(fut.result() if fut is not None else [])
+        for part in group:
+            yield part, next(pcms) if isinstance(part, Clip) else None
+
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="decode") as pool:
+
+        def flush() -> Iterator[tuple[Part, bytes | None]]:
+            clips = [p for p in current if isinstance(p, Clip)]
+            while groups and pending() + len(clips) > window:
+                yield from drain_one()
+            fut = pool.submit(_decode_batch, clips, sample_rate) if clips else None
+            groups.append((list(current), len(clips), fut))
+            current.clear()
+
         try:
             for part in parts:
-                future = pool.submit(_decode, part, sample_rate) if isinstance(part, Clip) \
-                    else None
-                pending.append((part, future))
-                # Bounded lookahead: at most `window` decoded clips wait in memory.
-                while sum(1 for _, f in pending if f is not None) > window:
-                    first, fut = pending.popleft()
-                    yield first, fut.result() if fut is not None else None
-            while pending:
-                first, fut = pending.popleft()
-                yield first, fut.result() if fut is not None else None
+                current.append(part)
+                if sum(1 for p in current if isinstance(p, Clip)) >= min(size, batch, window):
+                    yield from flush()
+                    size *= 2
+                # Write whatever is already decoded, so the programme keeps up with the voice.
+                while groups and (groups[0][2] is None or groups[0][2].done()):
+                    yield from drain_one()
+            if current:
+                yield from flush()
+            while groups:
+                yield from drain_one()
         finally:
-            for _, fut in pending:
+            for _, _, fut in groups:
                 if fut is not None:
                     fut.cancel()
 
 
 def stream_program(parts: Iterable[Part], out_path: Path, *, sample_rate: int,
-                   sinks: Iterable[PcmSink] = (), workers: int = 2, window: int = 4,
+                   sinks: Iterable[PcmSink] = (), workers: int = 2, window: int = 32,
                    on_part: Callable[[Part], None] | None = None) -> StreamedProgram:
     """Write `parts` as one mono 16-bit WAV at `out_path` atomically, holding only a window."""
     out_path = Path(out_path)
