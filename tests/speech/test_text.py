@@ -62,6 +62,7 @@ FURNITURE = [
     ("Đoàn đã về thăm (TTXVN)", "Đoàn đã về thăm"),
     ("kinh tế-xã hội, Bắc – Nam", "kinh tế-xã hội, Bắc - Nam"),
     ("Thật bất ngờ… nhưng vui", "Thật bất ngờ... nhưng vui"),
+    ("rau, củ, quả v.v... đều tăng", "rau, củ, quả vân vân đều tăng"),
     ("Sở KH&ĐT và Sở Tài chính & Kế hoạch", "Sở kế hoạch và đầu tư và Sở Tài chính và Kế hoạch"),
 ]
 

@@ -35,6 +35,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _UNSPOKEN = re.compile(r"[_\\|^~`{}#<>=@•·●▪◦►✓]+")
 
 
+# "v.v." / "v.v..." is "vân vân" (et cetera); its dots are not a sentence end.
+_ETC = re.compile(r"\bv\.v(?:\.{1,3}|\b)")
+
+
 def prepare(text: str) -> str:
     """Apply NFC, one tone-mark style, plain dashes and quotes; drop unspoken symbols."""
     text = unicodedata.normalize("NFC", text).translate(_CHAR_MAP)
@@ -43,6 +47,8 @@ def prepare(text: str) -> str:
     text = _CONTROL.sub("", text)
     # Symbols that are never spoken go first, so no later stage sees a token glued to them.
     text = _UNSPOKEN.sub(" ", text)
+    if "v.v" in text:
+        text = _ETC.sub("vân vân", text)
     return _TONE_RE.sub(lambda m: _TONE_FIX[m.group(1)], text)
 
 
