@@ -140,7 +140,7 @@ def _register_static(app: Flask, folder: Path) -> None:
         resp = Response(packed if use_gzip else data, mimetype=ctype)
         if use_gzip:
             resp.headers["Content-Encoding"] = "gzip"
-        resp.headers["Vary"] = "Accept-Encoding"
+        resp.vary.add("Accept-Encoding")
         resp.set_etag(etag)
         resp.headers["Cache-Control"] = "public, max-age=31536000, immutable" \
             if request.args.get("v") else "no-cache"
@@ -173,7 +173,7 @@ def _finish_response(resp: Response) -> Response:
     if request.method in ("GET", "HEAD") and resp.status_code == 200 and not resp.is_streamed:
         resp.add_etag(weak=True)
         resp.make_conditional(request)
-    headers["Vary"] = "Accept-Encoding"
+    resp.vary.add("Accept-Encoding")
     if resp.status_code in (200, 400, 401, 403, 404, 409, 413, 422, 429, 500, 502) \
             and not resp.is_streamed and "gzip" in request.headers.get("Accept-Encoding", "") \
             and "Content-Encoding" not in headers:
