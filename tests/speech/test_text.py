@@ -18,6 +18,7 @@ QUANTITIES = [
     ("công suất 50 MW", "công suất năm mươi mê ga oát"),
     ("giá 2.100 đ/kWh", "giá hai nghìn một trăm đồng một ki lô oát giờ"),
     ("nhiệt độ 35°C", "nhiệt độ ba mươi lăm độ xê"),
+    ("nghiêng 30°", "nghiêng ba mươi độ"),
     ("rét -3 độ C", "rét âm ba độ xê"),
     ("giảm (-2,15%)", "giảm (âm hai phẩy mười lăm phần trăm)"),
     ("đạt 7,5%", "đạt bảy phẩy năm phần trăm"),

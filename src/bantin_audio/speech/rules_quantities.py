@@ -93,6 +93,7 @@ _PERCENT = re.compile(r"\s*%((?:/(?:" + PER_ALT + r"))*)(?![^\W_])")
 _UNIT = re.compile(r"(?<![^\W\d_])(" + UNIT_ALT + r")((?:/(?:" + PER_ALT + r"))*)(?![^\W_²³])")
 # "35°C", "35 độ C", and "35oC" (a letter o typed for the degree sign).
 _DEGREE_C = re.compile(r"(?:°\s?C|\bđộ\s+C|(?<=\d)\s?oC)(?![\w])")
+_DEGREE = re.compile(r"\s?°")
 _DOLLAR = re.compile(r"\$\s?(" + NUM + r")(\s*(?:nghìn|ngàn|triệu|tỷ|tỉ))?")
 _DOLLAR_AFTER = re.compile(r"(?<=\d)\s?\$")
 _NUM_WORD_TAIL = re.compile(r"(?:\d|(?<![^\W_])(?:" + "|".join(NUMBER_WORDS) + r"))[ \t]*\Z")
@@ -141,6 +142,8 @@ def read_quantities(text: str) -> str:
         text = _DOLLAR.sub(lambda m: f"{m.group(1)}{m.group(2) or ''} đô la Mỹ", text)
         text = _DOLLAR_AFTER.sub(" đô la Mỹ", text)
     text = _DEGREE_C.sub(" độ xê", text)
+    if "°" in text:
+        text = _DEGREE.sub(" độ ", text)
     if "%" in text:
         text = _PERCENT.sub(lambda m: " phần trăm" + _per_chain(m.group(1)), text)
     return _UNIT.sub(unit, text)
