@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import BantinError, ExtractionError, NotFound, SynthesisError
+from .errors import BantinError, NotFound, SynthesisError
 from .model import Article, Script, Segment, SegmentClip
 from .store import JobRow, RenditionRow, Store, SubmitResult, ascii_slug
 
@@ -60,9 +60,6 @@ def build_segments(article: Article, settings: Settings,
 def submit_article(store: Store, article: Article, settings: Settings,
                    lexicon_path: Path | None, wake: threading.Event | None = None) -> SubmitResult:
     """Store an article and queue the synthesis it needs (idempotent for the same article)."""
-    if not (article.title or "").strip():
-        raise ExtractionError("Không tìm thấy tiêu đề bài viết",
-                              "dòng đầu tiên của văn bản phải là tiêu đề")
     result = store.submit(article, build_segments(article, settings, lexicon_path))
     log.info("article %d submitted (created=%s changed=%s), job %d %s", result.article.id,
              result.created, result.changed, result.job.id, result.job.status)
@@ -305,7 +302,7 @@ class Worker:
             except BantinError as exc:  # the next segment or the final pass publishes again
                 log.warning("job %d: could not publish the finished part: %s", job.id, exc)
 
-        script = Script(segments=segments, title=article.title, date=article.date,
+        script = Script(segments=segments, title=article.headline, date=article.date,
                         author=article.author, source_url=article.source_url)
         try:
             self.pipeline.synthesize(script, on_clip=record)
@@ -343,7 +340,7 @@ class Worker:
         tmp = self.media / f".tmp-{secrets.token_hex(8)}.{ext}"
         tags = None
         if article is not None and fmt == "mp3":
-            tags = {"title": article.title, "artist": article.author or "bantin-audio",
+            tags = {"title": article.headline, "artist": article.author or "bantin-audio",
                     "album": "Bản tin", "date": article.date, "source_url": article.source_url}
         try:
             program = stitch(clips, tmp, fmt=fmt, bitrate_kbps=kbps, sample_rate=rate,

@@ -304,10 +304,10 @@ class Store:
                 cur = conn.execute(
                     "INSERT INTO articles(slug, source_url, content_hash, title, date, fields, "
                     "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    ("tmp-" + secrets.token_hex(8), article.source_url, digest, article.title,
+                    ("tmp-" + secrets.token_hex(8), article.source_url, digest, article.headline,
                      article.date, json.dumps(article.to_dict(), ensure_ascii=False), now, now))
                 article_id = int(cur.lastrowid or 0)
-                slug = f"{ascii_slug(article.title)}-{article_id}"
+                slug = f"{ascii_slug(article.headline)}-{article_id}"
                 conn.execute("UPDATE articles SET slug=? WHERE id=?", (slug, article_id))
             else:
                 article_id = int(row["id"])
@@ -318,7 +318,7 @@ class Store:
                     conn.execute(
                         "UPDATE articles SET content_hash=?, title=?, date=?, fields=?, "
                         "updated_at=? WHERE id=?",
-                        (digest, article.title, article.date,
+                        (digest, article.headline, article.date,
                          json.dumps(fields, ensure_ascii=False), now, article_id))
             changed = self._replace_segments(conn, article_id, segments)
             job = self._ensure_job(conn, article_id, requeue=changed or created)

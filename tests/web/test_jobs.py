@@ -232,3 +232,15 @@ def test_resubmitting_after_a_failure_retries_the_same_job(
     runner.run_until_idle()
     services.pipeline.close()
     assert store.get_job(first.job.id).status == "done"
+
+
+def test_untitled_article_is_named_by_its_opening_words(
+        app: Flask, worker: Worker, web_settings: Settings) -> None:
+    st = app.extensions["bantin"]
+    result = submit_article(st.store, Article(title=None, paragraphs=PARAS[:2]), web_settings,
+                            st.lexicon_path)
+    assert result.article.slug.startswith("sau-hai-nam-huyen-da-dat")
+    worker.run_until_idle()
+    assert st.store.get_job(result.job.id).status == "done"
+    html = app.test_client().get(f"/bai/{result.article.slug}").get_data(as_text=True)
+    assert "<h1>Sau hai năm, huyện đã đạt nhiều kết quả tích cực.</h1>" in html

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, request
+from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -133,7 +134,7 @@ def _register_static(app: Flask, folder: Path) -> None:
                                hashlib.sha256(data).hexdigest()[:16])
             return cache[name]
 
-    def serve_static(filename: str) -> Response:
+    def serve_static(filename: str) -> ResponseReturnValue:
         data, packed, ctype, etag = load(filename)
         use_gzip = "gzip" in request.headers.get("Accept-Encoding", "") and \
             len(packed) < len(data) and not ctype.startswith("image/png")

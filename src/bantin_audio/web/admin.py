@@ -15,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 
 from ..errors import BantinError, InputError
@@ -66,7 +67,7 @@ def home() -> str:
                            tab=request.args.get("nguon", "url"))
 
 
-def sign_in() -> Response | tuple[str, int]:
+def sign_in() -> ResponseReturnValue:
     """Sign this browser in with the admin token."""
     if not token_matches(request.form.get("token", "").strip()):
         return render_template("admin_signin.html", wrong=True), 401
@@ -75,13 +76,13 @@ def sign_in() -> Response | tuple[str, int]:
     return redirect(url_for("admin.home"), 303)
 
 
-def sign_out() -> Response:
+def sign_out() -> ResponseReturnValue:
     """Forget this browser's sign-in."""
     session.clear()
     return redirect(url_for("reader.index"), 303)
 
 
-def add() -> Response:
+def add() -> ResponseReturnValue:
     """Add an article from a URL, pasted text or an uploaded HTML file."""
     source = request.form.get("nguon", "url")
     try:
@@ -107,13 +108,13 @@ def _add(source: str) -> None:
         raise InputError("Nguồn bài viết không hợp lệ")
     result = submit_article(st.store, article, st.settings, st.lexicon_path, st.wake)
     if result.created:
-        flash(f"Đã thêm bài “{result.article.article.title}”, công việc số {result.job.id}.",
+        flash(f"Đã thêm bài “{result.article.article.headline}”, công việc số {result.job.id}.",
               "ok")
     elif result.changed:
-        flash(f"Bài “{result.article.article.title}” đã có: đã cập nhật và tạo lại các đoạn "
+        flash(f"Bài “{result.article.article.headline}” đã có: đã cập nhật và tạo lại các đoạn "
               "thay đổi.", "ok")
     else:
-        flash(f"Bài “{result.article.article.title}” đã có, không có gì thay đổi.", "ok")
+        flash(f"Bài “{result.article.article.headline}” đã có, không có gì thay đổi.", "ok")
 
 
 def jobs_json() -> Response:
@@ -121,7 +122,7 @@ def jobs_json() -> Response:
     return jsonify({"jobs": [j.to_dict() for j in state().store.list_jobs(limit=50)]})
 
 
-def retry(job_id: int) -> Response:
+def retry(job_id: int) -> ResponseReturnValue:
     """Queue a job again (its failed segments are tried once more)."""
     st = state()
     st.store.retry_job(job_id)
@@ -130,9 +131,9 @@ def retry(job_id: int) -> Response:
     return redirect(url_for("admin.home"), 303)
 
 
-def delete(article_id: int) -> Response:
+def delete(article_id: int) -> ResponseReturnValue:
     """Delete an article with its audio."""
-    title = state().store.get_article(article_id).article.title
+    title = state().store.get_article(article_id).article.headline
     remove_article(article_id)
     flash(f"Đã xóa bài “{title}”.", "ok")
     return redirect(url_for("admin.home"), 303)
@@ -147,7 +148,7 @@ def lexicon() -> str:
                            messages=get_flashed_messages(with_categories=True))
 
 
-def lexicon_save() -> Response:
+def lexicon_save() -> ResponseReturnValue:
     """Add, change or remove one lexicon entry, then re-synthesize what it changes."""
     try:
         message = _save_lexicon_entry()

@@ -108,6 +108,7 @@ def article_json(row: ArticleRow, renditions: list[RenditionRow],
     data.update({
         "id": row.id,
         "slug": row.slug,
+        "headline": row.article.headline,
         "status": article_status(job),
         "page_url": external_url("reader.article", slug=row.slug),
         "renditions": [{"kind": r.kind, "url": external_url("media.audio", name=r.path),
@@ -132,7 +133,7 @@ def voice_summary(segments: list[SegmentRow]) -> dict[str, Any]:
                 fallback.append(s)
         elif s.status == "failed":
             failed.append(s)
-    return {"engines": [ENGINE_LABELS.get(e, e) for e in sorted(engines, key=engines.get,
+    return {"engines": [ENGINE_LABELS.get(e, e) for e in sorted(engines, key=lambda e: engines[e],
                                                                 reverse=True)],
             "fallback": fallback, "failed": failed}
 

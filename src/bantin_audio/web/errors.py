@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from ..errors import BantinError
@@ -48,7 +49,7 @@ def wants_json() -> bool:
         request.accept_mimetypes["text/html"]
 
 
-def handle(exc: Exception) -> Response | tuple[Response, int] | tuple[str, int]:
+def handle(exc: Exception) -> ResponseReturnValue:
     """Answer an error in the one JSON shape or as the Vietnamese error page."""
     if isinstance(exc, HTTPException) and exc.code == 416:
         return exc.get_response()  # keep Content-Range from the file response

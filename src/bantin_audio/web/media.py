@@ -36,7 +36,7 @@ def audio(name: str) -> Response:
     resp.headers["Accept-Ranges"] = "bytes"
     if request.args.get("tai"):
         rendition = state().store.rendition_by_path(name)
-        title = state().store.get_article(rendition.article_id).article.title \
+        title = state().store.get_article(rendition.article_id).article.headline \
             if rendition else "bantin"
         fallback, pretty = download_name(title, rendition.kind if rendition else "mp3")
         resp.headers["Content-Disposition"] = (
