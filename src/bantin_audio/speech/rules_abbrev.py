@@ -264,6 +264,8 @@ def read_abbreviations(text: str, lexicon: Lexicon, learned: Learned) -> str:
             return part.lower()
         if part.isupper() and is_plain_syllable(part) and heading(s, start, end):
             return part.lower()
+        if len(part) == 1 and LETTER_NAMES.get(part) == part.lower():
+            return part  # a vowel is its own name: keep "A" as written (stable output)
         return spell_letters(part)
 
     def repl(m: re.Match[str]) -> str:
