@@ -211,7 +211,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=40, help="requests per client")
-    parser.add_argument("--threads", type=int, default=16, help="waitress threads")
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads")
     parser.add_argument("--delay", type=float, default=0.3, help="fake Google delay (s)")
     args = parser.parse_args()
 

@@ -49,7 +49,7 @@ def _base_url(settings: Settings) -> str:
               help="Số luồng tạo âm thanh trong tiến trình (0: dùng `bantin-audio worker`).")
 @click.option("--production", is_flag=True,
               help="Chạy bằng máy chủ WSGI cho sản xuất (waitress).")
-@click.option("--threads", type=click.IntRange(1, 256), default=16, show_default=True,
+@click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True,
               help="Số luồng phục vụ yêu cầu của waitress (với --production).")
 def serve(host: str | None, port: int | None, data_dir: Path | None, engine: str | None,
           workers: int, production: bool, threads: int) -> None:

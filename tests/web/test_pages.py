@@ -209,3 +209,16 @@ def test_error_pages_html_and_json(client: FlaskClient) -> None:
     assert api.status_code == 404
     assert set(api.get_json()) == {"error", "message", "hint", "status"}
     assert client.get("/khong-co-trang-nay").status_code == 404
+
+
+def test_large_files_stream_from_disk_with_the_same_rules(client: FlaskClient,
+                                                          app: Flask) -> None:
+    name = "ab" * 16 + ".mp3"
+    size = 9 * 1024 * 1024  # above the in-memory limit
+    (media_dir(app.extensions["bantin"].settings) / name).write_bytes(b"\xff\xf3" * (size // 2))
+    part = _fetch(client, f"/am-thanh/{name}", headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206 and part.headers["Content-Range"] == f"bytes 10-19/{size}"
+    assert part.headers["ETag"] == f'"{"ab" * 16}"'
+    assert part.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert _fetch(client, f"/am-thanh/{name}", headers={"Range": f"bytes={size}-"}) \
+        .status_code == 416

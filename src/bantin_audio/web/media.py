@@ -1,8 +1,16 @@
-"""Audio files under content-addressed names: Range, HEAD, strong ETags, immutable caching."""
+"""Audio files under content-addressed names: Range, HEAD, strong ETags, immutable caching.
+
+A name is the hash of the file's bytes, so a file never changes under its name: small files
+are answered from memory (a bounded cache that can never be stale), larger ones with
+send_file. Either way: 206 for one range, 416 outside the file, If-Range, 304, never gzip.
+"""
 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
+from pathlib import Path
 from urllib.parse import quote
 
 from flask import Blueprint, Response, request, send_file
@@ -12,6 +20,46 @@ from ..jobs import download_name
 from .common import MIME_TYPES, state
 
 NAME = re.compile(r"^([0-9a-f]{32})\.(mp3|webm)$")
+MEMORY_FILE_MAX = 8 * 1024 * 1024  # larger files stream from disk
+MEMORY_TOTAL_MAX = 64 * 1024 * 1024
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+class _FileCache:
+    """Bytes of recently served audio files, least recently used dropped first."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.files: OrderedDict[str, bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, path: Path) -> bytes | None:
+        """Return the file's bytes (reading it once), or None when it is too big to keep."""
+        key = path.name
+        with self.lock:
+            data = self.files.get(key)
+            if data is not None:
+                self.files.move_to_end(key)
+                return data
+        try:
+            if path.stat().st_size > MEMORY_FILE_MAX:
+                return None
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound("Không có tệp âm thanh này",
+                           "tệp có thể đã được thay bằng bản mới") from None
+        with self.lock:
+            if key not in self.files:
+                self.files[key] = data
+                self.size += len(data)
+                while self.size > self.limit and len(self.files) > 1:
+                    _, old = self.files.popitem(last=False)
+                    self.size -= len(old)
+        return data
+
+
+_cache = _FileCache(MEMORY_TOTAL_MAX)
 
 
 def blueprint() -> Blueprint:
@@ -28,11 +76,10 @@ def audio(name: str) -> Response:
         raise NotFound("Không có tệp âm thanh này")
     # The name matched [0-9a-f]{32}.(mp3|webm): no separator or dot-dot can reach this join.
     path = state().media_root / name
-    if not path.is_file():
-        raise NotFound("Không có tệp âm thanh này", "tệp có thể đã được thay bằng bản mới")
-    resp = send_file(path, mimetype=MIME_TYPES[match.group(2)], conditional=True,
-                     etag=match.group(1), max_age=31_536_000)
-    resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    digest, mime = match.group(1), MIME_TYPES[match.group(2)]
+    data = _cache.get(path)
+    resp = _from_disk(path, mime, digest) if data is None else _from_memory(data, mime, digest)
+    resp.headers["Cache-Control"] = IMMUTABLE
     resp.headers["Accept-Ranges"] = "bytes"
     if request.args.get("tai"):
         rendition = state().store.rendition_by_path(name)
@@ -42,4 +89,35 @@ def audio(name: str) -> Response:
         resp.headers["Content-Disposition"] = (
             f'attachment; filename="{fallback}"; '
             f"filename*=UTF-8''{quote(pretty, safe='')}")
+    return resp
+
+
+def _from_disk(path: Path, mime: str, digest: str) -> Response:
+    resp = send_file(path, mimetype=mime, conditional=True, etag=digest, max_age=31_536_000)
+    return resp  # type: ignore[no-any-return]
+
+
+def _from_memory(data: bytes, mime: str, digest: str) -> Response:
+    etag = f'"{digest}"'
+    total = len(data)
+    resp = Response(mimetype=mime)
+    resp.direct_passthrough = True  # audio is never compressed or re-tagged after this
+    resp.headers["ETag"] = etag
+    if_range = request.headers.get("If-Range")
+    rng = request.range if if_range is None or if_range.strip() == etag else None
+    if rng is not None and len(rng.ranges) == 1:
+        span = rng.range_for_length(total)
+        if span is None:
+            resp.status_code = 416
+            resp.headers["Content-Range"] = f"bytes */{total}"
+            return resp
+        start, stop = span
+        resp.status_code = 206
+        resp.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{total}"
+        resp.set_data(data[start:stop])
+        return resp
+    if request.if_none_match.contains(digest):
+        resp.status_code = 304
+        return resp
+    resp.set_data(data)
     return resp
