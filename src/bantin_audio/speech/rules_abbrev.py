@@ -281,7 +281,7 @@ def read_abbreviations(text: str, lexicon: Lexicon, learned: Learned) -> str:
                     entry = lexicon.lookup(token)
                     if entry is None or entry.kind != "word" or len(token) < 3:
                         return token
-        if (digits is None and token.isupper() and is_plain_syllable(token)
+        if (digits is None and len(token) > 1 and token.isupper() and is_plain_syllable(token)
                 and heading(s, m.start(), m.end())):
             # "TỈNH AN GIANG": a capitalised heading word, even if it looks like "AN" (an ninh).
             low = token.lower()

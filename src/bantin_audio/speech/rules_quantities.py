@@ -186,11 +186,16 @@ def read_plain_numbers(text: str, lexicon: Lexicon) -> str:
 
     def plain(m: re.Match[str]) -> str:
         token = m.group(1)
+        spoken = None
         if token.isdigit():
             prev = prev_words(text, m.start(), 1)
             if prev and prev[-1] == "thứ" and len(token) <= 3:
-                return read_ordinal(int(token))
-        return read_num(token)
+                spoken = read_ordinal(int(token))
+        spoken = spoken or read_num(token)
+        # Never glue number words to a neighbouring letter ("F0A" must not become "Fkhông").
+        left = " " if m.start() and m.string[m.start() - 1].isalpha() else ""
+        right = " " if m.end() < len(m.string) and m.string[m.end()].isalpha() else ""
+        return left + spoken + right
 
     text = _GLUED_LETTER.sub(glued, text)
     text = _ALNUM.sub(lambda m: _read_alnum(m.group(0), lexicon), text)

@@ -93,7 +93,10 @@ def strip_furniture(text: str, lexicon: Lexicon) -> str:
 # ------------------------------------------------------------------ 13. clean-up
 
 _SPACES = re.compile(r"[ \t]+")
-_SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?)\]])")
+# No space before a pause mark, except after a lone capital ("A .B" must not become a token
+# "A.B" that a second pass would read differently).
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<!\b[A-ZĐ]) +([,.;:!?)\]])")
+_GLUED_DOT = re.compile(r"(?<=[^\W\d_])\.(?=[A-ZĐ])")
 _SPACE_AFTER_OPEN = re.compile(r"([(\[]) +")
 _EMPTY_PARENS = re.compile(r"\(\s*\)|\[\s*\]")
 _DOUBLE_COMMA = re.compile(r",(?:\s*,)+")
@@ -127,6 +130,8 @@ def clean(text: str) -> str:
             line = stripped
         line = _SPACE_AFTER_OPEN.sub(r"\1", line)
         line = _SPACE_BEFORE_PUNCT.sub(r"\1", line)
+        # A dot glued to a following capital ("Bê.A") would read as one token next time.
+        line = _GLUED_DOT.sub(". ", line)
         line = _DOUBLE_COMMA.sub(",", line)
         line = _COMMA_DOT.sub("", line)
         line = _SPACES.sub(" ", line).strip()
