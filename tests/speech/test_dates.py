@@ -38,6 +38,8 @@ DATES = [
     ("từ ngày 3/10 đến 17/10", "từ ngày mùng ba tháng mười đến ngày mười bảy tháng mười"),
     ("ngày 6 và 7/12", "ngày sáu và ngày mùng bảy tháng mười hai"),
     ("có hiệu lực từ 1/7", "có hiệu lực từ ngày mùng một tháng bảy"),
+    ("họp hai ngày (18 - 19/12)", "họp hai ngày (ngày mười tám đến ngày mười chín tháng mười hai)"),
+    ("từ 3 - 5/9 diễn ra", "từ ngày mùng ba đến ngày mùng năm tháng chín diễn ra"),
     ("nộp trước 15/9.", "nộp trước ngày mười lăm tháng chín."),
 ]
 

@@ -118,9 +118,18 @@ def read_dates(text: str) -> str:
         if y is not None and not _valid_year(int(y)):
             return m.group(0)
         prev = prev_words(text, m.start(), 3)
-        if not prev or prev[-1] not in ("ngày", "mùng", "mồng"):
+        last = prev[-1] if prev else ""
+        in_parens = text[max(0, m.start() - 3):m.start()].rstrip().endswith("(")
+        nxt = next_words(text, m.end(), 1)
+        quantity = bool(nxt) and (nxt[0] in COUNTED or nxt[0] in _QUANTITY_NEXT)
+        boundary = m.group(3) == "/" and last in _BOUNDARY_CUES and not quantity
+        has_day_word = last in ("ngày", "mùng", "mồng") and not in_parens
+        if not (has_day_word or in_parens or boundary):
             return m.group(0)
-        first = ("mùng " if d1 <= 10 and prev[-1] == "ngày" else "") + read_number(d1)
+        first = ("mùng " if d1 <= 10 and last != "mùng" and last != "mồng" else "")
+        first += read_number(d1)
+        if not has_day_word:
+            first = "ngày " + first  # "(20 - 21/11)", "từ 3 - 5/9": say "ngày" once
         return first + " đến " + _date_words(d2, mo, y, [])
 
     def full(m: re.Match[str]) -> str:
