@@ -195,3 +195,23 @@ def test_normalize_text_and_jsonl(run) -> None:
     assert [o["id"] for o in out] == ["a", 7]
     assert out[0]["output"] == "Có hai mươi mốt hộ."
     assert run("normalize", "--jsonl", input="not json\n").exit_code == 2
+
+
+def test_usage_errors_are_explained_in_vietnamese(run) -> None:
+    result = run("read", str(SAMPLE))
+    assert result.exit_code == 2
+    assert "Cách dùng: " in result.stderr and " read [OPTIONS] INPUT" in result.stderr
+    assert "Thiếu tùy chọn '-o' / '--output'." in result.stderr
+    result = run("read", str(SAMPLE), "-o", "x.mp3", "--engine", "nope")
+    assert "Giá trị không hợp lệ cho '--engine'" in result.stderr
+    assert "Usage:" not in result.stderr and "Error:" not in result.stderr
+
+
+def test_help_is_in_vietnamese(run) -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "Hiện hướng dẫn này rồi thoát." in result.stdout
+    for command in ("read", "clean", "normalize", "serve", "add", "worker", "bulletin"):
+        sub = run(command, "--help")
+        assert sub.exit_code == 0
+        assert "Show this message" not in sub.stdout, command

@@ -17,8 +17,52 @@ log = logging.getLogger(__name__)
 ENGINE_CHOICE = click.Choice(["auto", "gtts", "espeak"])
 
 
+HELP_TEXT = "Hiện hướng dẫn này rồi thoát."
+
+
+class BantinCommand(click.Command):
+    """A command whose --help option is described in Vietnamese."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+
 class BantinGroup(click.Group):
     """Click group that turns every BantinError into one clear message and exit status 1."""
+
+    command_class = BantinCommand
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Run the command; usage errors are explained in Vietnamese, exit status 2."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            _print_usage_error(exc)
+            sys.exit(2)
+        except click.Abort:
+            click.echo("Đã dừng.", err=True)
+            sys.exit(1)
+        except click.ClickException as exc:
+            click.echo(f"Lỗi: {_vietnamese(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        sys.exit(result if isinstance(result, int) else 0)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        # Commands defined in other modules with plain @click.command get the same help text.
+        if type(cmd) is click.Command:
+            cmd.__class__ = BantinCommand
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -33,12 +77,47 @@ class BantinGroup(click.Group):
             ctx.exit(130)
 
 
+# Click's own messages are English; the common ones, said in Vietnamese.
+_USAGE_PHRASES = [
+    (r"^Missing option (.+)\.$", r"Thiếu tùy chọn \1."),
+    (r"^Missing argument (.+)\.$", r"Thiếu tham số \1."),
+    (r"^No such option: (.+)$", r"Không có tùy chọn \1"),
+    (r"^No such command (.+)\.$", r"Không có lệnh \1."),
+    (r"^Got unexpected extra arguments? \((.+)\)$", r"Thừa tham số: \1"),
+    (r"^Option (.+) requires an argument\.$", r"Tùy chọn \1 cần một giá trị."),
+    (r"^Invalid value for (.+?): (.+)$", r"Giá trị không hợp lệ cho \1: \2"),
+    (r"is not one of", "không thuộc"),
+    (r"is not a valid (float|integer)", "không phải là số hợp lệ"),
+    (r"is not in the range", "không nằm trong khoảng"),
+    (r"does not exist", "không tồn tại"),
+]
+
+
+def _vietnamese(message: str) -> str:
+    import re
+
+    for pattern, repl in _USAGE_PHRASES:
+        message = re.sub(pattern, repl, message)
+    return message
+
+
+def _print_usage_error(exc: click.UsageError) -> None:
+    if exc.ctx is not None:
+        usage = exc.ctx.get_usage().replace("Usage:", "Cách dùng:", 1)
+        click.echo(usage, err=True)
+        help_name = exc.ctx.command_path
+        click.echo(f"Xem '{help_name} -h' để biết thêm.", err=True)
+        click.echo(err=True)
+    click.echo(f"Lỗi: {_vietnamese(exc.format_message())}", err=True)
+
+
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
 @click.group(cls=BantinGroup, context_settings=CONTEXT,
              help="bantin-audio: đọc to tin tức của chính quyền địa phương bằng tiếng Việt.")
-@click.version_option(package_name="bantin-audio", message="bantin-audio %(version)s")
+@click.version_option(package_name="bantin-audio", message="bantin-audio %(version)s",
+                      help="Hiện phiên bản rồi thoát.")
 @click.option("-v", "--verbose", count=True, help="In thêm nhật ký (lặp lại để chi tiết hơn).")
 @click.pass_context
 def main(ctx: click.Context, verbose: int) -> None:
@@ -204,7 +283,11 @@ def _force_progress() -> bool:
     return os.environ.get("BANTIN_PROGRESS") == "1"
 
 
-from .cli_web import register; register(main)  # noqa: E402, E702, I001
 
-from .cli_bulletin import register as _register_bulletin  # noqa: E402, I001
+# The web and bulletin commands live in their own modules, which use the helpers above; they
+# are registered last so that those modules can import from this one.
+from .cli_bulletin import register as _register_bulletin  # noqa: E402
+from .cli_web import register as _register_web  # noqa: E402
+
+_register_web(main)
 _register_bulletin(main)

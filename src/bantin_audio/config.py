@@ -54,6 +54,7 @@ class Settings:
     port: int = 8000
     api_token: str | None = None
     public_url: str | None = None  # e.g. https://bantin.example.vn, for feeds
+    trusted_proxies: int = 0  # reverse proxies (nginx) whose X-Forwarded-* headers to trust
 
     @property
     def clip_cache_dir(self) -> Path:
