@@ -18,9 +18,6 @@ from .model import Article
 
 log = logging.getLogger(__name__)
 
-STORE_FILENAME = "bantin.sqlite3"  # the web service's database in the data dir (jobs.open_store)
-
-
 def _decimal(value: float) -> str:
     return f"{value:.1f}".replace(".", ",")
 
@@ -28,11 +25,9 @@ def _decimal(value: float) -> str:
 def _article_by_id(article_id: int, settings: Settings) -> tuple[Article, int]:
     """Return the stored article with this id, or raise NotFound in Vietnamese."""
     message = f"Không tìm thấy bài viết có mã {article_id}"
-    try:
-        from .store import Store
-    except ImportError:
-        raise NotFound(message, "chưa có kho bài viết: đưa vào tệp hoặc địa chỉ URL") from None
-    db = settings.data_dir / STORE_FILENAME
+    from .store import Store, database_path
+
+    db = database_path(settings.data_dir)
     if not db.is_file():
         raise NotFound(message, f"chưa có kho bài viết {db}: đưa vào tệp hoặc địa chỉ URL, "
                                 "hoặc chọn --data-dir của dịch vụ web")

@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -21,9 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import BantinError, NotFound, SynthesisError
+from .errors import BantinError, InputError, NotFound, SynthesisError
 from .model import Article, Script, Segment, SegmentClip
-from .store import JobRow, RenditionRow, Store, SubmitResult, ascii_slug
+from .store import (
+    BulletinBuildRow,
+    JobRow,
+    RenditionRow,
+    Store,
+    SubmitResult,
+    ascii_slug,
+    database_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +43,14 @@ MEDIA_DIRNAME = "media"
 # (kind, stitch format, bitrate kbps, sample rate) of the extras built once the whole article
 # is ready; the streaming MP3 (kind "mp3") follows Settings.bitrate_kbps and sample_rate.
 EXTRAS = (("webm", "webm", 24, 24000), ("broadcast", "mp3", 128, 44100))
-EXTENSIONS = {"mp3": "mp3", "webm": "webm", "broadcast": "mp3"}
+EXTENSIONS = {"mp3": "mp3", "webm": "webm", "broadcast": "mp3", "web": "mp3", "wav": "wav",
+              "cue_csv": "csv", "cue_text": "txt"}
+DOWNLOAD_SUFFIXES = {"broadcast": (" (phát thanh)", "-phat-thanh"),
+                     "cue_csv": (" (bảng thứ tự)", "-bang-thu-tu"),
+                     "cue_text": (" (bảng thứ tự)", "-bang-thu-tu")}
+BULLETIN_DIRNAME = "ban-tin"  # bulletin builds: outside /am-thanh/, served only when approved
+PROGRESS_INTERVAL_S = 0.5
+WEB_MP3_RATE, WEB_MP3_KBPS = 44100, 64  # the bulletin's web/podcast rendition
 
 
 def media_dir(settings: Settings) -> Path:
@@ -42,9 +58,14 @@ def media_dir(settings: Settings) -> Path:
     return settings.data_dir / MEDIA_DIRNAME
 
 
+def bulletin_media_dir(settings: Settings) -> Path:
+    """Return the directory holding the content-addressed files of bulletin builds."""
+    return media_dir(settings) / BULLETIN_DIRNAME
+
+
 def open_store(settings: Settings) -> Store:
     """Open (and migrate) the service database in the data directory."""
-    return Store(settings.data_dir / "bantin.sqlite3")
+    return Store(database_path(settings.data_dir))
 
 
 def build_segments(article: Article, settings: Settings,
@@ -89,7 +110,12 @@ def collect_media(store: Store, directory: Path, min_age_s: float = 3600.0) -> i
     keep = store.media_paths()
     now = time.time()
     removed = 0
-    for path in directory.iterdir():
+    bulletins = directory / BULLETIN_DIRNAME
+    paths = list(directory.iterdir())
+    if bulletins.is_dir():
+        keep |= store.bulletin_media_names()
+        paths += list(bulletins.iterdir())
+    for path in paths:
         if path.name in keep or not path.is_file():
             continue
         try:
@@ -142,6 +168,7 @@ class Worker:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.media = media_dir(settings)
         self.media.mkdir(parents=True, exist_ok=True)
+        self.lexicon_path = settings.data_dir / "lexicon.tsv"
 
     # -- loop -----------------------------------------------------------------------------
 
@@ -188,14 +215,22 @@ class Worker:
         job = self.store.claim_job(self.owner, LEASE_S, self._dead_owners(), only_job)
         if job is None:
             return False
-        log.info("job %d: claimed by %s (article %d, attempt %d)", job.id, self.owner,
-                 job.article_id, job.attempts)
+        log.info("job %d: claimed by %s (%s %s, attempt %d)", job.id, self.owner, job.kind,
+                 job.article_id if job.kind == "article" else job.bulletin_id, job.attempts)
         stop, lost = threading.Event(), threading.Event()
         beat = _Heartbeat(self.store, job.id, self.owner, stop, lost)
         thread = threading.Thread(target=beat.run, name=f"heartbeat-{job.id}", daemon=True)
         thread.start()
         try:
+            if job.kind == "bulletin":
+                self._run_bulletin(job, lost)
+                return True
             failed = self._run(job, lost)
+        except InputError as exc:  # the input itself is wrong: trying again cannot help
+            log.warning("job %d: %s", job.id, exc)
+            self.store.finish_job(job.id, self.owner, status="failed",
+                                  error=exc.message + (f" ({exc.hint})" if exc.hint else ""))
+            return True
         except BantinError as exc:
             status = "queued" if job.attempts < MAX_ATTEMPTS else "failed"
             log.warning("job %d: %s (attempt %d, now %s)", job.id, exc, job.attempts, status)
@@ -212,6 +247,7 @@ class Worker:
             thread.join()
         if lost.is_set():
             return True
+        assert job.article_id is not None  # article jobs always name their article
         total = len(self.store.segments(job.article_id))
         if total == 0:  # deleted while it ran
             log.info("job %d: article %d was deleted while it ran", job.id, job.article_id)
@@ -233,6 +269,8 @@ class Worker:
 
     def _run(self, job: JobRow, lost: threading.Event) -> list[tuple[int, str]]:
         """Synthesize every segment of the job's article; return the (index, reason) failures."""
+        if job.article_id is None:
+            return []
         try:
             article = self.store.get_article(job.article_id)
         except NotFound:
@@ -343,8 +381,11 @@ class Worker:
             tags = {"title": article.headline, "artist": article.author or "bantin-audio",
                     "album": "Bản tin", "date": article.date, "source_url": article.source_url}
         try:
-            program = stitch(clips, tmp, fmt=fmt, bitrate_kbps=kbps, sample_rate=rate,
-                             tags=tags)
+            if kind == "broadcast":
+                program = self._write_broadcast(clips, tmp, kbps, rate, tags)
+            else:
+                program = stitch(clips, tmp, fmt=fmt, bitrate_kbps=kbps, sample_rate=rate,
+                                 tags=tags)
             digest = _file_hash(tmp)
             name = f"{digest[:32]}.{ext}"
             os.replace(tmp, self.media / name)
@@ -353,6 +394,24 @@ class Worker:
         size = (self.media / name).stat().st_size
         return name, program, digest, size
 
+    def _write_broadcast(self, clips: list[SegmentClip], out: Path, kbps: int, rate: int,
+                         tags: dict[str, Any] | None) -> Any:
+        """Write the broadcast MP3 at EBU R128 (-23 LUFS, -1 dBTP): stitch to WAV, then level."""
+        from .audio.loudness import normalize_loudness
+        from .audio.stitch import stitch
+        from .audio.tags import write_tags
+
+        wav = self.media / f".tmp-{secrets.token_hex(8)}.wav"
+        try:
+            program = stitch(clips, wav, fmt="wav", sample_rate=rate)
+            normalize_loudness(wav, out, target="broadcast", fmt="mp3", sample_rate=rate,
+                               channels=1, bitrate_kbps=kbps)
+        finally:
+            wav.unlink(missing_ok=True)
+        if tags is not None:
+            write_tags(out, chapters=program.timings, **tags)
+        return program
+
     def _publish(self, job: JobRow, article: Article, clips: list[SegmentClip], *,
                  complete: bool) -> None:
         kind, fmt, kbps, rate = "mp3", "mp3", self.settings.bitrate_kbps, \
@@ -360,6 +419,7 @@ class Worker:
         t0 = time.monotonic()
         name, program, digest, size = self._write(clips, kind, fmt, kbps, rate,
                                                   article if complete else None)
+        assert job.article_id is not None
         self.store.put_rendition(RenditionRow(
             article_id=job.article_id, kind=kind, path=name, bytes=size,
             duration_ms=int(program.duration_ms), content_hash=digest,
@@ -375,11 +435,94 @@ class Worker:
             except BantinError as exc:  # an extra file is a bonus: keep the article playable
                 log.warning("job %d: no %s rendition: %s", job.id, kind, exc)
                 continue
+            assert job.article_id is not None
             self.store.put_rendition(RenditionRow(
                 article_id=job.article_id, kind=kind, path=name, bytes=size,
                 duration_ms=int(program.duration_ms), content_hash=digest,
                 timings=[t.to_dict() for t in program.timings], complete=True,
                 segments_done=len(clips)))
+
+
+    # -- bulletins -------------------------------------------------------------------------
+
+    def _run_bulletin(self, job: JobRow, lost: threading.Event) -> None:
+        """Build a bulletin's renditions and cue sheets, store them, and finish the job."""
+        from .bulletin import Bulletin, build_bulletin, validate_bulletin
+        from .speech.lexicon import load_lexicon
+
+        assert job.bulletin_id is not None
+        try:
+            row = self.store.get_bulletin(job.bulletin_id)
+        except NotFound:
+            self.store.finish_job(job.id, self.owner, status="done")
+            return
+        bulletin = Bulletin.from_dict(row.data)
+        validate_bulletin(bulletin)
+        directory = self.media / BULLETIN_DIRNAME
+        directory.mkdir(parents=True, exist_ok=True)
+        state = {"last": 0.0, "synthesize": 0, "stitch": 0}
+        lock = threading.Lock()
+
+        def progress(p: Any) -> None:
+            # Two halves, as on the CLI: speaking the segments, then stitching them.
+            with lock:
+                if p.stage in ("synthesize", "stitch"):
+                    state[p.stage] = max(state[p.stage], p.done)
+                total = 2 * p.total + 1
+                done = state["synthesize"] + state["stitch"]
+                now = time.monotonic()
+                if now - state["last"] >= PROGRESS_INTERVAL_S or p.stage == "loudness":
+                    state["last"] = now
+                    self.store.job_progress(job.id, self.owner, done, total)
+
+        with tempfile.TemporaryDirectory(prefix=".build-", dir=directory) as tmp:
+            work = Path(tmp)
+            paths = {"broadcast": work / "ban-tin.mp3", "wav": work / "ban-tin.wav",
+                     "cue_csv": work / "ban-tin.csv", "cue_text": work / "ban-tin.txt"}
+            result = build_bulletin(
+                bulletin, self.pipeline, mp3_path=paths["broadcast"], wav_path=paths["wav"],
+                cue_csv_path=paths["cue_csv"], cue_text_path=paths["cue_text"],
+                loudness="broadcast", lexicon=load_lexicon(self.lexicon_path),
+                progress=progress, workdir=work)
+            paths["web"] = work / "ban-tin-web.mp3"
+            reports = {"broadcast": result.loudness["mp3"].to_dict(),
+                       "wav": result.loudness["wav"].to_dict()}
+            reports["web"] = self._web_rendition(paths["wav"], paths["web"], bulletin,
+                                                 result).to_dict()
+            files, sizes = {}, {}
+            for kind, path in paths.items():
+                name = f"{_file_hash(path)[:32]}.{EXTENSIONS[kind]}"
+                os.replace(path, directory / name)
+                files[kind], sizes[kind] = name, (directory / name).stat().st_size
+        if lost.is_set():
+            return
+        self.store.put_bulletin_build(BulletinBuildRow(
+            bulletin_id=job.bulletin_id, fingerprint=result.fingerprint,
+            duration_ms=result.duration_ms, files=files, sizes=sizes,
+            cues=[c.to_dict() for c in result.cues], loudness=reports,
+            engines=result.engines,
+            warning=result.warning.message if result.warning is not None else None))
+        self.store.finish_job(job.id, self.owner, status="done")
+        log.info("job %d: bulletin %d built (%d ms, %s)", job.id, job.bulletin_id,
+                 result.duration_ms, files)
+
+    def _web_rendition(self, wav: Path, out: Path, bulletin: Any, result: Any) -> Any:
+        """Write the web/podcast MP3 (-16 LUFS) from the broadcast WAV, with chapters."""
+        from .audio.loudness import normalize_loudness
+        from .audio.tags import write_tags
+        from .bulletin import bulletin_date, bulletin_heading
+        from .model import TimingEntry
+
+        report = normalize_loudness(wav, out, target="web", fmt="mp3",
+                                    sample_rate=WEB_MP3_RATE, channels=1,
+                                    bitrate_kbps=WEB_MP3_KBPS)
+        chapters = [TimingEntry(index=c.number or 0, kind="title",
+                                text=f"Tin thứ {c.number}: {c.title}", start_ms=c.start_ms,
+                                end_ms=c.end_ms, engine="") for c in result.items]
+        write_tags(out, title=bulletin_heading(bulletin), artist=bulletin.station.name,
+                   album="Bản tin", date=bulletin.date or bulletin_date(bulletin).isoformat(),
+                   comment=f"{len(chapters)} tin", chapters=chapters)
+        return report
 
 
 def _file_hash(path: Path) -> str:
@@ -395,11 +538,11 @@ def download_name(title: str, kind: str) -> tuple[str, str]:
     import unicodedata
 
     ext = EXTENSIONS.get(kind, "mp3")
-    suffix = " (phát thanh)" if kind == "broadcast" else ""
+    suffix, ascii_suffix = DOWNLOAD_SUFFIXES.get(kind, ("", ""))
     pretty = unicodedata.normalize("NFC", f"{title.strip()}{suffix}")[:120].strip()
     for bad in '/\\:*?"<>|\r\n\t':
         pretty = pretty.replace(bad, " ")
-    ascii_name = ascii_slug(title, 80) + ("-phat-thanh" if kind == "broadcast" else "")
+    ascii_name = ascii_slug(title, 80) + ascii_suffix
     return f"{ascii_name}.{ext}", f"{pretty}.{ext}"
 
 

@@ -1,4 +1,4 @@
-"""SQLite store: articles, their segments, synthesis jobs, audio renditions, service settings.
+"""SQLite store: articles, segments, jobs, audio renditions, bulletins, service settings.
 
 The only module that imports sqlite3. Every write runs in one transaction, so a crash never
 leaves a half-written article or job behind. The schema is versioned with PRAGMA user_version
@@ -26,7 +26,8 @@ from .model import Article, Segment
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+DATABASE_FILENAME = "bantin.sqlite3"
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -91,6 +92,67 @@ _MIGRATIONS: dict[int, str] = {
         value TEXT NOT NULL
     );
     """,
+    # Bulletins (issue 6). Jobs gain a kind: an article's synthesis, or a bulletin's build.
+    # SQLite cannot drop NOT NULL from article_id in place, so the table is rebuilt.
+    2: """
+    CREATE TABLE bulletins (
+        id INTEGER PRIMARY KEY,
+        title TEXT,
+        date TEXT,
+        station TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'draft',
+        approved_by TEXT,
+        approved_at TEXT,
+        approved_fingerprint TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE bulletin_items (
+        bulletin_id INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        PRIMARY KEY (bulletin_id, position)
+    );
+    CREATE INDEX bulletin_items_article ON bulletin_items(article_id);
+    CREATE TABLE bulletin_builds (
+        id INTEGER PRIMARY KEY,
+        bulletin_id INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE CASCADE,
+        fingerprint TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        files TEXT NOT NULL,
+        sizes TEXT NOT NULL,
+        cues TEXT NOT NULL,
+        loudness TEXT NOT NULL,
+        engines TEXT NOT NULL,
+        warning TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX bulletin_builds_bulletin ON bulletin_builds(bulletin_id, id);
+    CREATE TABLE jobs_v2 (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL DEFAULT 'article',
+        article_id INTEGER REFERENCES articles(id) ON DELETE CASCADE,
+        bulletin_id INTEGER REFERENCES bulletins(id) ON DELETE CASCADE,
+        status TEXT NOT NULL DEFAULT 'queued',
+        done INTEGER NOT NULL DEFAULT 0,
+        total INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_until REAL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    INSERT INTO jobs_v2(id, kind, article_id, status, done, total, error, attempts, lease_owner,
+                        lease_until, created_at, updated_at)
+        SELECT id, 'article', article_id, status, done, total, error, attempts, lease_owner,
+               lease_until, created_at, updated_at FROM jobs;
+    DROP TABLE jobs;
+    ALTER TABLE jobs_v2 RENAME TO jobs;
+    CREATE INDEX jobs_status ON jobs(status, id);
+    CREATE INDEX jobs_article ON jobs(article_id, id);
+    CREATE INDEX jobs_bulletin ON jobs(bulletin_id, id);
+    """,
 }
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
@@ -125,10 +187,10 @@ class SegmentRow:
 
 @dataclass
 class JobRow:
-    """A synthesis job: one article, progress in segments."""
+    """A job: one article's synthesis (progress in segments) or one bulletin's build."""
 
     id: int
-    article_id: int
+    article_id: int | None
     status: str
     done: int
     total: int
@@ -138,11 +200,17 @@ class JobRow:
     lease_until: float | None
     created_at: float
     updated_at: float
+    kind: str = "article"
+    bulletin_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the API shape of a job."""
-        return {"id": self.id, "article_id": self.article_id, "status": self.status,
-                "done": self.done, "total": self.total, "error": self.error}
+        data: dict[str, Any] = {"id": self.id, "article_id": self.article_id,
+                                "status": self.status, "done": self.done, "total": self.total,
+                                "error": self.error}
+        if self.kind != "article":
+            data.update(kind=self.kind, bulletin_id=self.bulletin_id)
+        return data
 
 
 @dataclass
@@ -169,6 +237,38 @@ class SubmitResult:
     job: JobRow
     created: bool  # a new article row
     changed: bool  # segments changed, so synthesis work was queued
+
+
+@dataclass
+class BulletinRow:
+    """A stored bulletin in the `Bulletin.to_dict` shape, items read from the articles."""
+
+    id: int
+    data: dict[str, Any]
+    created_at: float
+    updated_at: float
+
+
+@dataclass
+class BulletinBuildRow:
+    """The files of one bulletin build (names in the bulletin media directory)."""
+
+    bulletin_id: int
+    fingerprint: str
+    duration_ms: int
+    files: dict[str, str]
+    sizes: dict[str, int]
+    cues: list[dict[str, Any]]
+    loudness: dict[str, dict[str, Any]]
+    engines: dict[str, int]
+    warning: str | None = None
+    id: int = 0
+    created_at: float = 0.0
+
+
+def database_path(data_dir: Path | str) -> Path:
+    """Return where the service's database lives in a data directory."""
+    return Path(data_dir) / DATABASE_FILENAME
 
 
 def content_hash(article: Article) -> str:
@@ -515,10 +615,10 @@ class Store:
                                    "LIMIT 1", (article_id,)).fetchone()
         return None if row is None else self.get_job(int(row["id"]))
 
-    def list_jobs(self, limit: int = 100) -> list[JobRow]:
-        """Return the most recent jobs, newest first."""
+    def list_jobs(self, limit: int = 100, kind: str = "article") -> list[JobRow]:
+        """Return the most recent jobs of one kind, newest first."""
         ids = [r["id"] for r in self._conn().execute(
-            "SELECT id FROM jobs ORDER BY id DESC LIMIT ?", (limit,))]
+            "SELECT id FROM jobs WHERE kind=? ORDER BY id DESC LIMIT ?", (kind, limit))]
         return [self.get_job(int(i)) for i in ids]
 
     def claim_job(self, owner: str, lease_s: float = 30.0, dead_owners: Sequence[str] = (),
@@ -561,10 +661,14 @@ class Store:
             if conn.execute("SELECT 1 FROM jobs WHERE id=?", (job_id,)).fetchone() is None:
                 return False  # the article was deleted while its job ran
             job = self._job(conn, job_id)
-            done = conn.execute("SELECT count(*) FROM segments WHERE article_id=? "
-                                "AND status='done'", (job.article_id,)).fetchone()[0]
-            total = conn.execute("SELECT count(*) FROM segments WHERE article_id=?",
-                                 (job.article_id,)).fetchone()[0]
+            done, total = job.done, job.total
+            if job.kind == "article":
+                done = conn.execute("SELECT count(*) FROM segments WHERE article_id=? "
+                                    "AND status='done'", (job.article_id,)).fetchone()[0]
+                total = conn.execute("SELECT count(*) FROM segments WHERE article_id=?",
+                                     (job.article_id,)).fetchone()[0]
+            elif status == "done":
+                done = total
             cur = conn.execute(
                 "UPDATE jobs SET status=?, error=?, done=?, total=?, lease_owner=NULL, "
                 "lease_until=NULL, updated_at=? WHERE id=? AND lease_owner=?",
@@ -651,3 +755,155 @@ class Store:
                             content_hash=r["content_hash"], timings=json.loads(r["timings"]),
                             complete=bool(r["complete"]), segments_done=r["segments_done"],
                             created_at=r["created_at"])
+
+    # -- bulletins ------------------------------------------------------------------------
+
+    def bulletin_defaults(self) -> dict[str, Any]:
+        """Return the station settings new bulletins start from (empty before the first save)."""
+        raw = self.get_setting("bulletin_station")
+        return {} if raw is None else dict(json.loads(raw))
+
+    def set_bulletin_defaults(self, station: dict[str, Any]) -> None:
+        """Remember a station's settings for its next bulletins."""
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)",
+                         ("bulletin_station", json.dumps(station, ensure_ascii=False)))
+
+    def save_bulletin(self, data: dict[str, Any]) -> BulletinRow:
+        """Insert or replace a bulletin (the `Bulletin.to_dict` shape) with its items at once."""
+        now = time.time()
+        values = (data.get("title"), data.get("date"),
+                  json.dumps(data.get("station") or {}, ensure_ascii=False),
+                  data.get("status") or "draft", data.get("approved_by"),
+                  data.get("approved_at"), data.get("approved_fingerprint"))
+        with self.transaction() as conn:
+            bulletin_id = data.get("id")
+            if bulletin_id is None:
+                cur = conn.execute(
+                    "INSERT INTO bulletins(title, date, station, status, approved_by, "
+                    "approved_at, approved_fingerprint, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, now, now))
+                bulletin_id = int(cur.lastrowid or 0)
+            else:
+                cur = conn.execute(
+                    "UPDATE bulletins SET title=?, date=?, station=?, status=?, approved_by=?, "
+                    "approved_at=?, approved_fingerprint=?, updated_at=? WHERE id=?",
+                    (*values, now, bulletin_id))
+                if cur.rowcount == 0:
+                    raise NotFound(f"Không có bản tin số {bulletin_id}")
+            conn.execute("DELETE FROM bulletin_items WHERE bulletin_id=?", (bulletin_id,))
+            for position, item in enumerate(data.get("items") or []):
+                if item.get("article_id") is None:
+                    raise InputError("Bản tin trên web chỉ gồm các bài đã có trong kho")
+                if conn.execute("SELECT 1 FROM articles WHERE id=?",
+                                (item["article_id"],)).fetchone() is None:
+                    raise NotFound(f"Không có bài viết số {item['article_id']}")
+                conn.execute("INSERT INTO bulletin_items(bulletin_id, position, article_id) "
+                             "VALUES (?, ?, ?)", (bulletin_id, position, item["article_id"]))
+            return self._bulletin(conn, int(bulletin_id))
+
+    def _bulletin(self, conn: sqlite3.Connection, bulletin_id: int) -> BulletinRow:
+        row = conn.execute("SELECT * FROM bulletins WHERE id=?", (bulletin_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"Không có bản tin số {bulletin_id}",
+                           "xem danh sách bản tin")
+        items = [{"article_id": int(r["id"]), "article": json.loads(r["fields"])}
+                 for r in conn.execute(
+                     "SELECT a.id, a.fields FROM bulletin_items i JOIN articles a "
+                     "ON a.id = i.article_id WHERE i.bulletin_id=? ORDER BY i.position",
+                     (bulletin_id,))]
+        data = {"id": int(row["id"]), "title": row["title"], "date": row["date"],
+                "items": items, "station": json.loads(row["station"]), "status": row["status"],
+                "approved_by": row["approved_by"], "approved_at": row["approved_at"],
+                "approved_fingerprint": row["approved_fingerprint"]}
+        return BulletinRow(id=int(row["id"]), data=data, created_at=row["created_at"],
+                           updated_at=row["updated_at"])
+
+    def get_bulletin(self, bulletin_id: int) -> BulletinRow:
+        """Return one bulletin with its items' current articles, or raise NotFound."""
+        return self._bulletin(self._conn(), bulletin_id)
+
+    def list_bulletins(self, *, status: str | None = None, limit: int = 100) -> list[BulletinRow]:
+        """Return bulletins newest first, optionally only those with `status`."""
+        sql, params = "SELECT id FROM bulletins", []
+        if status is not None:
+            sql += " WHERE status=?"
+            params.append(status)
+        sql += " ORDER BY coalesce(date, '') DESC, id DESC LIMIT ?"
+        ids = [int(r["id"]) for r in self._conn().execute(sql, (*params, limit))]
+        return [self.get_bulletin(i) for i in ids]
+
+    def delete_bulletin(self, bulletin_id: int) -> list[str]:
+        """Delete a bulletin with its items, builds and jobs; return its build files."""
+        with self.transaction() as conn:
+            names = [n for r in conn.execute(
+                "SELECT files FROM bulletin_builds WHERE bulletin_id=?", (bulletin_id,))
+                for n in json.loads(r["files"]).values()]
+            if conn.execute("DELETE FROM bulletins WHERE id=?", (bulletin_id,)).rowcount == 0:
+                raise NotFound(f"Không có bản tin số {bulletin_id}")
+        return names
+
+    def queue_bulletin_build(self, bulletin_id: int) -> JobRow:
+        """Queue a build of the bulletin, or return the one already queued or running."""
+        now = time.time()
+        with self.transaction() as conn:
+            self._bulletin(conn, bulletin_id)
+            row = conn.execute("SELECT id FROM jobs WHERE kind='bulletin' AND bulletin_id=? "
+                               "AND status IN ('queued', 'running') ORDER BY id DESC LIMIT 1",
+                               (bulletin_id,)).fetchone()
+            if row is not None:
+                return self._job(conn, int(row["id"]))
+            cur = conn.execute("INSERT INTO jobs(kind, bulletin_id, status, created_at, "
+                               "updated_at) VALUES ('bulletin', ?, 'queued', ?, ?)",
+                               (bulletin_id, now, now))
+            return self._job(conn, int(cur.lastrowid or 0))
+
+    def latest_bulletin_job(self, bulletin_id: int) -> JobRow | None:
+        """Return the bulletin's most recent build job, if any."""
+        row = self._conn().execute("SELECT id FROM jobs WHERE kind='bulletin' AND bulletin_id=? "
+                                   "ORDER BY id DESC LIMIT 1", (bulletin_id,)).fetchone()
+        return None if row is None else self.get_job(int(row["id"]))
+
+    def job_progress(self, job_id: int, owner: str, done: int, total: int) -> bool:
+        """Record a running job's progress; False if another worker holds it now."""
+        with self.transaction() as conn:
+            cur = conn.execute("UPDATE jobs SET done=?, total=?, updated_at=? WHERE id=? "
+                               "AND lease_owner=? AND status='running'",
+                               (done, total, time.time(), job_id, owner))
+            return cur.rowcount > 0
+
+    def put_bulletin_build(self, build: BulletinBuildRow) -> BulletinBuildRow:
+        """Store a finished build of a bulletin (its files must already be in place)."""
+        with self.transaction() as conn:
+            self._bulletin(conn, build.bulletin_id)
+            cur = conn.execute(
+                "INSERT INTO bulletin_builds(bulletin_id, fingerprint, duration_ms, files, "
+                "sizes, cues, loudness, engines, warning, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (build.bulletin_id, build.fingerprint, build.duration_ms,
+                 json.dumps(build.files), json.dumps(build.sizes),
+                 json.dumps(build.cues, ensure_ascii=False), json.dumps(build.loudness),
+                 json.dumps(build.engines), build.warning, time.time()))
+            row = conn.execute("SELECT * FROM bulletin_builds WHERE id=?",
+                               (int(cur.lastrowid or 0),)).fetchone()
+            return self._build(row)
+
+    def latest_bulletin_build(self, bulletin_id: int) -> BulletinBuildRow | None:
+        """Return the bulletin's most recent build, if any."""
+        row = self._conn().execute("SELECT * FROM bulletin_builds WHERE bulletin_id=? "
+                                   "ORDER BY id DESC LIMIT 1", (bulletin_id,)).fetchone()
+        return None if row is None else self._build(row)
+
+    def bulletin_media_names(self) -> set[str]:
+        """Return every file name a bulletin build refers to."""
+        return {n for r in self._conn().execute("SELECT files FROM bulletin_builds")
+                for n in json.loads(r["files"]).values()}
+
+    @staticmethod
+    def _build(r: sqlite3.Row) -> BulletinBuildRow:
+        return BulletinBuildRow(
+            id=int(r["id"]), bulletin_id=int(r["bulletin_id"]), fingerprint=r["fingerprint"],
+            duration_ms=int(r["duration_ms"]), files=json.loads(r["files"]),
+            sizes=json.loads(r["sizes"]), cues=json.loads(r["cues"]),
+            loudness=json.loads(r["loudness"]), engines=json.loads(r["engines"]),
+            warning=r["warning"], created_at=r["created_at"])
