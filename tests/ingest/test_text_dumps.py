@@ -131,7 +131,10 @@ def test_clean_line_folds_space_and_removes_invisible_characters() -> None:
 
 
 def test_strip_end_mark() -> None:
-    assert strip_end_mark("phát triển./.  ") == "phát triển"
+    assert strip_end_mark("phát triển./.  ") == "phát triển."
+    assert strip_end_mark("phát triển ./.") == "phát triển."
+    assert strip_end_mark('nguồn phân bón hữu cơ"./.') == 'nguồn phân bón hữu cơ".'
+    assert strip_end_mark("có đúng không?./.") == "có đúng không?"
     assert strip_end_mark("phát triển.") == "phát triển."
 
 

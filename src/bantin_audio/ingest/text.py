@@ -43,8 +43,15 @@ def has_end_mark(text: str) -> bool:
 
 
 def strip_end_mark(text: str) -> str:
-    """Return the paragraph without a trailing end mark './.'."""
-    return END_MARK.sub("", text).rstrip()
+    """Return the paragraph without a trailing end mark './.', keeping its sentence's period.
+
+    "… phát triển./." ends a sentence as well as the article: the period stays, so the
+    voice closes the sentence instead of trailing off.
+    """
+    stripped = END_MARK.sub("", text).rstrip()
+    if stripped != text.rstrip() and stripped and last_char(stripped) not in SENTENCE_END:
+        stripped += "."
+    return stripped
 
 
 def last_char(text: str) -> str:
