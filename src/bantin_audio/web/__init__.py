@@ -20,7 +20,7 @@ from flask_limiter.util import get_remote_address
 from ..config import Settings
 from ..jobs import media_dir, open_store
 from ..store import Store
-from . import admin, api, errors, feeds, media, reader
+from . import admin, api, bulletins, errors, feeds, media, reader
 from .common import register_template_helpers
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,8 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     app.register_blueprint(feeds.blueprint())
     app.register_blueprint(api.blueprint(limiter))
     app.register_blueprint(admin.blueprint(limiter))
+    app.register_blueprint(bulletins.admin_blueprint())
+    app.register_blueprint(bulletins.public_blueprint())
     errors.register(app)
     app.after_request(_finish_response)
     # Behind nginx every client would share one address (and one rate limit): trust the

@@ -76,20 +76,29 @@ def audio(name: str) -> Response:
         raise NotFound("Không có tệp âm thanh này")
     # The name matched [0-9a-f]{32}.(mp3|webm): no separator or dot-dot can reach this join.
     path = state().media_root / name
-    digest, mime = match.group(1), MIME_TYPES[match.group(2)]
-    data = _cache.get(path)
-    resp = _from_disk(path, mime, digest) if data is None else _from_memory(data, mime, digest)
-    resp.headers["Cache-Control"] = IMMUTABLE
-    resp.headers["Accept-Ranges"] = "bytes"
+    resp = send_media(path, MIME_TYPES[match.group(2)], match.group(1))
     if request.args.get("tai"):
         rendition = state().store.rendition_by_path(name)
         title = state().store.get_article(rendition.article_id).article.headline \
             if rendition else "bantin"
-        fallback, pretty = download_name(title, rendition.kind if rendition else "mp3")
-        resp.headers["Content-Disposition"] = (
-            f'attachment; filename="{fallback}"; '
-            f"filename*=UTF-8''{quote(pretty, safe='')}")
+        resp.headers["Content-Disposition"] = content_disposition(
+            *download_name(title, rendition.kind if rendition else "mp3"))
     return resp
+
+
+def send_media(path: Path, mime: str, digest: str) -> Response:
+    """Send a content-addressed file: Range, If-Range, 304, immutable caching, never gzip."""
+    data = _cache.get(path)
+    resp = _from_disk(path, mime, digest) if data is None else _from_memory(data, mime, digest)
+    resp.headers["Cache-Control"] = IMMUTABLE
+    resp.headers["Accept-Ranges"] = "bytes"
+    return resp
+
+
+def content_disposition(fallback: str, pretty: str) -> str:
+    """Return an attachment header with an ASCII name and the Vietnamese one (RFC 6266)."""
+    return (f'attachment; filename="{fallback}"; '
+            f"filename*=UTF-8''{quote(pretty, safe='')}")
 
 
 def _from_disk(path: Path, mime: str, digest: str) -> Response:
