@@ -217,3 +217,48 @@ def test_article_broadcast_rendition_is_ebu_r128(submit: Any, worker: Worker,
 def _flash(editor: Editor, resp: Any, bid: int) -> str:
     assert resp.status_code == 303, resp.get_data(as_text=True)
     return editor.page(bid)
+
+
+def test_failed_build_shows_the_reason(editor: Editor, submit: Any, worker: Worker,
+                                       client: FlaskClient, fake_google: Any) -> None:
+    ids = articles(submit, worker)
+    bid = editor.create()
+    editor.add(bid, ids[0])
+    fake_google.mode = "500"  # the intro and announcement were never spoken before
+    editor.post(f"/quan-tri/ban-tin/{bid}/dung")
+    worker.run_until_idle()
+    progress = client.get(f"/quan-tri/ban-tin/{bid}/tien-do.json").get_json()
+    assert progress["status"] == "failed" and progress["text"].startswith("Dựng lỗi: ")
+    assert "500" in progress["error"] or "Google" in progress["error"]
+    assert progress["text"] in editor.page(bid)
+    assert editor.store.latest_bulletin_build(bid) is None
+    directory = bulletin_media_dir(client.application.extensions["bantin"].settings)
+    assert not directory.exists() or list(directory.iterdir()) == []  # no partial file
+
+
+def test_a_version_1_database_is_migrated(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bantin_audio.store import _MIGRATIONS, Store
+
+    path = tmp_path / "bantin.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(_MIGRATIONS[1])
+    conn.execute("INSERT INTO articles(id, slug, content_hash, title, fields, created_at, "
+                 "updated_at) VALUES (7, 'a-7', 'h', 'Tin', '{\"title\": \"Tin\"}', 1, 1)")
+    conn.execute("INSERT INTO jobs(id, article_id, status, done, total, created_at, updated_at) "
+                 "VALUES (3, 7, 'done', 4, 4, 1, 1)")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert store.schema_version() == 2
+    job = store.get_job(3)
+    assert (job.kind, job.article_id, job.status, job.done) == ("article", 7, "done", 4)
+    bulletin = store.save_bulletin({"title": "B", "station": {"name": "Đài"},
+                                    "items": [{"article_id": 7}]})
+    assert store.queue_bulletin_build(bulletin.id).kind == "bulletin"
+    assert [j.id for j in store.list_jobs()] == [3]  # the article job list stays as it was
+    store.delete_article(7)  # an item whose article is deleted leaves the bulletin
+    assert store.get_bulletin(bulletin.id).data["items"] == []
+    store.close()
