@@ -287,6 +287,9 @@ class Worker:
 
     def _synthesize(self, job: JobRow, article: Article, rows: list[Any],
                     lost: threading.Event) -> list[tuple[int, str]]:
+        article_id = job.article_id
+        if article_id is None:
+            return []
         segments = [r.segment for r in rows]
         by_index = {r.segment.index: r for r in rows}
         clips: dict[int, SegmentClip] = {}
@@ -330,7 +333,7 @@ class Worker:
             row = by_index.get(seg.index)
             if row is None or row.status != "done" or row.engine != clip.engine:
                 self.store.mark_segment(
-                    job.article_id, seg.index, seg.spoken, status="done", engine=clip.engine,
+                    article_id, seg.index, seg.spoken, status="done", engine=clip.engine,
                     fallback_reason=clip.fallback_reason,
                     clip_hash=hashlib.sha256(clip.audio).hexdigest()[:16], job_id=job.id)
             log.debug("job %d segment %d: %s%s", job.id, seg.index, clip.engine,
@@ -358,7 +361,7 @@ class Worker:
                 reason = exc.message if isinstance(exc, SynthesisError) else str(exc)
                 failed[seg.index] = reason
                 log.warning("job %d segment %d failed: %s", job.id, seg.index, reason)
-                self.store.mark_segment(job.article_id, seg.index, seg.spoken, status="failed",
+                self.store.mark_segment(article_id, seg.index, seg.spoken, status="failed",
                                         error=reason, job_id=job.id)
         if lost.is_set():
             return []
@@ -473,7 +476,7 @@ class Worker:
                 now = time.monotonic()
                 if now - state["last"] >= PROGRESS_INTERVAL_S or p.stage == "loudness":
                     state["last"] = now
-                    self.store.job_progress(job.id, self.owner, done, total)
+                    self.store.job_progress(job.id, self.owner, int(done), total)
 
         with tempfile.TemporaryDirectory(prefix=".build-", dir=directory) as tmp:
             work = Path(tmp)

@@ -8,16 +8,15 @@ from typing import Any
 
 import pytest
 
+from tests.web import test_browser
 from tests.web.bulletin_flow import SHORT
-from tests.web.test_browser import (  # noqa: F401 (fixtures)
-    Live,
-    _axe,
-    _sign_in,
-    browser,
-    live,
-)
+from tests.web.test_browser import Live, _axe, _sign_in
 
 pytestmark = pytest.mark.browser
+
+# The live server and the browser of test_browser, started once more for this module.
+live = test_browser.live
+browser = test_browser.browser
 
 SMALL_TARGETS = """Array.from(document.querySelectorAll(
     'button, select, input, summary, nav a, .downloads a')).filter(e =>

@@ -60,7 +60,7 @@ def home() -> str:
     jobs = st.store.list_jobs(limit=50)
     articles = {}
     for job in jobs:
-        if job.article_id not in articles:
+        if job.article_id is not None and job.article_id not in articles:
             articles[job.article_id] = st.store.get_article(job.article_id)
     return render_template("admin.html", jobs=jobs, articles=articles,
                            messages=get_flashed_messages(with_categories=True),
