@@ -873,7 +873,7 @@ class Store:
             return cur.rowcount > 0
 
     def put_bulletin_build(self, build: BulletinBuildRow) -> BulletinBuildRow:
-        """Store a finished build of a bulletin (its files must already be in place)."""
+        """Store a finished build of a bulletin, replacing its previous one (files in place)."""
         with self.transaction() as conn:
             self._bulletin(conn, build.bulletin_id)
             cur = conn.execute(
@@ -884,8 +884,11 @@ class Store:
                  json.dumps(build.files), json.dumps(build.sizes),
                  json.dumps(build.cues, ensure_ascii=False), json.dumps(build.loudness),
                  json.dumps(build.engines), build.warning, time.time()))
-            row = conn.execute("SELECT * FROM bulletin_builds WHERE id=?",
-                               (int(cur.lastrowid or 0),)).fetchone()
+            new_id = int(cur.lastrowid or 0)
+            # Only the latest build is ever served: older files are collected by the workers.
+            conn.execute("DELETE FROM bulletin_builds WHERE bulletin_id=? AND id<>?",
+                         (build.bulletin_id, new_id))
+            row = conn.execute("SELECT * FROM bulletin_builds WHERE id=?", (new_id,)).fetchone()
             return self._build(row)
 
     def latest_bulletin_build(self, bulletin_id: int) -> BulletinBuildRow | None:

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from bantin_audio.audio.loudness import measure_loudness
 from bantin_audio.jobs import Worker, bulletin_media_dir, media_dir
@@ -117,6 +119,15 @@ def test_chime_upload_is_validated(editor: Editor, tmp_path: Path, app: Flask) -
     assert list(chime.parent.iterdir()) == [chime]  # no leftovers from the bad uploads
     editor.post(url, {"bo_nhac": "1"})
     assert editor.store.get_bulletin(bid).data["station"]["chime_path"] is None
+    # a 25-second WAV is over the 2 MB every other form may send, but a fine chime
+    long = make_tone(tmp_path / "dai.wav", seconds=25, rate=48000)
+    assert long.stat().st_size > 2 * 1024 * 1024
+    # encoded here: the test client would spool a body this large to a file it never closes
+    boundary, body = encode_multipart({"csrf_token": editor.csrf, "nhac": FileStorage(
+        io.BytesIO(long.read_bytes()), "dai.wav")})
+    page = _flash(editor, editor.client.post(
+        url, data=body, content_type=f"multipart/form-data; boundary={boundary}"), bid)
+    assert "Đã tải lên nhạc chuyển tin “dai.wav”" in page
 
 
 def test_empty_bulletin_is_not_built(editor: Editor) -> None:
@@ -262,3 +273,23 @@ def test_a_version_1_database_is_migrated(tmp_path: Path) -> None:
     store.delete_article(7)  # an item whose article is deleted leaves the bulletin
     assert store.get_bulletin(bulletin.id).data["items"] == []
     store.close()
+
+
+def test_cli_bulletin_reads_ids_from_the_service_database(
+        submit: Any, worker: Worker, web_settings: Any, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from bantin_audio.cli import main
+
+    ids = articles(submit, worker)
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner(mix_stderr=False)
+    args = ["bulletin", str(ids[2]), str(ids[0]), "-o", "x.mp3", "--engine", "gtts", "-q"]
+    result = run.invoke(main, [*args, "--data-dir", str(web_settings.data_dir)])
+    assert result.exit_code == 0, result.stderr
+    assert "Ra quân vệ sinh môi trường" in result.stdout and (tmp_path / "x.mp3").is_file()
+    empty = tmp_path / "trong"
+    result = run.invoke(main, [*args, "--data-dir", str(empty)])
+    assert result.exit_code == 1 and f"Không tìm thấy bài viết có mã {ids[2]}" in result.stderr
+    assert not (empty / "bantin.sqlite3").exists()

@@ -355,7 +355,11 @@ def chime(bid: int) -> ResponseReturnValue:
     try:
         if upload is None or not upload.filename:
             raise InputError("Chưa chọn tệp nhạc chuyển tin", "chọn một tệp WAV hoặc MP3")
-        path = _store_chime(upload.read(), upload.filename)
+        try:
+            data = upload.read()
+        finally:
+            upload.close()  # a large upload is spooled to a temporary file
+        path = _store_chime(data, upload.filename)
     except BantinError as exc:
         return _failed(bid, exc, "Chưa dùng được nhạc chuyển tin")
     update_settings(bulletin, chime_path=str(path))
