@@ -71,6 +71,13 @@ def test_compose_reorder_and_remove(editor: Editor, submit: Any, worker: Worker)
     preview = editor.page(bid)
     assert "Tin thứ 1: Tiêm chủng cho trẻ em" in preview and "Lời kết:" in preview
     assert "Đây là Đài truyền thanh. Bản tin ngày 25 tháng 10 năm 2022." in preview
+    assert "Quá dài" not in preview
+    form = {"name": "Đài truyền thanh", "intro_template": "Đây là {station}.",
+            "announcement_template": "Tin thứ {ordinal}: {title}", "outro": "Hết.",
+            "pause_between": "1", "tempo": "1.0", "target_minutes": "0,1", "date": "2022-10-25"}
+    page = _flash(editor, editor.post(f"/quan-tri/ban-tin/{bid}/cai-dat", form), bid)
+    assert "<strong>Quá dài:</strong> Bản tin dài" in page
+    assert "so với mục tiêu 6 giây. Các tin dài nhất: tin thứ " in page
 
 
 def test_settings_are_checked_and_remembered(editor: Editor) -> None:
