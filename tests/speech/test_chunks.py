@@ -61,3 +61,12 @@ def test_any_text_respects_the_limit_and_never_splits_words(text: str, limit: in
     got = [w for w in " ".join(phrases).split() if any(c.isalnum() for c in w)]
     if all(len(w) <= limit for w in words):
         assert got == words  # no word was cut in two
+
+
+def test_inside_a_long_clause_the_cut_falls_before_a_joining_word() -> None:
+    clause = ("cấp ủy chính quyền các cấp trên địa bàn huyện tập trung lãnh đạo chỉ đạo quyết liệt "
+              "và huy động sức mạnh của cả hệ thống chính trị trong thực hiện nhiệm vụ")
+    first, *rest = split_phrases(clause)
+    assert rest
+    assert rest[0].split()[0] in {"và", "của", "trong"}
+    assert len(first) >= 50

@@ -17,6 +17,9 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
 _CLAUSE_END = re.compile(r"[;:]+(?=\s)")
 _COMMA = re.compile(r"[,，]+(?=\s)")
 _SPACE = re.compile(r"\s+")
+_JOIN_WORD = re.compile(
+    r"(?:và|hoặc|nhưng|để|của|cho|với|trong|theo|nhằm|từ|đến|tại|thì|mà|là|khi|nên|do|"
+    r"bằng|về|trên|dưới|sau|trước|cùng|đồng thời)\b")
 _HAS_WORD = re.compile(r"\w")
 
 
@@ -65,6 +68,9 @@ def _best_break(text: str, limit: int) -> int:
             return good[-1]
     spaces = [m.start() for m in _SPACE.finditer(window) if 0 < m.start() <= limit]
     if spaces:
-        return spaces[-1]
+        # Inside a long clause, a breath falls most naturally before a joining word
+        # ("và", "của", "để", ...): prefer the last such space in the second half of the window.
+        joins = [i for i in spaces if i >= limit // 2 and _JOIN_WORD.match(text, i + 1)]
+        return joins[-1] if joins else spaces[-1]
     # One "word" longer than the limit (a URL, a long code): cut it where it must be cut.
     return limit
