@@ -222,3 +222,4 @@ def test_large_files_stream_from_disk_with_the_same_rules(client: FlaskClient,
     assert part.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert _fetch(client, f"/am-thanh/{name}", headers={"Range": f"bytes={size}-"}) \
         .status_code == 416
+
