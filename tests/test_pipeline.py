@@ -107,3 +107,24 @@ def test_espeak_engine_makes_no_google_request(fake_google: FakeGoogle, settings
                                                                        tmp_path / "b.mp3")
     assert fake_google.requests == 0
     assert program.engines == {"espeak": 6}
+
+
+def test_fallback_clips_are_upgraded_only_when_asked(fake_google: FakeGoogle,
+                                                     settings: Settings) -> None:
+    fake_google.mode = "connection"
+    build_services(settings).pipeline.synthesize(_script())  # all offline voice, cached
+    fake_google.mode = "ok"
+    before = fake_google.requests
+    plain = build_services(settings).pipeline.synthesize(_script())
+    assert {c.engine for c in plain} == {"espeak"} and fake_google.requests == before
+    upgraded = build_services(settings).pipeline.synthesize(_script(), prefer_primary=True)
+    assert {c.engine for c in upgraded} == {"google"}
+    assert fake_google.requests > before
+
+
+def test_upgrade_keeps_the_fallback_clip_when_google_still_fails(fake_google: FakeGoogle,
+                                                                 settings: Settings) -> None:
+    fake_google.mode = "500"
+    build_services(settings).pipeline.synthesize(_script())
+    clips = build_services(settings).pipeline.synthesize(_script(), prefer_primary=True)
+    assert {c.engine for c in clips} == {"espeak"}

@@ -346,7 +346,9 @@ class Worker:
         script = Script(segments=segments, title=article.headline, date=article.date,
                         author=article.author, source_url=article.source_url)
         try:
-            self.pipeline.synthesize(script, on_clip=record)
+            # prefer_primary: a paragraph read by the offline voice during an outage is read
+            # by Google when its job runs again (a retry, an edit) and Google is back.
+            self.pipeline.synthesize(script, on_clip=record, prefer_primary=True)
         except BantinError as exc:
             log.warning("job %d: batch synthesis stopped (%s); continuing segment by segment",
                         job.id, exc)
@@ -356,7 +358,7 @@ class Worker:
             if lost.is_set():
                 return []
             try:
-                record(self.pipeline.synthesize_segment(seg))
+                record(self.pipeline.synthesize_segment(seg, prefer_primary=True))
             except BantinError as exc:
                 reason = exc.message if isinstance(exc, SynthesisError) else str(exc)
                 failed[seg.index] = reason

@@ -63,10 +63,17 @@ class Pipeline:
                 return SegmentClip(segment, data, engine.audio_format, engine.label, cached=True)
         return None
 
-    def synthesize_segment(self, segment: Segment) -> SegmentClip:
-        """Return the clip of `segment`: from the cache, else the first engine that succeeds."""
+    def synthesize_segment(self, segment: Segment, prefer_primary: bool = False) -> SegmentClip:
+        """Return the clip of `segment`: from the cache, else the first engine that succeeds.
+
+        With `prefer_primary`, a cached clip from a fallback voice is not enough while the
+        preferred engine is available again: it is asked first, and the cached fallback clip
+        is still used if it fails (the service upgrades articles read during an outage).
+        """
         clip = self.cached_clip(segment)
-        if clip is not None:
+        primary = self.engines[0]
+        if clip is not None and not (prefer_primary and clip.engine != primary.label
+                                     and getattr(primary, "available", True)):
             return clip
         failures: list[str] = []
         for engine in self.engines:
@@ -115,7 +122,8 @@ class Pipeline:
     # -- a whole script ------------------------------------------------------------------------
 
     def synthesize(self, script: Script, progress: ProgressCallback | None = None,
-                   on_clip: ClipCallback | None = None) -> list[SegmentClip]:
+                   on_clip: ClipCallback | None = None,
+                   prefer_primary: bool = False) -> list[SegmentClip]:
         """Return the clips of every segment in reading order, reporting progress per segment."""
         segments = script.segments
         total = len(segments)
@@ -143,7 +151,7 @@ class Pipeline:
                                 thread_name_prefix="segment") as pool:
             futures = []
             for seg in segments:
-                fut = pool.submit(self.synthesize_segment, seg)
+                fut = pool.submit(self.synthesize_segment, seg, prefer_primary)
                 fut.add_done_callback(partial(finished, seg.index))
                 futures.append(fut)
             _, pending = wait(futures, return_when=FIRST_EXCEPTION)

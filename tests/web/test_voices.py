@@ -35,3 +35,16 @@ def test_page_says_when_the_whole_article_used_the_offline_voice(client: FlaskCl
     fake_google.mode = "connection"
     html = _page(client, _done(submit, worker, text=_text("Tin khi mất mạng")))
     assert "Cả bài được đọc bằng giọng ngoại tuyến" in html
+
+
+def test_retry_after_an_outage_reads_the_article_with_google(client: FlaskClient, submit: Any,
+                                                             worker: Worker, app: Any,
+                                                             fake_google: Any) -> None:
+    fake_google.mode = "connection"
+    body = _done(submit, worker, text=_text("Tin đọc lại khi có mạng"))
+    assert "Cả bài được đọc bằng giọng ngoại tuyến" in _page(client, body)
+    fake_google.mode = "ok"
+    app.extensions["bantin"].store.retry_job(body["job"]["id"])
+    worker.run_until_idle()
+    html = _page(client, body)
+    assert "ngoại tuyến" not in html and "Giọng đọc: Google" in html
