@@ -253,3 +253,21 @@ def test_related_web_part_name_ends_the_article() -> None:
             "Huyện Tiên Du tổ chức hội thi nhà nông đua tài\n")
     article = extract_article(text)
     assert article.captions == [] and article.paragraphs == []
+
+
+def test_pasted_short_notice_keeps_every_line() -> None:
+    text = "Thông báo họp dân\nHọp dân lúc 8 giờ.\nĐề nghị bà con đến đúng giờ./.\nNguyễn Văn An\n"
+    article = extract_article(text, content_type="text/plain")
+    assert article.title == "Thông báo họp dân"
+    assert article.lead == "Họp dân lúc 8 giờ."
+    assert article.paragraphs == ["Đề nghị bà con đến đúng giờ."]
+    assert article.author == "Nguyễn Văn An"
+
+
+def test_pasted_text_with_portal_chrome_still_goes_through_the_classifier() -> None:
+    text = ("PublishingPortal - Block_BanTin_Toolbar\n25/10/2022\nTăng cỡ chữ Giảm cỡ chữ\n"
+            "Xã Quang Thuận ra quân làm đường giao thông nông thôn\n"
+            "Sáng nay, hơn hai trăm đoàn viên và bà con xã Quang Thuận đã ra quân làm đường.\n")
+    article = extract_article(text, content_type="text/plain")
+    assert article.date == "2022-10-25"
+    assert not any("Tăng cỡ chữ" in p for p in [article.lead or "", *article.paragraphs])

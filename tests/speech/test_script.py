@@ -67,3 +67,11 @@ def test_article_without_headline_is_read_and_named_by_its_opening_words() -> No
     script = build_script(article)
     assert [s.kind for s in script.segments] == ["paragraph", "paragraph"]
     assert script.title == "Sáng nay, bà con thôn Nà Pài họp bàn làm đường."
+
+
+def test_a_headline_made_of_the_opening_words_is_not_read_twice() -> None:
+    text = "Họp dân lúc tám giờ sáng mai tại nhà văn hóa thôn Nà Pài để bàn việc làm đường."
+    article = Article(title="Họp dân lúc tám giờ sáng mai tại nhà văn hóa thôn…", lead=text)
+    assert [s.kind for s in build_script(article).segments] == ["lead"]
+    same = Article(title=text, lead=text)
+    assert [s.kind for s in build_script(same).segments] == ["lead"]

@@ -18,7 +18,8 @@ from ..errors import ExtractionError, InputError
 from ..model import Article
 from .decode import decode_bytes
 from .fetch import FetchedPage, fetch_url
-from .text import strip_invisible
+from .lines import byline_author, is_strong_chrome
+from .text import clean_line, strip_end_mark, strip_invisible
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,12 @@ def _is_html(text: str, content_type: str | None) -> bool:
 
 
 def extract_article(data: bytes | str, *, url: str | None = None,
-                    content_type: str | None = None) -> Article:
-    """Extract the article from page bytes or pasted text, deciding HTML vs text itself."""
+                    content_type: str | None = None, pasted: bool = False) -> Article:
+    """Extract the article from page bytes or pasted text, deciding HTML vs text itself.
+
+    `pasted` marks text an editor typed or pasted (not a page or a dump of one): unless it
+    carries portal chrome, every line of it is article.
+    """
     if isinstance(data, bytes):
         text, _ = decode_bytes(data, content_type)
     elif isinstance(data, str):
@@ -68,12 +73,42 @@ def extract_article(data: bytes | str, *, url: str | None = None,
     else:
         from .portal import parse_text_dump
 
-        article = parse_text_dump(text)
-        if article.title is None and content_type and content_type.lower().startswith(
-                "text/plain"):
+        pasted = pasted or bool(content_type and content_type.lower().startswith("text/plain")
+                                and url is None)
+        if pasted and not _has_chrome(text):
+            # What an editor types or pastes is all article: read it as it stands, first line
+            # the headline, the rest the paragraphs, so a short notice ("Họp dân lúc 8 giờ.")
+            # is not dropped as if it were a menu item. Text copied from a portal page, with
+            # its chrome, goes through the dump classifier below.
+            article = _plain_text_article(text)
+        else:
+            article = parse_text_dump(text)
+        if article.title is None and pasted:
             _title_from_first_line(article, promote=True)
     article.source_url = url
     return article
+
+
+def _has_chrome(text: str) -> bool:
+    return any(is_strong_chrome(clean_line(x)) for x in text.splitlines() if x.strip())
+
+
+def _plain_text_article(text: str) -> Article:
+    lines = [clean_line(x) for x in strip_invisible(text).splitlines()]
+    lines = [x for x in lines if x]
+    if not lines or not any(ch.isalpha() for ch in "".join(lines)):
+        raise ExtractionError("Văn bản không có chữ để đọc",
+                              "hãy dán văn bản bài viết: dòng đầu là tiêu đề, sau đó là các đoạn")
+    author = None
+    if len(lines) > 2 and not lines[-1].rstrip().endswith((".", "!", "?", ":", ";")):
+        # A closing line that only names someone is the byline, as on the portals.
+        author = byline_author(lines[-1])
+        if author:
+            lines.pop()
+    if len(lines) == 1:
+        return Article(title=None, lead=strip_end_mark(lines[0]), author=author)
+    return Article(title=lines[0].rstrip(" ."), lead=strip_end_mark(lines[1]),
+                   paragraphs=[strip_end_mark(x) for x in lines[2:]], author=author)
 
 
 def _title_from_first_line(article: Article, *, promote: bool) -> None:

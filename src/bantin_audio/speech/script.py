@@ -19,11 +19,21 @@ def date_line(iso_date: str) -> str:
     return f"Ngày {int(day)}/{int(month)}/{year}"
 
 
+def _repeats_opening(title: str, article: Article) -> bool:
+    """Tell whether the title is only the opening words of the text (a headline made up for a
+    text that has none): reading it would say the same words twice."""
+    first = article.lead or next((p for p in article.paragraphs if p.strip()), "")
+    head = " ".join(title.rstrip("…").split())
+    return bool(head) and " ".join(first.split()).startswith(head)
+
+
 def build_script(article: Article, settings: Settings | None = None,
                  lexicon: Lexicon | None = None) -> Script:
     """Return the segments of `article` in reading order: title, date, lead, body, author."""
     settings = settings or Settings()
-    parts: list[tuple[SegmentKind, str]] = [("title", article.title)] if article.title else []
+    parts: list[tuple[SegmentKind, str]] = []
+    if article.title and not _repeats_opening(article.title, article):
+        parts.append(("title", article.title))
     if article.date:
         parts.append(("date", date_line(article.date)))
     if article.lead:
