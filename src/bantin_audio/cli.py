@@ -10,12 +10,20 @@ from typing import Any
 
 import click
 
-from .config import Settings
+from .cli_bulletin import register as register_bulletin
+from .cli_support import (
+    ENGINE_CHOICE,
+    check_writable,
+    human_duration,
+    human_mb,
+    progress_wanted,
+    settings_from_env,
+)
+from .cli_web import register as register_web
 from .errors import BantinError
 
 log = logging.getLogger(__name__)
 
-ENGINE_CHOICE = click.Choice(["auto", "gtts", "espeak"])
 
 
 HELP_TEXT = "Hiện hướng dẫn này rồi thoát."
@@ -130,10 +138,6 @@ def main(ctx: click.Context, verbose: int) -> None:
     ctx.ensure_object(dict)
 
 
-def _settings(**overrides: Any) -> Settings:
-    return Settings.from_env(**overrides)
-
-
 @main.command(help="Làm sạch một bài viết và in các trường của nó.\n\n"
               "INPUT là tệp .txt, tệp .html, địa chỉ http(s):// hoặc - (đọc từ stdin).")
 @click.argument("source", metavar="INPUT")
@@ -142,7 +146,7 @@ def _settings(**overrides: Any) -> Settings:
 def clean(source: str, fmt: str) -> None:
     from .ingest import load_article
 
-    article = load_article(source, _settings())
+    article = load_article(source, settings_from_env())
     if fmt == "json":
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -172,7 +176,7 @@ def normalize(text: str | None, jsonl: bool) -> None:
     from .speech.lexicon import load_lexicon
     from .speech.normalize import normalize_text
 
-    settings = _settings()
+    settings = settings_from_env()
     lexicon = load_lexicon(settings.data_dir / "lexicon.tsv")
     if jsonl:
         for lineno, line in enumerate(sys.stdin, 1):
@@ -192,30 +196,10 @@ def normalize(text: str | None, jsonl: bool) -> None:
     click.echo(normalize_text(text, lexicon))
 
 
-def _check_writable(path: str, what: str) -> None:
-    import os
-    from pathlib import Path
-
-    from .errors import InputError
-
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise InputError(f"{what} {path} là một thư mục", "hãy đặt tên tệp, ví dụ bai.mp3")
-    if not directory.is_dir():
-        raise InputError(f"Thư mục {directory} không tồn tại", f"tạo thư mục hoặc chọn {what} khác")
-    if not os.access(directory, os.W_OK):
-        raise InputError(f"Không có quyền ghi vào {directory}", f"chọn {what} khác")
 
 
-def _human_duration(ms: int) -> str:
-    seconds = round(ms / 1000)
-    minutes, seconds = divmod(seconds, 60)
-    return f"{minutes} phút {seconds} giây" if minutes else f"{seconds} giây"
 
 
-def _human_mb(size: int) -> str:
-    return f"{size / 1_000_000:.1f}".replace(".", ",") + " MB"
 
 
 @main.command(help="Đọc một bài viết thành tệp âm thanh MP3.\n\n"
@@ -241,16 +225,16 @@ def read(source: str, output: str, engine: str, timings: str | None, data_dir: s
     from .speech.lexicon import load_lexicon
     from .speech.script import build_script
 
-    settings = _settings(engine=engine, data_dir=data_dir)
+    settings = settings_from_env(engine=engine, data_dir=data_dir)
     fmt = "webm" if output.lower().endswith(".webm") else "mp3"
-    _check_writable(output, "-o")
+    check_writable(output, "-o")
     if timings:
-        _check_writable(timings, "--timings")
+        check_writable(timings, "--timings")
     article = load_article(source, settings)
     services = build_services(settings)
     script = build_script(article, settings, load_lexicon(services.lexicon_path))
     total = len(script.segments)
-    show_bar = not quiet and sys.stderr.isatty() or (not quiet and _force_progress())
+    show_bar = progress_wanted(quiet)
     bar: Any = click.progressbar(length=total, label="Đang đọc", file=sys.stderr,
                             show_pos=True, width=30) if show_bar else None
     seen = 0
@@ -276,21 +260,9 @@ def read(source: str, output: str, engine: str, timings: str | None, data_dir: s
     if offline and engine == "auto":
         click.echo(f"Lưu ý: không dùng được giọng Google cho {offline}/{total} đoạn; "
                    "các đoạn đó được đọc bằng giọng ngoại tuyến (eSpeak NG).", err=True)
-    click.echo(f"Đã ghi {output} ({_human_duration(program.duration_ms)}, "
-               f"{_human_mb(program.bytes)}).", err=True)
+    click.echo(f"Đã ghi {output} ({human_duration(program.duration_ms)}, "
+               f"{human_mb(program.bytes)}).", err=True)
 
 
-def _force_progress() -> bool:
-    import os
-
-    return os.environ.get("BANTIN_PROGRESS") == "1"
-
-
-
-# The web and bulletin commands live in their own modules, which use the helpers above; they
-# are registered last so that those modules can import from this one.
-from .cli_bulletin import register as _register_bulletin  # noqa: E402
-from .cli_web import register as _register_web  # noqa: E402
-
-_register_web(main)
-_register_bulletin(main)
+register_web(main)
+register_bulletin(main)

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .cli import ENGINE_CHOICE, _check_writable, _force_progress, _human_mb, _settings
+from .cli_support import ENGINE_CHOICE, check_writable, human_mb, progress_wanted, settings_from_env
 from .config import Settings
 from .errors import InputError, NotFound
 from .model import Article
@@ -71,7 +71,7 @@ def bulletin_command(sources: tuple[str, ...], output: str, wav: str | None,
     from .services import build_services
     from .speech.lexicon import load_lexicon
 
-    settings = _settings(engine=engine, data_dir=data_dir)
+    settings = settings_from_env(engine=engine, data_dir=data_dir)
     # Cheap checks first, so a typo never costs a synthesis run.
     if not sources:
         raise InputError("Bản tin chưa có bài viết nào",
@@ -82,7 +82,7 @@ def bulletin_command(sources: tuple[str, ...], output: str, wav: str | None,
     for path, what in ((output, "-o"), (wav, "--wav"), (cue_sheet, "--cue-sheet"),
                        (cue_text, "--cue-text")):
         if path:
-            _check_writable(path, what)
+            check_writable(path, what)
     if chime:
         load_chime(Path(chime))
     station_settings = StationSettings(
@@ -95,7 +95,7 @@ def bulletin_command(sources: tuple[str, ...], output: str, wav: str | None,
 
     services = build_services(settings)
     lexicon = load_lexicon(services.lexicon_path)
-    show_bar = not quiet and (sys.stderr.isatty() or _force_progress())
+    show_bar = progress_wanted(quiet)
     bar: Any = None
     seen = {"synthesize": 0, "stitch": 0}
     # Speaking and stitching report from different threads (stitching follows the voice).
@@ -141,7 +141,7 @@ def bulletin_command(sources: tuple[str, ...], output: str, wav: str | None,
         if report is None:
             click.echo(f"Đã ghi {path}.", err=True)
             continue
-        size = _human_mb(result.sizes[kind])
+        size = human_mb(result.sizes[kind])
         click.echo(f"Đã ghi {path} ({human_duration(result.duration_ms)}, {size}; "
                    f"độ lớn {_decimal(report.output_integrated)} LUFS, "
                    f"đỉnh thực {_decimal(report.output_true_peak)} dBTP).", err=True)

@@ -10,17 +10,11 @@ from typing import Any
 
 import click
 
+from .cli_support import ENGINE_CHOICE, settings_from_env
 from .config import Settings
 from .errors import InputError, SynthesisError
 
 log = logging.getLogger(__name__)
-
-ENGINE_CHOICE = click.Choice(["auto", "gtts", "espeak"])
-
-
-def _settings(**overrides: Any) -> Settings:
-    return Settings.from_env(**overrides)
-
 
 def _data_dir_option(f: Any) -> Any:
     return click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False),
@@ -57,7 +51,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, engine: str
     from .services import build_services
     from .web import create_app
 
-    settings = _settings(host=host, port=port, data_dir=data_dir, engine=engine)
+    settings = settings_from_env(host=host, port=port, data_dir=data_dir, engine=engine)
     _check_port(settings.host, settings.port)
     services = build_services(settings)
     store = open_store(settings)
@@ -111,7 +105,7 @@ def worker(data_dir: Path | None, engine: str | None, count: int) -> None:
     from .jobs import open_store, start_workers
     from .services import build_services
 
-    settings = _settings(data_dir=data_dir, engine=engine)
+    settings = settings_from_env(data_dir=data_dir, engine=engine)
     services = build_services(settings)
     store = open_store(settings)
     stop, wake = threading.Event(), threading.Event()
@@ -139,7 +133,7 @@ def add(source: str, data_dir: Path | None, engine: str | None, wait: bool) -> N
     from .ingest import load_article
     from .jobs import Worker, open_store, submit_article
 
-    settings = _settings(data_dir=data_dir, engine=engine)
+    settings = settings_from_env(data_dir=data_dir, engine=engine)
     store = open_store(settings)
     article = load_article(source, settings)
     result = submit_article(store, article, settings, settings.data_dir / "lexicon.tsv")
