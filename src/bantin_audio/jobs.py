@@ -422,30 +422,29 @@ class Worker:
         kind, fmt, kbps, rate = "mp3", "mp3", self.settings.bitrate_kbps, \
             self.settings.sample_rate
         t0 = time.monotonic()
-        name, program, digest, size = self._write(clips, kind, fmt, kbps, rate,
-                                                  article if complete else None)
-        assert job.article_id is not None
-        self.store.put_rendition(RenditionRow(
-            article_id=job.article_id, kind=kind, path=name, bytes=size,
-            duration_ms=int(program.duration_ms), content_hash=digest,
-            timings=[t.to_dict() for t in program.timings], complete=complete,
-            segments_done=len(clips)))
+        name = self._write_rendition(job, article if complete else None, clips, kind, fmt, kbps,
+                                     rate, complete=complete)
         log.info("job %d: published %s with %d segments%s in %.0f ms", job.id, name, len(clips),
                  " (complete)" if complete else "", (time.monotonic() - t0) * 1000)
 
     def _publish_extras(self, job: JobRow, article: Article, clips: list[SegmentClip]) -> None:
         for kind, fmt, kbps, rate in EXTRAS:
             try:
-                name, program, digest, size = self._write(clips, kind, fmt, kbps, rate, article)
+                self._write_rendition(job, article, clips, kind, fmt, kbps, rate, complete=True)
             except BantinError as exc:  # an extra file is a bonus: keep the article playable
                 log.warning("job %d: no %s rendition: %s", job.id, kind, exc)
-                continue
-            assert job.article_id is not None
-            self.store.put_rendition(RenditionRow(
-                article_id=job.article_id, kind=kind, path=name, bytes=size,
-                duration_ms=int(program.duration_ms), content_hash=digest,
-                timings=[t.to_dict() for t in program.timings], complete=True,
-                segments_done=len(clips)))
+
+    def _write_rendition(self, job: JobRow, article: Article | None, clips: list[SegmentClip],
+                         kind: str, fmt: str, kbps: int, rate: int, *, complete: bool) -> str:
+        """Write one rendition of the clips and record it; return its file name."""
+        name, program, digest, size = self._write(clips, kind, fmt, kbps, rate, article)
+        assert job.article_id is not None
+        self.store.put_rendition(RenditionRow(
+            article_id=job.article_id, kind=kind, path=name, bytes=size,
+            duration_ms=int(program.duration_ms), content_hash=digest,
+            timings=[t.to_dict() for t in program.timings], complete=complete,
+            segments_done=len(clips)))
+        return name
 
 
     # -- bulletins -------------------------------------------------------------------------

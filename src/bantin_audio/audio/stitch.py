@@ -135,10 +135,14 @@ def level_clip(seg: AudioSegment, target_dbfs: float = TARGET_DBFS) -> AudioSegm
     return seg.apply_gain(gain) if abs(gain) > 0.1 else seg
 
 
+def shape_clip(seg: AudioSegment, trim: bool = True) -> bytes:
+    """Return decoded clip audio trimmed of its own silence and levelled, as raw PCM."""
+    return bytes(level_clip(trim_silence(seg) if trim else seg).raw_data)
+
+
 def prepare_clip(clip: SegmentClip, sample_rate: int) -> bytes:
     """Return the clip as trimmed, levelled raw PCM at `sample_rate` (no pause)."""
-    seg = trim_silence(decode_clip(clip.audio, clip.audio_format, sample_rate))
-    return level_clip(seg).raw_data
+    return shape_clip(decode_clip(clip.audio, clip.audio_format, sample_rate))
 
 
 def render_pcm(clips: Sequence[SegmentClip], sample_rate: int,
@@ -153,7 +157,7 @@ def render_pcm(clips: Sequence[SegmentClip], sample_rate: int,
     if missing:
         decoded = decode_clips([(c.audio, c.audio_format) for c in missing], sample_rate)
         for clip, seg in zip(missing, decoded, strict=True):
-            prepared[clip.segment.index] = level_clip(trim_silence(seg)).raw_data
+            prepared[clip.segment.index] = shape_clip(seg)
     parts: list[bytes] = []
     timings: list[TimingEntry] = []
     samples = 0

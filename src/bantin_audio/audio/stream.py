@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AudioError
-from .stitch import SAMPLE_WIDTH, decode_clips, level_clip, trim_silence, write_atomically
+from .stitch import SAMPLE_WIDTH, decode_clips, shape_clip, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,7 @@ class StreamedProgram:
 def _decode_batch(clips: list[Clip], sample_rate: int) -> list[bytes]:
     """Load and decode a run of clips in one go; trim and level each."""
     segs = decode_clips([clip.load() for clip in clips], sample_rate)
-    return [bytes(level_clip(trim_silence(seg) if clip.trim else seg).raw_data)
-            for clip, seg in zip(clips, segs, strict=True)]
+    return [shape_clip(seg, clip.trim) for clip, seg in zip(clips, segs, strict=True)]
 
 
 def _decoded(parts: Iterable[Part], sample_rate: int, workers: int, window: int,

@@ -120,8 +120,7 @@ def _title_from_first_line(article: Article, *, promote: bool) -> None:
         article.title = lead.rstrip(" .")
         article.lead = article.paragraphs.pop(0)
     else:
-        words = lead.split()
-        article.title = " ".join(words[:12]) + ("…" if len(words) > 12 else "")
+        article.title = article.headline
 
 
 def load_article(source: str, settings: Settings) -> Article:

@@ -108,7 +108,7 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     app.after_request(_finish_response)
     # Behind nginx every client would share one address (and one rate limit): trust the
     # X-Forwarded-* headers of that many proxies (Settings.trusted_proxies, 0 = none).
-    hops = int(getattr(settings, "trusted_proxies", 0) or 0)
+    hops = settings.trusted_proxies
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
