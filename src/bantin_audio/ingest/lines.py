@@ -368,98 +368,127 @@ def _stamp_follows(i: int, kinds: list[str]) -> bool:
     return False
 
 
-def classify(lines: list[Line]) -> Parts:
-    """Assign every line a role and gather the article's fields."""
-    n = len(lines)
-    roles = ["boilerplate"] * n
-    parts = Parts(roles=roles)
-    kinds: list[str] = []
-    stamp_dates: list[tuple[int, str]] = []
+@dataclass
+class Layout:
+    """What the passes of `classify` learn about a page, one pass after another.
+
+    `kinds` (pass 1) sorts every line into text, stamp ("meta"), chrome, weak chrome (menu
+    words) or a related-news heading; `lead` and `title` (pass 2) are line indices; `stop` is
+    the first line after the article and `last_prose` its last paragraph (pass 3).
+    """
+
+    kinds: list[str] = field(default_factory=list)
+    stamp_dates: list[tuple[int, str]] = field(default_factory=list)
     stamp_author: str | None = None
-    chrome_dates: list[tuple[int, str]] = []  # toolbar lines that carry the date
+    chrome_dates: list[tuple[int, str]] = field(default_factory=list)  # toolbars with a date
+    lead: int | None = None
+    title: int | None = None
+    stop: int = 0
+    last_prose: int = 0
+
+
+def line_kind(line: Line) -> tuple[str, str | None, str | None, bool]:
+    """Return (kind, date, author, date is a toolbar's) for one line, from its words and hint."""
+    t = line.text
+    if line.hint in ("chrome", "related", "meta"):
+        if line.hint != "meta":
+            return line.hint, None, None, False
+        _, d, a = stamp_info(t)
+        return "meta", d or find_date(t), a, False
+    if line.hint and line.hint != "byline":
+        return "text", None, None, False
+    # Unhinted lines and right-aligned lines (a date printed where a byline goes).
+    is_stamp, d, a = stamp_info(t)
+    if is_stamp:
+        return "meta", d, a, False
+    if is_related_heading(t):
+        kind = "related"
+    elif is_strong_chrome(t):
+        kind = "chrome"
+    elif is_weak_chrome(t):
+        kind = "weak"
+    else:
+        return "text", None, None, False
+    if kind in ("chrome", "weak") and len(t) <= 200:
+        d = find_date(t)  # a toolbar or category line that also carries the date
+        if d:
+            return kind, d, None, True
+    return kind, None, None, False
+
+
+def scan_kinds(lines: list[Line]) -> Layout:
+    """Pass 1: the kind of every line, and the dates and author that stamp lines carry."""
+    layout = Layout(stop=len(lines))
     for i, line in enumerate(lines):
-        t = line.text
-        if line.hint in ("chrome", "related", "meta"):
-            kind = line.hint
-            if kind == "meta":
-                _, d, a = stamp_info(t)
-                d = d or find_date(t)
-                if d:
-                    stamp_dates.append((i, d))
-                stamp_author = stamp_author or a
-        elif line.hint and line.hint != "byline":
-            kind = "text"
-        else:
-            # Unhinted lines and right-aligned lines (a date printed where a byline goes).
-            is_stamp, d, a = stamp_info(t)
-            if is_stamp:
-                kind = "meta"
-                if d:
-                    stamp_dates.append((i, d))
-                stamp_author = stamp_author or a
-            elif is_related_heading(t):
-                kind = "related"
-            elif is_strong_chrome(t):
-                kind = "chrome"
-            elif is_weak_chrome(t):
-                kind = "weak"
-            else:
-                kind = "text"
-            if kind in ("chrome", "weak") and len(t) <= 200:
-                d = find_date(t)  # a toolbar or category line that also carries the date
-                if d:
-                    chrome_dates.append((i, d))
-        kinds.append(kind)
+        kind, d, a, toolbar = line_kind(line)
+        layout.kinds.append(kind)
+        if d:
+            (layout.chrome_dates if toolbar else layout.stamp_dates).append((i, d))
         if kind == "meta":
-            roles[i] = "meta"
+            layout.stamp_author = layout.stamp_author or a
+    return layout
 
-    # The lead: a hinted lead, else the first line of prose.
+
+def choose_lead(lines: list[Line], kinds: list[str]) -> int | None:
+    """Pass 2a: the lead is a hinted lead, else the first line of prose that is not a headline
+    sitting over a stamp."""
     lead_i = next((i for i, ln in enumerate(lines) if ln.hint == "lead"), None)
-    if lead_i is None:
-        lead_i = next((i for i, ln in enumerate(lines)
-                       if kinds[i] == "text" and ln.hint in (None, "paragraph")
-                       and (ln.hint == "paragraph" or is_prose(ln.text))
-                       and not _CREDIT.search(ln.text)
-                       and not (ln.hint is None and _stamp_follows(i, kinds)
-                                and len(ln.text) <= 200)), None)
-    hinted_title = next((i for i, ln in enumerate(lines) if ln.hint == "title"), None)
-    if lead_i is None:
-        parts.title = lines[hinted_title].text if hinted_title is not None else None
-        if stamp_dates:
-            parts.date = stamp_dates[0][1]
-        return parts
+    if lead_i is not None:
+        return lead_i
+    return next((i for i, ln in enumerate(lines)
+                 if kinds[i] == "text" and ln.hint in (None, "paragraph")
+                 and (ln.hint == "paragraph" or is_prose(ln.text))
+                 and not _CREDIT.search(ln.text)
+                 and not (ln.hint is None and _stamp_follows(i, kinds)
+                          and len(ln.text) <= 200)), None)
 
-    # The title: a hinted one, else a headline-like line before the lead, preferring the one
-    # next to the date stamp (portals print the stamp right above or below the headline).
-    title_i = hinted_title
-    if title_i is None:
-        cands = [i for i in range(lead_i) if kinds[i] == "text" and lines[i].hint is None
-                 and is_title_like(lines[i].text)]
-        stamps_before = [i for i, _ in stamp_dates if i < lead_i]
-        if cands and stamps_before:
-            s = stamps_before[0]
-            title_i = min(cands, key=lambda c: (abs(c - s), -c))
-        elif cands:
-            title_i = cands[-1]
-    pre_author: str | None = None  # a byline printed under the headline
-    if title_i is not None:
-        parts.title = strip_end_mark(lines[title_i].text)
-        roles[title_i] = "title"
-        for i in range(title_i + 1, lead_i):
-            if kinds[i] != "text":
-                continue
-            t = lines[i].text
-            if lines[i].hint == "byline" or _BYLINE.match(t) or _surname_first(t):
-                a = byline_author(t)
-                if a and pre_author is None:
-                    pre_author = a
-                    roles[i] = "author"
-            elif lines[i].hint in (None, "caption") and \
-                    (lines[i].hint == "caption" or is_caption(t)):
-                roles[i] = "caption"
 
-    # The end of the article: the first related-news heading after the lead.
-    stop = next((i for i in range(lead_i + 1, n) if kinds[i] == "related"), n)
+def choose_title(lines: list[Line], layout: Layout) -> int | None:
+    """Pass 2b: the title is a hinted one, else a headline-like line before the lead,
+    preferring the one next to the date stamp (portals print it right above or below)."""
+    hinted = next((i for i, ln in enumerate(lines) if ln.hint == "title"), None)
+    if hinted is not None or layout.lead is None:
+        return hinted
+    lead_i, kinds = layout.lead, layout.kinds
+    cands = [i for i in range(lead_i) if kinds[i] == "text" and lines[i].hint is None
+             and is_title_like(lines[i].text)]
+    if not cands:
+        return None
+    stamps_before = [i for i, _ in layout.stamp_dates if i < lead_i]
+    if stamps_before:
+        s = stamps_before[0]
+        return min(cands, key=lambda c: (abs(c - s), -c))
+    return cands[-1]
+
+
+def head_roles(lines: list[Line], layout: Layout, roles: list[str]) -> str | None:
+    """Pass 3a: between the title and the lead, a byline or captions; return the byline's
+    author."""
+    pre_author: str | None = None
+    if layout.title is None or layout.lead is None:
+        return None
+    for i in range(layout.title + 1, layout.lead):
+        if layout.kinds[i] != "text":
+            continue
+        t = lines[i].text
+        if lines[i].hint == "byline" or _BYLINE.match(t) or _surname_first(t):
+            a = byline_author(t)
+            if a and pre_author is None:
+                pre_author = a
+                roles[i] = "author"
+        elif lines[i].hint in (None, "caption") and \
+                (lines[i].hint == "caption" or is_caption(t)):
+            roles[i] = "caption"
+    return pre_author
+
+
+def find_extent(lines: list[Line], layout: Layout) -> tuple[int, int]:
+    """Pass 3b: return (stop, last_prose): the first related-news heading after the lead ends
+    the article; the last line that reads as a paragraph ends its body."""
+    assert layout.lead is not None
+    lead_i, kinds = layout.lead, layout.kinds
+    stop = next((i for i in range(lead_i + 1, len(lines)) if kinds[i] == "related"),
+                len(lines))
     last_prose = lead_i
     for i in range(lead_i, stop):
         ln = lines[i]
@@ -467,17 +496,42 @@ def classify(lines: list[Line]) -> Parts:
             continue
         if ln.hint == "paragraph" or (is_prose(ln.text) and not is_caption(ln.text)):
             last_prose = i
+    return stop, last_prose
 
+
+def _tail_role(lines: list[Line], i: int, layout: Layout,
+               author: str | None) -> tuple[str | None, str | None]:
+    # After the last paragraph: the byline, a trailing caption, or page furniture.
+    ln, t = lines[i], lines[i].text
+    a = byline_author(t) if len(t) <= 70 else None
+    if a and author is None:
+        return "author", a
+    if (author is None and i == layout.last_prose + 1
+            and has_end_mark(lines[layout.last_prose].text)
+            and ln.hint is None and _org_byline(t)):
+        return "author", _clean_author(t)  # "Ban Tuyên giáo Huyện ủy" right after the end mark
+    if author is None and is_caption(t):
+        return "caption", None
+    if author is None and word_count(t) >= 12 and ln.indent < 20:
+        return "paragraph", None  # a long last line cut off mid-sentence
+    return None, None
+
+
+def body_roles(lines: list[Line], layout: Layout, roles: list[str]) -> str | None:
+    """Pass 3c: lead, paragraphs and captions of the body, then the tail's byline; return the
+    author the tail names."""
+    assert layout.lead is not None
+    kinds = layout.kinds
     author: str | None = None
-    for i in range(lead_i, stop):
+    for i in range(layout.lead, layout.stop):
         ln = lines[i]
-        if kinds[i] == "weak" and i < last_prose:
+        if kinds[i] == "weak" and i < layout.last_prose:
             roles[i] = "paragraph"  # a subheading such as "Văn bản chỉ đạo" between paragraphs
             continue
-        if kinds[i] != "text" or i == title_i:
+        if kinds[i] != "text" or i == layout.title:
             continue
         t = ln.text
-        if i == lead_i:
+        if i == layout.lead:
             roles[i] = "lead"
         elif ln.hint == "caption":
             roles[i] = "caption"
@@ -488,26 +542,28 @@ def classify(lines: list[Line]) -> Parts:
             if author is None and a:
                 author = a
                 roles[i] = "author"
-        elif i <= last_prose:
-            if ln.hint == "paragraph" or not is_caption(t):
-                roles[i] = "paragraph"
-            else:
-                roles[i] = "caption"
+        elif i <= layout.last_prose:
+            roles[i] = "paragraph" if ln.hint == "paragraph" or not is_caption(t) else "caption"
         else:
-            # After the last paragraph: the byline, a trailing caption, or page furniture.
-            a = byline_author(t) if len(t) <= 70 else None
-            if a and author is None:
-                author = a
-                roles[i] = "author"
-            elif (author is None and i == last_prose + 1 and has_end_mark(lines[last_prose].text)
-                  and ln.hint is None and _org_byline(t)):
-                author = _clean_author(t)  # "Ban Tuyên giáo Huyện ủy" right after the end mark
-                roles[i] = "author"
-            elif author is None and is_caption(t):
-                roles[i] = "caption"
-            elif author is None and word_count(t) >= 12 and ln.indent < 20:
-                roles[i] = "paragraph"  # a long last line cut off mid-sentence
+            role, a = _tail_role(lines, i, layout, author)
+            if role:
+                roles[i] = role
+            author = author or a
+    return author
 
+
+def choose_date(layout: Layout) -> str | None:
+    """Pass 4a: the article's date: its own stamp, else a toolbar date above the lead. A stamp
+    in a related-news list after the article dates another article."""
+    own = [d for i, d in layout.stamp_dates if i < layout.stop]
+    if own:
+        return own[0]
+    lead_i = layout.lead if layout.lead is not None else 0
+    return next((d for i, d in layout.chrome_dates if i < lead_i), None)
+
+
+def assemble(lines: list[Line], roles: list[str], parts: Parts) -> None:
+    """Pass 4b: gather the lead, paragraphs (end mark dropped) and captions by role."""
     for i, role in enumerate(roles):
         t = lines[i].text
         if role == "lead":
@@ -518,8 +574,27 @@ def classify(lines: list[Line]) -> Parts:
                 parts.paragraphs.append(p)
         elif role == "caption":
             parts.captions.append(t)
-    parts.author = author or pre_author or stamp_author
-    # A stamp in a related-news list after the article dates another article.
-    own = [d for i, d in stamp_dates if i < stop]
-    parts.date = own[0] if own else next((d for i, d in chrome_dates if i < lead_i), None)
+
+
+def classify(lines: list[Line]) -> Parts:
+    """Assign every line a role and gather the article's fields, in passes: kinds, lead and
+    title, head/body/tail roles, then the fields."""
+    layout = scan_kinds(lines)
+    roles = ["meta" if k == "meta" else "boilerplate" for k in layout.kinds]
+    parts = Parts(roles=roles)
+    layout.lead = choose_lead(lines, layout.kinds)
+    layout.title = choose_title(lines, layout)
+    if layout.lead is None:
+        parts.title = lines[layout.title].text if layout.title is not None else None
+        parts.date = layout.stamp_dates[0][1] if layout.stamp_dates else None
+        return parts
+    if layout.title is not None:
+        parts.title = strip_end_mark(lines[layout.title].text)
+        roles[layout.title] = "title"
+    pre_author = head_roles(lines, layout, roles)
+    layout.stop, layout.last_prose = find_extent(lines, layout)
+    author = body_roles(lines, layout, roles)
+    assemble(lines, roles, parts)
+    parts.author = author or pre_author or layout.stamp_author
+    parts.date = choose_date(layout)
     return parts
