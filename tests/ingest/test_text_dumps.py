@@ -138,9 +138,10 @@ def test_strip_end_mark() -> None:
     assert strip_end_mark("phát triển.") == "phát triển."
 
 
-def test_event_date_in_body_is_not_the_publication_date() -> None:
+def test_event_date_in_the_body_never_dates_the_article() -> None:
     text = ("Xã Hòa Bình tổ chức ngày hội đại đoàn kết\n"
-            "Sáng ngày 18/11/2023, xã Hòa Bình tổ chức ngày hội đại đoàn kết toàn dân tộc.\n")
+            "Xã Hòa Bình vừa tổ chức ngày hội đại đoàn kết toàn dân tộc tại nhà văn hóa thôn.\n"
+            "Sáng ngày 18/11/2023, hơn 300 người dân đã dự ngày hội và các trò chơi dân gian.\n")
     assert extract_article(text).date is None
 
 

@@ -37,6 +37,32 @@ _STRONG_CHROME = re.compile(
     r"chịu trách nhiệm (chính|nội dung)|giấy phép (số|thiết lập)|^\s*kích (thước|cỡ) chữ",
     re.I,
 )
+# Widgets around an article: comment forms (character counters, length warnings, the send
+# button), rating and social bars, view counters, and the English strings of mobile themes.
+_WIDGET = re.compile(
+    r"^\W*còn lại:?\s*\d+\s*(ký tự|kí tự|chữ)|"
+    r"\b(tối thiểu|ít nhất|tối đa|không quá|vượt quá|quá)\s*\d+\s*(ký tự|kí tự|từ)\b|"
+    r"\b(ký tự|kí tự)\s*(còn lại|tối thiểu|tối đa)|"
+    r"^\W*(gửi|viết|để lại|xem|ẩn) (bình luận|ý kiến|phản hồi)|bình luận của bạn|"
+    r"(vui lòng|bạn (chưa|cần|phải|hãy)) (nhập|gõ|điền|chọn)|^\W*mã (xác nhận|bảo mật|xác thực)|"
+    r"^\W*(họ (và )?tên|email|e-mail|số điện thoại|nội dung)\s*(\(\*\)|\*)|"
+    r"^\W*(đánh giá|bình chọn|chấm điểm)\s*(bài viết|tin|nội dung|bài)?\s*[:(]?\s*$|"
+    r"^\W*(rất hay|hay|bình thường|không hay|dở|hữu ích|không hữu ích)"
+    r"(\s*[|/•·]?\s*(rất hay|hay|bình thường|không hay|dở|hữu ích|không hữu ích|\d+))+\W*$|"
+    r"\(\s*\d+\s*(lượt )?(đánh giá|bình chọn|bình luận|phiếu)\s*\)|"
+    r"^\W*(số )?(lượt|lần) (xem|đọc|nghe|truy cập|chia sẻ|thích)\b|\b\d[\d.,]*\s*(lượt|lần) "
+    r"(xem|đọc|nghe|chia sẻ|thích|bình luận)\b|^\W*đã xem\s*:?\s*\d|"
+    r"^\W*\d[\d.,]*\s*(views?|likes?|shares?|comments?)\W*$|"
+    r"^\W*(views?|likes?|shares?|comments?)\s*:?\s*\d[\d.,]*\W*$|"
+    r"^\W*(switch to|go to|view) (the )?(desktop|mobile|full|classic)\b|"
+    r"\b(desktop|mobile) (site|version|view|theme)\b|^\W*back to top\b|^\W*powered by\b|"
+    r"^\W*(leave a|post a|add a|post|submit) (comment|reply)\b|"
+    r"your email address will not be published|required fields are marked|"
+    r"^\W*(read more|share this|share on|related posts?|previous post|next post|"
+    r"skip to (main )?content|toggle navigation|search for:|log ?in|sign ?in|sign up|"
+    r"subscribe|follow us|copy link|sao chép liên kết|comments? (are )?closed)\b",
+    re.I,
+)
 # Chrome recognisable at the start of a very short line (menus, toolbars, widget titles).
 _WEAK_CHROME = re.compile(
     r"^(in bài|in trang|bản in|gửi bài|e-?mail|chia sẻ|share|quay lại|trở về|trở lại|"
@@ -87,7 +113,14 @@ _AUTHOR_FIELD = re.compile(
 )
 _BYLINE = re.compile(
     r"^\(?\s*(nguồn tin|nguồn|tác giả|ctv|pv|btv|ptv|tin và ảnh|tin, ảnh|tin,ảnh|bài và ảnh|"
-    r"bài, ảnh|bài,ảnh|tin|bài|người viết|thực hiện|theo)\s*[:\-–]\s*(.{2,60}?)\s*\)?\s*\.?$",
+    r"bài, ảnh|bài,ảnh|tin|bài|người viết|thực hiện|theo)\s*[:\-–]\s*(.{2,120}?)\s*\.?$",
+    re.I,
+)
+# A source attribution closing a reprinted article: "Theo Báo Lạng Sơn điện tử", "(Theo TTXVN)".
+_SOURCE = re.compile(
+    r"^\(?\s*(?:theo|nguồn)\s*:?\s+(?P<src>(?:báo|đài|tạp chí|cổng|trang|bản tin|thông tấn|"
+    r"website|ttxvn|vtv|vov|vnexpress|baochinhphu|tuổi trẻ|thanh niên|nhân dân|dân trí|"
+    r"[\w.-]+\.(?:vn|com|net|org))\b[^.,;:!?]{0,60}?)\s*\)?\s*\.?$",
     re.I,
 )
 # A photo credit: "(ảnh: …)", "Ảnh: …", "- Ảnh: …" — it belongs to the caption, not the byline.
@@ -109,6 +142,9 @@ _CAPTION_VERB = re.compile(
     r"\b(phát biểu|trao|tặng|tham dự|dự|chụp ảnh|thăm|kiểm tra|tại|khảo sát|chủ trì|báo cáo)\b",
     re.I,
 )
+# A sentence telling what happened or will happen ("đã trao", "sẽ khởi công"): story, not a
+# photo's caption, which shows the moment in the present.
+_TOLD = re.compile(r"\b(đã|sẽ|cho biết|vừa qua)\b", re.I)
 # "Tiêu đề tin khác (22/02/2019)": an entry of a related-news list, not a caption.
 _DATED_ITEM = re.compile(r"[(\[]\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}\s*[)\]]\s*$")
 _NUMBERED = re.compile(r"^(\d{1,2}[.)]|[IVX]{1,4}[.)]|[a-zđ][)]|[-–+*•])\s", re.I)
@@ -147,6 +183,9 @@ class Parts:
     captions: list[str] = field(default_factory=list)
     author: str | None = None
     roles: list[str] = field(default_factory=list)
+    # Where the date came from: "stamp" (the article's own), "toolbar" (a chrome line above
+    # the lead) or "event" (the lead's event date, when the page shows no stamp).
+    date_source: str | None = None
 
 
 def split_lines(text: str) -> list[Line]:
@@ -189,7 +228,7 @@ def is_strong_chrome(text: str) -> bool:
         return True
     if _TAGS_LINE.match(text):
         return True
-    return len(text) <= 120 and bool(_STRONG_CHROME.search(text))
+    return len(text) <= 120 and bool(_STRONG_CHROME.search(text) or _WIDGET.search(text))
 
 
 def is_weak_chrome(text: str) -> bool:
@@ -260,8 +299,8 @@ def byline_author(text: str) -> str | None:
     t = text.strip()
     m = _BYLINE.match(t)
     if m:
-        name = _clean_author(m.group(2))
-        if name and not _CREDIT.search(t):
+        name = _clean_author(_strip_affiliation(m.group(2)))
+        if name and not _CREDIT.search(t) and len(name) <= 60:
             return name
         return None
     if is_name_like(t):
@@ -269,6 +308,22 @@ def byline_author(text: str) -> str | None:
     if _CREDIT.search(t):
         return None
     return _affiliated_author(t)
+
+
+def _strip_affiliation(value: str) -> str:
+    # "Minh Hà (Trung tâm Văn hóa huyện)" after a role prefix: the person, not the office.
+    value = value.strip()
+    if value.endswith(")") and "(" in value:
+        head = value[: value.index("(")].strip(" -–,")
+        if head and is_name_like(head):
+            return head
+    return _affiliated_author(value) or value
+
+
+def source_author(text: str) -> str | None:
+    """Return the source a reprinted article names ('Theo Báo Lạng Sơn điện tử'), or None."""
+    m = _SOURCE.match(text.strip())
+    return _clean_author(m.group("src")) if m else None
 
 
 def is_prose(text: str) -> bool:
@@ -302,7 +357,7 @@ def is_caption(text: str) -> bool:
                 and bool(_CAPTION_VERB.search(text)))
     # Captions that end with a period: one short sentence describing people in the photo.
     inner = text.rstrip(" .")
-    if len(text) > 140 or "." in inner or not _CAPTION_VERB.search(text):
+    if len(text) > 140 or "." in inner or not _CAPTION_VERB.search(text) or _TOLD.search(text):
         return False
     if _CAPTION_CUE.match(text) and commas <= 2:
         return True
@@ -379,6 +434,7 @@ class Layout:
 
     kinds: list[str] = field(default_factory=list)
     stamp_dates: list[tuple[int, str]] = field(default_factory=list)
+    posting: set[int] = field(default_factory=set)  # stamps labelled "Ngày đăng", "Cập nhật"
     stamp_author: str | None = None
     chrome_dates: list[tuple[int, str]] = field(default_factory=list)  # toolbars with a date
     lead: int | None = None
@@ -416,14 +472,34 @@ def line_kind(line: Line) -> tuple[str, str | None, str | None, bool]:
     return kind, None, None, False
 
 
+_POSTING_LABEL = re.compile(
+    r"\b(ngày đăng|đăng ngày|đăng lúc|đăng tải|ngày đưa tin|cập nhật|xuất bản|ngày viết|"
+    r"thời gian đăng|posted|published|updated)\b", re.I)
+_COUNTER_WORDS = re.compile(r"\b(lượt|lần) (xem|đọc|nghe|truy cập|thích|chia sẻ)|\bviews?\b|"
+                            r"\bđã xem\b|\bđang (truy cập|online)\b", re.I)
+
+
+def is_posting_stamp(text: str) -> bool:
+    """Tell whether a stamp line is labelled as the posting ("Ngày đăng: …", "Cập nhật: …")."""
+    return bool(_POSTING_LABEL.search(text))
+
+
+def is_counter_line(text: str) -> bool:
+    """Tell whether a line counts views or visitors without labelling a posting date: the date
+    beside such a counter is the site's, not the article's."""
+    return bool(_COUNTER_WORDS.search(text)) and not is_posting_stamp(text)
+
+
 def scan_kinds(lines: list[Line]) -> Layout:
     """Pass 1: the kind of every line, and the dates and author that stamp lines carry."""
     layout = Layout(stop=len(lines))
     for i, line in enumerate(lines):
         kind, d, a, toolbar = line_kind(line)
         layout.kinds.append(kind)
-        if d:
+        if d and not is_counter_line(line.text):
             (layout.chrome_dates if toolbar else layout.stamp_dates).append((i, d))
+            if is_posting_stamp(line.text):
+                layout.posting.add(i)
         if kind == "meta":
             layout.stamp_author = layout.stamp_author or a
     return layout
@@ -456,7 +532,9 @@ def choose_title(lines: list[Line], layout: Layout) -> int | None:
         return None
     stamps_before = [i for i, _ in layout.stamp_dates if i < lead_i]
     if stamps_before:
-        s = stamps_before[0]
+        # The posting stamp is the labelled one, else the one nearest the lead: a site clock
+        # in the header comes first on the page, far above the article.
+        s = next((i for i in stamps_before if i in layout.posting), stamps_before[-1])
         return min(cands, key=lambda c: (abs(c - s), -c))
     return cands[-1]
 
@@ -471,8 +549,8 @@ def head_roles(lines: list[Line], layout: Layout, roles: list[str]) -> str | Non
         if layout.kinds[i] != "text":
             continue
         t = lines[i].text
-        if lines[i].hint == "byline" or _BYLINE.match(t) or _surname_first(t):
-            a = byline_author(t)
+        if lines[i].hint == "byline" or _BYLINE.match(t) or _surname_first(t) or _SOURCE.match(t):
+            a = byline_author(t) or source_author(t)
             if a and pre_author is None:
                 pre_author = a
                 roles[i] = "author"
@@ -480,6 +558,60 @@ def head_roles(lines: list[Line], layout: Layout, roles: list[str]) -> str | Non
                 (lines[i].hint == "caption" or is_caption(t)):
             roles[i] = "caption"
     return pre_author
+
+
+_CREDIT_LINE = re.compile(r"^\W*(ảnh|photo|nguồn ảnh|ảnh minh họa|ảnh minh hoạ)\s*:", re.I)
+# Openers and words of narration: a sentence with them is the story, not a photo's caption.
+_NARRATION_OPENER = re.compile(
+    r"^(sáng|chiều|tối|trưa|đêm|ngày|hôm|tại|theo|trong|năm|qua|từ|để|với|bên cạnh|ngoài ra|"
+    r"đến nay|tính đến|hiện nay|dịp này|nhân dịp|tuy nhiên|do|vì|nhờ|sau|trước|khi|mặc dù|"
+    r"được|có|đây|đó|như vậy|cũng|cùng với|kết quả|về|thời gian|dự kiến|tổng|hơn|khoảng)\b",
+    re.I)
+_NARRATION = re.compile(
+    r"\b(đã|sẽ|cho biết|chia sẻ|nhấn mạnh|đề nghị|yêu cầu|nhằm|góp phần|bởi|nên|tuy|nhưng|"
+    r"được biết|dự kiến|đạt|tăng|giảm|gồm|là|có thể|cần|phải|thì|vì vậy|do đó|hiện)\b|%|[\"“”:;]",
+    re.I)
+
+
+def is_photo_sentence(text: str) -> bool:
+    """Tell whether a line is one short sentence that shows people or a scene, as a caption
+    ending with a period does ("Người dân xã Tri Lễ phơi hồi sau thu hoạch.")."""
+    n = word_count(text)
+    inner = text.rstrip(" .")
+    return (text.endswith(".") and not text.endswith("..") and 4 <= n <= 22 and len(text) <= 140
+            and "." not in inner and text.count(",") <= 1 and text[:1].isupper()
+            and not _NARRATION_OPENER.match(text) and not _NARRATION.search(text)
+            and not _NUMBERED.match(text) and not has_end_mark(text))
+
+
+def _neighbour_text(lines: list[Line], kinds: list[str], i: int, step: int) -> str | None:
+    j = i + step
+    while 0 <= j < len(lines):
+        if kinds[j] == "text":
+            return lines[j].text
+        if kinds[j] == "related":
+            return None
+        j += step
+    return None
+
+
+def caption_at(lines: list[Line], kinds: list[str], i: int) -> bool:
+    """Tell whether body line i is a caption, from its words and its neighbours: a line over a
+    photo credit ("Ảnh: Văn Bình"), or a short photo sentence between two long paragraphs."""
+    t = lines[i].text
+    if is_caption(t):
+        return True
+    if len(t) > 220 or _CREDIT_LINE.match(t):
+        return False
+    after = _neighbour_text(lines, kinds, i, 1)
+    if after is not None and _CREDIT_LINE.match(after) and len(after) <= 120:
+        return True
+    if not is_photo_sentence(t):
+        return False
+    before = _neighbour_text(lines, kinds, i, -1)
+    long_enough = max(100, int(1.5 * len(t)))
+    return (before is not None and after is not None and len(before) >= long_enough
+            and len(after) >= long_enough and is_prose(before) and is_prose(after))
 
 
 def find_extent(lines: list[Line], layout: Layout) -> tuple[int, int]:
@@ -494,15 +626,18 @@ def find_extent(lines: list[Line], layout: Layout) -> tuple[int, int]:
         ln = lines[i]
         if kinds[i] != "text" or ln.hint in ("caption", "byline", "title"):
             continue
-        if ln.hint == "paragraph" or (is_prose(ln.text) and not is_caption(ln.text)):
+        if ln.hint == "paragraph" or (is_prose(ln.text) and not caption_at(lines, kinds, i)):
             last_prose = i
     return stop, last_prose
 
 
 def _tail_role(lines: list[Line], i: int, layout: Layout,
                author: str | None) -> tuple[str | None, str | None]:
-    # After the last paragraph: the byline, a trailing caption, or page furniture.
+    # After the last paragraph: the byline, a source, a trailing caption, or page furniture.
     ln, t = lines[i], lines[i].text
+    src = source_author(t)
+    if src:
+        return "source", src
     a = byline_author(t) if len(t) <= 70 else None
     if a and author is None:
         return "author", a
@@ -523,6 +658,7 @@ def body_roles(lines: list[Line], layout: Layout, roles: list[str]) -> str | Non
     assert layout.lead is not None
     kinds = layout.kinds
     author: str | None = None
+    source: str | None = None  # "Theo Báo Lạng Sơn điện tử": the author when no one signs
     for i in range(layout.lead, layout.stop):
         ln = lines[i]
         if kinds[i] == "weak" and i < layout.last_prose:
@@ -535,6 +671,9 @@ def body_roles(lines: list[Line], layout: Layout, roles: list[str]) -> str | Non
             roles[i] = "lead"
         elif ln.hint == "caption":
             roles[i] = "caption"
+        elif ln.hint == "byline" and source_author(t):
+            roles[i] = "author"
+            source = source or source_author(t)
         elif ln.hint == "byline":
             a = byline_author(t)
             if a is None and word_count(t) <= 6 and not re.search(r"\d", t):
@@ -543,23 +682,48 @@ def body_roles(lines: list[Line], layout: Layout, roles: list[str]) -> str | Non
                 author = a
                 roles[i] = "author"
         elif i <= layout.last_prose:
-            roles[i] = "paragraph" if ln.hint == "paragraph" or not is_caption(t) else "caption"
+            roles[i] = ("paragraph" if ln.hint == "paragraph" or not caption_at(lines, kinds, i)
+                        else "caption")
         else:
             role, a = _tail_role(lines, i, layout, author)
-            if role:
+            if role == "source":
+                roles[i] = "author"
+                source = source or a
+            elif role:
                 roles[i] = role
-            author = author or a
-    return author
+                author = author or a
+    return author or source
 
 
-def choose_date(layout: Layout) -> str | None:
-    """Pass 4a: the article's date: its own stamp, else a toolbar date above the lead. A stamp
-    in a related-news list after the article dates another article."""
-    own = [d for i, d in layout.stamp_dates if i < layout.stop]
-    if own:
-        return own[0]
+def _is_clock(i: int, layout: Layout) -> bool:
+    # A site-wide clock ("Thứ 2, 01/12/2025, 08:15 [GMT+7]") sits in the header, well above
+    # the headline and the stamp beside it.
+    return layout.title is not None and i < layout.title - 3
+
+
+def choose_date(lines: list[Line], layout: Layout) -> tuple[str | None, str | None]:
+    """Pass 4a: the article's date. A stamp labelled as the posting wins, then the stamp
+    beside the title, then any other stamp of the article (never a header clock), then a
+    toolbar date above the lead, then an event date in the lead when the page shows no stamp.
+    A stamp in a related-news list after the article dates another article."""
+    own = [(i, d) for i, d in layout.stamp_dates if i < layout.stop]
+    labelled = [d for i, d in own if i in layout.posting]
+    if labelled:
+        return labelled[0], "stamp"
+    if layout.title is not None:
+        beside = [(abs(i - layout.title), d) for i, d in own if abs(i - layout.title) <= 3]
+        if beside:
+            return min(beside)[1], "stamp"
+    rest = [d for i, d in own if not _is_clock(i, layout)]
+    if rest:
+        return rest[0], "stamp"
     lead_i = layout.lead if layout.lead is not None else 0
-    return next((d for i, d in layout.chrome_dates if i < lead_i), None)
+    toolbar = next((d for i, d in layout.chrome_dates
+                    if i < lead_i and not _is_clock(i, layout)), None)
+    if toolbar or own or layout.lead is None:
+        return toolbar, "toolbar" if toolbar else None
+    event = find_date(lines[layout.lead].text)
+    return event, "event" if event else None
 
 
 def assemble(lines: list[Line], roles: list[str], parts: Parts) -> None:
@@ -587,6 +751,7 @@ def classify(lines: list[Line]) -> Parts:
     if layout.lead is None:
         parts.title = lines[layout.title].text if layout.title is not None else None
         parts.date = layout.stamp_dates[0][1] if layout.stamp_dates else None
+        parts.date_source = "stamp" if parts.date else None
         return parts
     if layout.title is not None:
         parts.title = strip_end_mark(lines[layout.title].text)
@@ -596,5 +761,5 @@ def classify(lines: list[Line]) -> Parts:
     author = body_roles(lines, layout, roles)
     assemble(lines, roles, parts)
     parts.author = author or pre_author or layout.stamp_author
-    parts.date = choose_date(layout)
+    parts.date, parts.date_source = choose_date(lines, layout)
     return parts
