@@ -652,47 +652,50 @@ def _tail_role(lines: list[Line], i: int, layout: Layout,
     return None, None
 
 
-def body_roles(lines: list[Line], layout: Layout, roles: list[str]) -> str | None:
-    """Pass 3c: lead, paragraphs and captions of the body, then the tail's byline; return the
-    author the tail names."""
+def _line_role(lines: list[Line], i: int, layout: Layout,
+               author: str | None) -> tuple[str | None, str | None]:
+    # The role of one text line of the body or tail, and the author or source it names.
+    ln, t = lines[i], lines[i].text
+    if i == layout.lead:
+        return "lead", None
+    if ln.hint == "caption":
+        return "caption", None
+    if ln.hint == "byline":
+        src = source_author(t)
+        if src:
+            return "source", src
+        a = byline_author(t)
+        if a is None and word_count(t) <= 6 and not re.search(r"\d", t):
+            a = _clean_author(t)  # a right-aligned signature the name rules do not know
+        return ("author", a) if author is None and a else (None, None)
+    if i <= layout.last_prose:
+        is_para = ln.hint == "paragraph" or not caption_at(lines, layout.kinds, i)
+        return ("paragraph" if is_para else "caption"), None
+    return _tail_role(lines, i, layout, author)
+
+
+def body_roles(lines: list[Line], layout: Layout,
+               roles: list[str]) -> tuple[str | None, str | None]:
+    """Pass 3c: lead, paragraphs and captions of the body, then the tail's byline; return
+    (the author who signs, the source a reprint names)."""
     assert layout.lead is not None
     kinds = layout.kinds
     author: str | None = None
     source: str | None = None  # "Theo Báo Lạng Sơn điện tử": the author when no one signs
     for i in range(layout.lead, layout.stop):
-        ln = lines[i]
         if kinds[i] == "weak" and i < layout.last_prose:
             roles[i] = "paragraph"  # a subheading such as "Văn bản chỉ đạo" between paragraphs
             continue
         if kinds[i] != "text" or i == layout.title:
             continue
-        t = ln.text
-        if i == layout.lead:
-            roles[i] = "lead"
-        elif ln.hint == "caption":
-            roles[i] = "caption"
-        elif ln.hint == "byline" and source_author(t):
+        role, name = _line_role(lines, i, layout, author)
+        if role == "source":
             roles[i] = "author"
-            source = source or source_author(t)
-        elif ln.hint == "byline":
-            a = byline_author(t)
-            if a is None and word_count(t) <= 6 and not re.search(r"\d", t):
-                a = _clean_author(t)
-            if author is None and a:
-                author = a
-                roles[i] = "author"
-        elif i <= layout.last_prose:
-            roles[i] = ("paragraph" if ln.hint == "paragraph" or not caption_at(lines, kinds, i)
-                        else "caption")
-        else:
-            role, a = _tail_role(lines, i, layout, author)
-            if role == "source":
-                roles[i] = "author"
-                source = source or a
-            elif role:
-                roles[i] = role
-                author = author or a
-    return author or source
+            source = source or name
+        elif role:
+            roles[i] = role
+            author = author or name
+    return author, source
 
 
 def _is_clock(i: int, layout: Layout) -> bool:
@@ -758,8 +761,8 @@ def classify(lines: list[Line]) -> Parts:
         roles[layout.title] = "title"
     pre_author = head_roles(lines, layout, roles)
     layout.stop, layout.last_prose = find_extent(lines, layout)
-    author = body_roles(lines, layout, roles)
+    author, source = body_roles(lines, layout, roles)
     assemble(lines, roles, parts)
-    parts.author = author or pre_author or layout.stamp_author
+    parts.author = author or pre_author or layout.stamp_author or source
     parts.date, parts.date_source = choose_date(lines, layout)
     return parts
