@@ -60,10 +60,29 @@ def test_a_labelled_posting_stamp_wins_over_an_unlabelled_date() -> None:
     assert extract_article(text).date == "2025-11-19"
 
 
-def test_a_view_counter_line_never_dates_the_article() -> None:
-    text = dump(HEADLINE, "01/12/2025 | 1.523 lượt xem", LEAD, PARA_1)
-    assert extract_article(text).date is None
+def test_a_view_counter_line_loses_to_any_stamp() -> None:
     text = dump(HEADLINE, "Thứ 5, 20/11/2025 | 10:02", "Lượt xem: 1.523 - 01/12/2025", LEAD,
+                PARA_1)
+    assert extract_article(text).date == "2025-11-20"
+    text = dump(HEADLINE, "01/12/2025 | 1.523 lượt xem", LEAD, PARA_1, "20/11/2025")
+    assert extract_article(text).date == "2025-11-20"
+    # Alone beside the headline, the stamp on the counter line is the article's own.
+    text = dump(HEADLINE, "20/11/2025 10:02 | 1.523 lượt xem", LEAD, PARA_1)
+    assert extract_article(text).date == "2025-11-20"
+
+
+@pytest.mark.parametrize("stats", [
+    "Hôm nay: 01/12/2025 | Lượt truy cập: 1.234.567",
+    "Đang truy cập: 25 - 01/12/2025",
+])
+def test_site_statistics_never_date_the_article(stats: str) -> None:
+    assert extract_article(dump(HEADLINE, stats, LEAD, PARA_1)).date is None
+    text = dump(HEADLINE, stats, "Cập nhật: 20/11/2025", LEAD, PARA_1)
+    assert extract_article(text).date == "2025-11-20"
+
+
+def test_the_posting_stamp_wins_over_the_update_stamp() -> None:
+    text = dump(HEADLINE, "Cập nhật: 22/11/2025 16:40", "Ngày đăng: 20/11/2025 10:02", LEAD,
                 PARA_1)
     assert extract_article(text).date == "2025-11-20"
 
@@ -86,6 +105,7 @@ def test_without_any_stamp_the_event_date_of_the_lead_dates_the_article() -> Non
     ("Cập nhật lúc 10:02 ngày 20/11/2025", True, False),
     ("Lượt xem: 1.523 | Ngày đăng: 20/11/2025", True, False),
     ("20/11/2025 | 1.523 lượt xem", False, True),
+    ("Hôm nay: 01/12/2025 | Lượt truy cập: 1.234.567", False, True),
     ("Thứ 2, 01/12/2025, 08:15 [GMT+7]", False, False),
 ])
 def test_stamp_labels(line: str, posting: bool, counter: bool) -> None:
@@ -173,6 +193,9 @@ def test_short_story_sentences_between_paragraphs_stay_in_the_body(line: str) ->
 @pytest.mark.parametrize("line", [
     "Ảnh: Văn Bình (Trung tâm Văn hóa - Thể thao huyện)",
     "Đại biểu cắt băng khánh thành cầu treo bản Na Chạng (ảnh: Hữu Nghĩa)",
+    "Bà con qua cầu treo mới trong ngày khánh thành. Ảnh: Văn Bình",
+    "Ảnh minh họa",
+    "(Ảnh minh họa)",
 ])
 def test_credit_shapes_are_captions(line: str) -> None:
     assert is_caption(line)
@@ -255,6 +278,52 @@ captions = st.one_of(
     st.tuples(photo_sentences),
 )
 BODY = [PARA_1, PARA_2, PARA_3]
+
+
+clocks = st.builds(
+    lambda wd, d, m, h, mi: f"Thứ {wd}, {d:02d}/{m:02d}/2025, {h:02d}:{mi:02d} [GMT+7]",
+    st.integers(2, 7), st.integers(1, 28), st.integers(1, 12), st.integers(0, 23),
+    st.integers(0, 59))
+MENU = ["Trang chủ", "Giới thiệu", "Tin tức - Sự kiện", "Văn bản", "Hỏi đáp"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(top=st.lists(widgets, max_size=2), tail=st.lists(widgets, min_size=1, max_size=4))
+def test_no_widget_string_is_ever_body(top: list[str], tail: list[str]) -> None:
+    text = dump(HEADLINE, "Cập nhật: 25/10/2025", *top, LEAD, *BODY, "Hải Yến", *tail)
+    article = extract_article(text)
+    assert [article.lead, *article.paragraphs] == [LEAD, *BODY]
+
+
+@settings(max_examples=40, deadline=None)
+@given(caption=captions, at=st.integers(0, 1))
+def test_no_caption_is_ever_body(caption: tuple[str, ...], at: int) -> None:
+    paras = list(BODY)
+    paras[at + 1:at + 1] = list(caption)
+    article = extract_article(dump(HEADLINE, "Cập nhật: 25/10/2025", LEAD, *paras))
+    assert [article.lead, *article.paragraphs] == [LEAD, *BODY]
+    assert article.captions == list(caption)
+
+
+@settings(max_examples=40, deadline=None)
+@given(byline=bylines, end_mark=st.booleans())
+def test_no_byline_is_ever_body(byline: str, end_mark: bool) -> None:
+    last = BODY[-1][:-1] + "./." if end_mark else BODY[-1]
+    article = extract_article(dump(HEADLINE, "Cập nhật: 25/10/2025", LEAD, *BODY[:-1], last,
+                                   byline))
+    assert [article.lead, *article.paragraphs] == [LEAD, *BODY]
+    assert article.author and article.author in byline
+
+
+@settings(max_examples=40, deadline=None)
+@given(clock=clocks, menu=st.lists(st.sampled_from(MENU), min_size=2, max_size=5),
+       day=st.integers(1, 28))
+def test_a_header_clock_never_dates_the_article(clock: str, menu: list[str], day: int) -> None:
+    stamp = f"Thứ 5, {day:02d}/11/2025 | 10:02:11"
+    text = dump("Cổng thông tin điện tử huyện Quế Phong", clock, *menu, HEADLINE, stamp, LEAD,
+                *BODY)
+    article = extract_article(text)
+    assert (article.title, article.date) == (HEADLINE, f"2025-11-{day:02d}")
 
 
 @settings(max_examples=60, deadline=None)

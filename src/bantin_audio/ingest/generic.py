@@ -21,7 +21,7 @@ from .dom import (
     read_meta,
     remove_junk,
 )
-from .lines import Line, classify, is_chrome, is_counter_line, stamp_info
+from .lines import Line, classify, is_chrome, is_counter_line, is_site_counter, stamp_info
 from .portal import parts_to_article
 from .text import clean_line, word_count
 
@@ -189,17 +189,21 @@ def _in_header(el: etree._Element) -> bool:
 
 
 def _date_above(blocks: list[Block], first: int) -> str | None:
-    # A posting stamp printed above the article (toolbar, under the headline).
+    # A posting stamp printed above the article (toolbar, under the headline); a stamp on a
+    # view-counter line only when there is no other, and never the site's clock or statistics.
+    on_counter = None
     for i in range(first - 1, max(-1, first - 20), -1):
         text = blocks[i].text
-        if is_counter_line(text) or _in_header(blocks[i].el):
+        if is_site_counter(text) or _in_header(blocks[i].el):
             continue
         is_stamp, d, _ = stamp_info(text)
         if not is_stamp and len(text) <= 200 and is_chrome(text):
             d = find_date(text)  # a toolbar line: date, then "Tăng cỡ chữ | In bài viết"
-        if d:
+        if d and is_counter_line(text):
+            on_counter = on_counter or d
+        elif d:
             return d
-    return None
+    return on_counter
 
 
 def article_from_blocks(blocks: list[Block], container: etree._Element,

@@ -125,7 +125,8 @@ _SOURCE = re.compile(
 )
 # A photo credit: "(ảnh: …)", "Ảnh: …", "- Ảnh: …" — it belongs to the caption, not the byline.
 _CREDIT = re.compile(r"(\(\s*(ảnh|photo|nguồn ảnh)\s*[:\-–]?[^)]*\)\s*\.?$|"
-                     r"^\s*(ảnh|photo)\s*:|[\-–]\s*ảnh\s*:\s*[^.]{1,40}$)", re.I)
+                     r"^\W*(ảnh|photo)\s*:|[\-–.]\s*(ảnh|photo)\s*:\s*[^.:]{1,60}$|"
+                     r"^\W*ảnh minh (họa|hoạ)\W*$)", re.I)
 # Caption openers common in Vietnamese news photos.
 _CAPTION_CUE = re.compile(
     r"^(quang cảnh|toàn cảnh|cảnh|các đại biểu|đại biểu|đồng chí|đ/c|ông|bà|lãnh đạo|"
@@ -434,7 +435,9 @@ class Layout:
 
     kinds: list[str] = field(default_factory=list)
     stamp_dates: list[tuple[int, str]] = field(default_factory=list)
-    posting: set[int] = field(default_factory=set)  # stamps labelled "Ngày đăng", "Cập nhật"
+    posting: set[int] = field(default_factory=set)  # stamps labelled "Ngày đăng", "Xuất bản"
+    updated: set[int] = field(default_factory=set)  # stamps labelled "Cập nhật"
+    counters: set[int] = field(default_factory=set)  # stamps on a view-counter line
     stamp_author: str | None = None
     chrome_dates: list[tuple[int, str]] = field(default_factory=list)  # toolbars with a date
     lead: int | None = None
@@ -472,22 +475,34 @@ def line_kind(line: Line) -> tuple[str, str | None, str | None, bool]:
     return kind, None, None, False
 
 
-_POSTING_LABEL = re.compile(
-    r"\b(ngày đăng|đăng ngày|đăng lúc|đăng tải|ngày đưa tin|cập nhật|xuất bản|ngày viết|"
-    r"thời gian đăng|posted|published|updated)\b", re.I)
-_COUNTER_WORDS = re.compile(r"\b(lượt|lần) (xem|đọc|nghe|truy cập|thích|chia sẻ)|\bviews?\b|"
-                            r"\bđã xem\b|\bđang (truy cập|online)\b", re.I)
+_POSTED = re.compile(r"\b(ngày đăng|đăng ngày|đăng lúc|đăng tải|ngày đưa tin|xuất bản|ngày viết|"
+                     r"thời gian đăng|posted|published)\b", re.I)
+_UPDATED = re.compile(r"\b(cập nhật|updated)\b", re.I)
+# The site's visitor statistics, often printed with today's date.
+_SITE_COUNTER = re.compile(r"\blượt truy cập|\b(đang|người) (truy cập|online|trực tuyến)|"
+                           r"\btrực tuyến\b|\bhôm nay\b|\btổng (số )?lượt|\bthống kê\b|"
+                           r"\bonline\b|\bvisitors?\b", re.I)
+# The article's own view counter, sometimes on its stamp line ("20/11/2025 | 523 lượt xem").
+_VIEW_COUNTER = re.compile(r"\b(lượt|lần) (xem|đọc|nghe|thích|chia sẻ)|\bviews?\b|\bđã xem\b",
+                           re.I)
 
 
 def is_posting_stamp(text: str) -> bool:
     """Tell whether a stamp line is labelled as the posting ("Ngày đăng: …", "Cập nhật: …")."""
-    return bool(_POSTING_LABEL.search(text))
+    return bool(_POSTED.search(text) or _UPDATED.search(text))
 
 
 def is_counter_line(text: str) -> bool:
-    """Tell whether a line counts views or visitors without labelling a posting date: the date
-    beside such a counter is the site's, not the article's."""
-    return bool(_COUNTER_WORDS.search(text)) and not is_posting_stamp(text)
+    """Tell whether a line counts views or visitors without labelling a posting date: its date
+    is never preferred to a stamp's."""
+    return is_site_counter(text) or (bool(_VIEW_COUNTER.search(text))
+                                     and not is_posting_stamp(text))
+
+
+def is_site_counter(text: str) -> bool:
+    """Tell whether a line shows the site's visitor statistics: the date beside them is
+    today's, never the article's."""
+    return bool(_SITE_COUNTER.search(text)) and not is_posting_stamp(text)
 
 
 def scan_kinds(lines: list[Line]) -> Layout:
@@ -496,10 +511,16 @@ def scan_kinds(lines: list[Line]) -> Layout:
     for i, line in enumerate(lines):
         kind, d, a, toolbar = line_kind(line)
         layout.kinds.append(kind)
-        if d and not is_counter_line(line.text):
-            (layout.chrome_dates if toolbar else layout.stamp_dates).append((i, d))
-            if is_posting_stamp(line.text):
+        if d and toolbar and not is_counter_line(line.text):
+            layout.chrome_dates.append((i, d))
+        elif d and not toolbar and not is_site_counter(line.text):
+            layout.stamp_dates.append((i, d))
+            if _POSTED.search(line.text):
                 layout.posting.add(i)
+            elif _UPDATED.search(line.text):
+                layout.updated.add(i)
+            elif is_counter_line(line.text):
+                layout.counters.add(i)
         if kind == "meta":
             layout.stamp_author = layout.stamp_author or a
     return layout
@@ -534,7 +555,8 @@ def choose_title(lines: list[Line], layout: Layout) -> int | None:
     if stamps_before:
         # The posting stamp is the labelled one, else the one nearest the lead: a site clock
         # in the header comes first on the page, far above the article.
-        s = next((i for i in stamps_before if i in layout.posting), stamps_before[-1])
+        labelled = layout.posting | layout.updated
+        s = next((i for i in stamps_before if i in labelled), stamps_before[-1])
         return min(cands, key=lambda c: (abs(c - s), -c))
     return cands[-1]
 
@@ -560,7 +582,8 @@ def head_roles(lines: list[Line], layout: Layout, roles: list[str]) -> str | Non
     return pre_author
 
 
-_CREDIT_LINE = re.compile(r"^\W*(ảnh|photo|nguồn ảnh|ảnh minh họa|ảnh minh hoạ)\s*:", re.I)
+_CREDIT_LINE = re.compile(r"^\W*((ảnh|photo|nguồn ảnh|ảnh minh họa|ảnh minh hoạ)\s*:|"
+                          r"ảnh minh (họa|hoạ)\W*$)", re.I)
 # Openers and words of narration: a sentence with them is the story, not a photo's caption.
 _NARRATION_OPENER = re.compile(
     r"^(sáng|chiều|tối|trưa|đêm|ngày|hôm|tại|theo|trong|năm|qua|từ|để|với|bên cạnh|ngoài ra|"
@@ -705,21 +728,26 @@ def _is_clock(i: int, layout: Layout) -> bool:
 
 
 def choose_date(lines: list[Line], layout: Layout) -> tuple[str | None, str | None]:
-    """Pass 4a: the article's date. A stamp labelled as the posting wins, then the stamp
-    beside the title, then any other stamp of the article (never a header clock), then a
-    toolbar date above the lead, then an event date in the lead when the page shows no stamp.
-    A stamp in a related-news list after the article dates another article."""
+    """Pass 4a: the article's date. A stamp labelled as the posting wins (then one labelled
+    as the update), then the stamp beside the title, then any other stamp of the article
+    (never a header clock), then a stamp on a view-counter line, then a toolbar date above the
+    lead, then an event date in the lead when the page shows no stamp. A stamp in a
+    related-news list after the article dates another article."""
     own = [(i, d) for i, d in layout.stamp_dates if i < layout.stop]
-    labelled = [d for i, d in own if i in layout.posting]
-    if labelled:
-        return labelled[0], "stamp"
-    if layout.title is not None:
-        beside = [(abs(i - layout.title), d) for i, d in own if abs(i - layout.title) <= 3]
-        if beside:
-            return min(beside)[1], "stamp"
-    rest = [d for i, d in own if not _is_clock(i, layout)]
-    if rest:
-        return rest[0], "stamp"
+    for labelled in (layout.posting, layout.updated):
+        dates = [d for i, d in own if i in labelled]
+        if dates:
+            return dates[0], "stamp"
+    for group in ([x for x in own if x[0] not in layout.counters],
+                  [x for x in own if x[0] in layout.counters]):
+        if layout.title is not None:
+            beside = [(abs(i - layout.title), d) for i, d in group
+                      if abs(i - layout.title) <= 3]
+            if beside:
+                return min(beside)[1], "stamp"
+        rest = [d for i, d in group if not _is_clock(i, layout)]
+        if rest:
+            return rest[0], "stamp"
     lead_i = layout.lead if layout.lead is not None else 0
     toolbar = next((d for i, d in layout.chrome_dates
                     if i < lead_i and not _is_clock(i, layout)), None)
