@@ -14,6 +14,7 @@ from bantin_audio.ingest.lines import (
     is_caption,
     is_chrome,
     is_counter_line,
+    is_credit_line,
     is_posting_stamp,
     source_author,
 )
@@ -166,6 +167,33 @@ def test_a_caption_with_a_period_over_a_photo_credit_line() -> None:
     article = extract_article(dump(HEADLINE, LEAD, PARA_1, caption, credit, PARA_2))
     assert article.captions == [caption, credit]
     assert article.paragraphs == [PARA_1, PARA_2]
+
+
+@pytest.mark.parametrize("line, credit", [
+    ("Ảnh: Văn Bình (Trung tâm Văn hóa - Thể thao huyện)", True),
+    ("(Ảnh: Hữu Nghĩa)", True),
+    ("Ảnh: Lương Tuấn, Hải Yến", True),
+    ("Ảnh: Tư liệu", True),
+    ("Ảnh minh họa", True),
+    ("Ảnh: Lãnh đạo huyện cắt băng khánh thành cầu treo", False),  # a caption, not a credit
+    ("Ảnh hưởng của mưa lũ khiến 12 hộ phải di dời.", False),
+])
+def test_photo_credit_lines(line: str, credit: bool) -> None:
+    assert is_credit_line(line) is credit
+
+
+@pytest.mark.parametrize("credit", [(), ("Ảnh: Lương Tuấn",)])
+def test_the_photo_over_the_lead_is_not_the_lead(credit: tuple[str, ...]) -> None:
+    caption = "Người dân bản Na Chạng qua cầu treo mới."
+    article = extract_article(dump(HEADLINE, "Ngày đăng: 25/10/2025", caption, *credit, LEAD,
+                                   PARA_1))
+    assert (article.lead, article.captions) == (LEAD, [caption, *credit])
+
+
+def test_a_caption_opening_with_anh_does_not_make_the_lead_a_caption() -> None:
+    caption = "Ảnh: Lãnh đạo huyện cắt băng khánh thành cầu treo"
+    article = extract_article(dump(HEADLINE, "Ngày đăng: 25/10/2025", LEAD, caption, PARA_1))
+    assert (article.lead, article.captions, article.paragraphs) == (LEAD, [caption], [PARA_1])
 
 
 @pytest.mark.parametrize("caption", [

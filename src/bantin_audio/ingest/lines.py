@@ -537,7 +537,20 @@ def choose_lead(lines: list[Line], kinds: list[str]) -> int | None:
                  and (ln.hint == "paragraph" or is_prose(ln.text))
                  and not _CREDIT.search(ln.text)
                  and not (ln.hint is None and _stamp_follows(i, kinds)
-                          and len(ln.text) <= 200)), None)
+                          and len(ln.text) <= 200)
+                 and not (ln.hint is None and _photo_over_text(lines, kinds, i))), None)
+
+
+def _photo_over_text(lines: list[Line], kinds: list[str], i: int) -> bool:
+    # The photo at the top of an article: its caption (over a credit line, or one short
+    # photo sentence over a long paragraph) comes before the lead.
+    after = _neighbour_text(lines, kinds, i, 1)
+    if after is None:
+        return False
+    if is_credit_line(after) and len(lines[i].text) <= 220:
+        return True
+    return (is_photo_sentence(lines[i].text) and is_prose(after)
+            and len(after) >= max(100, int(1.5 * len(lines[i].text))))
 
 
 def choose_title(lines: list[Line], layout: Layout) -> int | None:
@@ -576,8 +589,8 @@ def head_roles(lines: list[Line], layout: Layout, roles: list[str]) -> str | Non
             if a and pre_author is None:
                 pre_author = a
                 roles[i] = "author"
-        elif lines[i].hint in (None, "caption") and \
-                (lines[i].hint == "caption" or is_caption(t)):
+        elif lines[i].hint == "caption" or (lines[i].hint is None and (
+                is_caption(t) or _photo_over_text(lines, layout.kinds, i))):
             roles[i] = "caption"
     return pre_author
 
@@ -594,6 +607,26 @@ _NARRATION = re.compile(
     r"\b(đã|sẽ|cho biết|chia sẻ|nhấn mạnh|đề nghị|yêu cầu|nhằm|góp phần|bởi|nên|tuy|nhưng|"
     r"được biết|dự kiến|đạt|tăng|giảm|gồm|là|có thể|cần|phải|thì|vì vậy|do đó|hiện)\b|%|[\"“”:;]",
     re.I)
+
+
+_CREDIT_VALUE = re.compile(r"^\W*(?:ảnh|photo|nguồn ảnh)\s*:\s*(?P<who>.+?)[\s.]*$", re.I)
+_STOCK_CREDIT = re.compile(r"^(tư liệu|internet|minh họa|minh hoạ|st|sưu tầm|nguồn internet|"
+                           r"ttxvn|vna|báo [\w\s]+|đài [\w\s]+)$", re.I)
+
+
+def is_credit_line(text: str) -> bool:
+    """Tell whether a line only credits a photo ("Ảnh: Văn Bình (Trung tâm VHTT huyện)",
+    "Ảnh minh họa"), as opposed to a caption that opens with "Ảnh:"."""
+    if len(text) > 120:
+        return False
+    if re.match(r"^\W*ảnh minh (họa|hoạ)\W*$", text, re.I):
+        return True
+    m = _CREDIT_VALUE.match(text)
+    if not m:
+        return False
+    who = m.group("who").strip()
+    return bool(is_name_like(_strip_affiliation(who)) or _STOCK_CREDIT.match(who)
+                or all(is_name_like(x) for x in re.split(r"\s*[,;]\s*|\s+và\s+", who) if x))
 
 
 def is_photo_sentence(text: str) -> bool:
@@ -627,7 +660,7 @@ def caption_at(lines: list[Line], kinds: list[str], i: int) -> bool:
     if len(t) > 220 or _CREDIT_LINE.match(t):
         return False
     after = _neighbour_text(lines, kinds, i, 1)
-    if after is not None and _CREDIT_LINE.match(after) and len(after) <= 120:
+    if after is not None and is_credit_line(after):
         return True
     if not is_photo_sentence(t):
         return False
