@@ -54,6 +54,15 @@ def test_the_stamp_beside_the_title_wins_over_the_header_clock(clock: str) -> No
     assert (article.title, article.date) == (HEADLINE, "2025-11-20")
 
 
+def test_a_header_clock_over_the_menu_is_not_the_date_even_near_the_title() -> None:
+    text = dump("Thứ 2, 01/12/2025, 08:15 [GMT+7]", "Trang chủ", "Tin tức - Sự kiện", HEADLINE,
+                LEAD, PARA_1)
+    assert extract_article(text).date is None
+    # A stamp with its time zone right under the headline is the article's own.
+    text = dump(HEADLINE, "Thứ năm, 20/11/2025, 10:02 (GMT+7)", LEAD, PARA_1)
+    assert extract_article(text).date == "2025-11-20"
+
+
 def test_a_labelled_posting_stamp_wins_over_an_unlabelled_date() -> None:
     text = dump(HEADLINE, "20/11/2025", "Ngày đăng: 18/11/2025 07:30", LEAD, PARA_1)
     assert extract_article(text).date == "2025-11-18"

@@ -754,10 +754,19 @@ def body_roles(lines: list[Line], layout: Layout,
     return author, source
 
 
-def _is_clock(i: int, layout: Layout) -> bool:
+_TIME_ZONE = re.compile(r"\b(gmt|utc)\s*[+\-]?\s*\d*", re.I)
+
+
+def _is_clock(i: int, layout: Layout, lines: list[Line]) -> bool:
     # A site-wide clock ("Thứ 2, 01/12/2025, 08:15 [GMT+7]") sits in the header, well above
-    # the headline and the stamp beside it.
-    return layout.title is not None and i < layout.title - 3
+    # the headline and the stamp beside it, or with the menu between it and the headline.
+    title = layout.title
+    if title is None or i >= title:
+        return False
+    if i < title - 3:
+        return True
+    return (bool(_TIME_ZONE.search(lines[i].text))
+            and "weak" in layout.kinds[i + 1:title])
 
 
 def choose_date(lines: list[Line], layout: Layout) -> tuple[str | None, str | None]:
@@ -775,15 +784,15 @@ def choose_date(lines: list[Line], layout: Layout) -> tuple[str | None, str | No
                   [x for x in own if x[0] in layout.counters]):
         if layout.title is not None:
             beside = [(abs(i - layout.title), d) for i, d in group
-                      if abs(i - layout.title) <= 3]
+                      if abs(i - layout.title) <= 3 and not _is_clock(i, layout, lines)]
             if beside:
                 return min(beside)[1], "stamp"
-        rest = [d for i, d in group if not _is_clock(i, layout)]
+        rest = [d for i, d in group if not _is_clock(i, layout, lines)]
         if rest:
             return rest[0], "stamp"
     lead_i = layout.lead if layout.lead is not None else 0
     toolbar = next((d for i, d in layout.chrome_dates
-                    if i < lead_i and not _is_clock(i, layout)), None)
+                    if i < lead_i and not _is_clock(i, layout, lines)), None)
     if toolbar or own or layout.lead is None:
         return toolbar, "toolbar" if toolbar else None
     event = find_date(lines[layout.lead].text)
