@@ -247,6 +247,8 @@ def test_credit_shapes_are_captions(line: str) -> None:
     "(0 đánh giá)", "Bình chọn:", "1.523 lượt xem", "Số lượt xem: 42", "Đã xem: 1234",
     "Views: 120", "Switch to the desktop site", "Switch to mobile version", "Back to top",
     "Powered by WordPress", "Leave a comment", "Like 0 · Tweet · Chia sẻ",
+    "Trưởng Ban biên tập: Ông Lô Văn Hùng - Phó Chủ tịch UBND huyện Quế Phong",
+    "Thiết kế bởi Trung tâm Công nghệ thông tin và Truyền thông tỉnh",
 ])
 def test_widget_strings_are_chrome(line: str) -> None:
     assert is_chrome(line)

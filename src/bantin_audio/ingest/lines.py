@@ -34,7 +34,9 @@ _STRONG_CHROME = re.compile(
     r"publishingportal|\bblock_\w+|tăng cỡ chữ|giảm cỡ chữ|xem cỡ chữ|cỡ chữ\s*[:+\-]|"
     r"in bài viết|gửi email|gửi e-mail|lượt xem|lượt truy cập|lượt đọc|lượt nghe|"
     r"đang truy cập|loading\.\.\.|đang tải\.\.\.|©|copyright|cơ quan chủ quản|ghi rõ nguồn|"
-    r"chịu trách nhiệm (chính|nội dung)|giấy phép (số|thiết lập)|^\s*kích (thước|cỡ) chữ",
+    r"chịu trách nhiệm (chính|nội dung)|giấy phép (số|thiết lập)|^\s*kích (thước|cỡ) chữ|"
+    r"(trưởng|phó trưởng) ban biên tập|^\W*ban biên tập\s*:|tổng biên tập\s*:|"
+    r"(thiết kế|phát triển|xây dựng|vận hành) bởi|designed by|developed by|all rights reserved",
     re.I,
 )
 # Widgets around an article: comment forms (character counters, length warnings, the send
