@@ -26,8 +26,8 @@ TAGS = ["<p>", "</p>", "<div>", "</div>", "<br>", "<table><tr><td>", "</td></tr>
         "<meta charset='windows-1258'>", "<?xml version='1.0' encoding='utf-8'?>",
         "<span title='PublishingPortal - Block_BanTin_ViewData'>", "<li>", "</ul>", "&nbsp;",
         "&#0;", "&#xD800;", "\x00", "\u200b", "./.", "Tăng cỡ chữ", "25/10/2022", "\n"]
-WORDS = ["Ngày", "18/11,", "UBND", "huyện", "tổ chức", "hội nghị.", "Thu Trang",
-         "(ảnh: Minh Hà)", "Xem thêm", "Các tin khác", "Cập nhật: 19/11/2020", "e\u0301",
+WORDS = ["Ngày", "18/11,", "UBND", "huyện", "tổ chức", "hội nghị.", "Khánh Linh",
+         "(ảnh: Minh Hà)", "Xem thêm", "Các tin khác", "Cập nhật: 08/04/2023", "e\u0301",
          "đồng chí Nguyễn Văn A, Chủ tịch,", "trao 76 suất quà cho các hộ nghèo./."]
 
 

@@ -21,7 +21,7 @@ from .dom import (
     read_meta,
     remove_junk,
 )
-from .lines import Line, classify, is_chrome, stamp_info
+from .lines import Line, classify, is_chrome, is_counter_line, is_site_counter, stamp_info
 from .portal import parts_to_article
 from .text import clean_line, word_count
 
@@ -176,9 +176,43 @@ def pick_title(meta: PageMeta, hinted: str | None) -> str | None:
     return None
 
 
+_HEADER_CTX = re.compile(r"(^|[\s_-])(header|top-?header|topbar|top-bar|clock|ngaygio|ngay-gio|"
+                         r"dongho|dong-ho|today|homnay|datetime-now)([\s_-]|$)", re.I)
+
+
+def _in_header(el: etree._Element) -> bool:
+    # The site's header and its clock: today's date, never the article's.
+    for a in (el, *el.iterancestors()):
+        if a.tag == "header" or _HEADER_CTX.search(attr_text(a)):
+            return True
+    return False
+
+
+def _date_above(blocks: list[Block], first: int) -> str | None:
+    # A posting stamp printed above the article (toolbar, under the headline); a stamp on a
+    # view-counter line only when there is no other, and never the site's clock or statistics.
+    on_counter = None
+    for i in range(first - 1, max(-1, first - 20), -1):
+        text = blocks[i].text
+        if is_site_counter(text) or _in_header(blocks[i].el):
+            continue
+        is_stamp, d, _ = stamp_info(text)
+        if not is_stamp and len(text) <= 200 and is_chrome(text):
+            d = find_date(text)  # a toolbar line: date, then "Tăng cỡ chữ | In bài viết"
+        if d and is_counter_line(text):
+            on_counter = on_counter or d
+        elif d:
+            return d
+    return on_counter
+
+
 def article_from_blocks(blocks: list[Block], container: etree._Element,
-                        meta: PageMeta) -> Article:
-    """Classify the blocks that make up the article (container plus a headline above it)."""
+                        meta: PageMeta, toolbar_date: str | None = None) -> Article:
+    """Classify the blocks that make up the article (container plus a headline above it).
+
+    The date is the article's own stamp, else `toolbar_date` (the portal's toolbar), else a
+    stamp above the article, else the page's metadata, else the event date of the lead.
+    """
     inside = set(container.iter())
     idx = [i for i, b in enumerate(blocks) if b.el in inside]
     if not idx:
@@ -200,20 +234,12 @@ def article_from_blocks(blocks: list[Block], container: etree._Element,
             last = i
     lines = blocks_to_lines(blocks[first:last + 1], container)
     parts = classify(lines)
-    if not parts.date:
-        # A posting stamp printed above the article (toolbar, under the headline).
-        for i in range(first - 1, max(-1, first - 20), -1):
-            text = blocks[i].text
-            is_stamp, d, _ = stamp_info(text)
-            if not is_stamp and len(text) <= 200 and is_chrome(text):
-                d = find_date(text)  # a toolbar line: date, then "Tăng cỡ chữ | In bài viết"
-            if d:
-                parts.date = d
-                break
+    date = parts.date if parts.date_source == "stamp" else None
+    date = date or toolbar_date or _date_above(blocks, first) or meta.date or parts.date
     title = pick_title(meta, parts.title)
     article = parts_to_article(parts)
     article.title = title  # type: ignore[assignment]
-    article.date = parts.date or meta.date
+    article.date = date
     article.author = parts.author or meta.author
     return article
 

@@ -56,6 +56,8 @@ _BLOCK_TEXTS = etree.XPath("//*[contains(text(), 'Block_')]")
 _WP_NAME = re.compile(r"Block_([A-Za-z0-9_]+)")
 _ARTICLE_PART = re.compile(r"viewdata|chitiet|noidung|detail|content|baiviet|view", re.I)
 _TOOLBAR_PART = re.compile(r"toolbar|congcu|tienich|ngay", re.I)
+# A header web part showing the site's clock: today's date, not the article's.
+_CLOCK_PART = re.compile(r"ngaygio|dongho|clock|thoigian|homnay|today|datetime", re.I)
 
 
 def is_portal_page(html_text: str) -> bool:
@@ -106,7 +108,7 @@ def extract_portal_html(root: etree._Element, meta: PageMeta,
         return None
     toolbar_date = None
     for name, el in parts:
-        if _TOOLBAR_PART.search(name):
+        if _TOOLBAR_PART.search(name) and not _CLOCK_PART.search(name):
             toolbar_date = find_date(" ".join(el.itertext()))
             if toolbar_date:
                 break
@@ -121,7 +123,4 @@ def extract_portal_html(root: etree._Element, meta: PageMeta,
                     scope = anc
                 break
     blocks = linearize(scope)
-    article = article_from_blocks(blocks, container, meta)
-    if toolbar_date:
-        article.date = toolbar_date
-    return article
+    return article_from_blocks(blocks, container, meta, toolbar_date)
