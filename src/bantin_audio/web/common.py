@@ -22,6 +22,9 @@ KIND_LABELS = {"mp3": "MP3", "webm": "WebM Opus", "broadcast": "MP3 phát thanh 
 MIME_TYPES = {"mp3": "audio/mpeg", "webm": "audio/webm"}
 STATUS_LABELS = {"queued": "Đang chờ", "running": "Đang tạo âm thanh", "done": "Hoàn tất",
                  "failed": "Lỗi"}
+STAGE_LABELS = {"fetch": "Đang tải và làm sạch bài", "synthesize": "Đang tạo âm thanh",
+                "build": "Đang dựng bản tin"}
+SOURCE_LABELS = {"url": "Địa chỉ", "html": "Tệp HTML", "text": "Văn bản dán vào"}
 
 
 class Unauthorized(BantinError):
@@ -186,5 +189,6 @@ def register_template_helpers(app: Flask) -> None:
         asset=asset, format_size=format_size, format_duration=format_duration,
         format_date=format_date, csrf_token=csrf_token, signed_in=signed_in,
         ENGINE_LABELS=ENGINE_LABELS, KIND_LABELS=KIND_LABELS, STATUS_LABELS=STATUS_LABELS,
+        STAGE_LABELS=STAGE_LABELS, SOURCE_LABELS=SOURCE_LABELS,
         MIME_TYPES=MIME_TYPES,
     )
