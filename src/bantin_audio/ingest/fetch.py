@@ -40,6 +40,9 @@ class FetchedPage:
 
 
 def _split(url: str) -> tuple[str, str, int]:
+    if any(ord(ch) <= 32 or ord(ch) == 127 for ch in url):
+        raise InputError("Địa chỉ chứa khoảng trắng hoặc ký tự điều khiển",
+                         "kiểm tra lại URL (khoảng trắng viết là %20)")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -52,6 +55,8 @@ def _split(url: str) -> tuple[str, str, int]:
     host = parts.hostname
     if not host:
         raise InputError(f"Địa chỉ thiếu tên máy chủ: {url}", "kiểm tra lại URL")
+    if port == 0:
+        raise InputError(f"Cổng 0 không hợp lệ: {url}", "kiểm tra lại URL")
     return scheme, host, port or (443 if scheme == "https" else 80)
 
 

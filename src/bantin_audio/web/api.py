@@ -10,7 +10,7 @@ from flask_limiter import Limiter
 from ..errors import InputError
 from ..jobs import ArticleSource, QueuedSource, media_dir, queue_source
 from ..store import JobRow
-from .common import Unauthorized, article_json, bearer_ok, external_url, state
+from .common import Unauthorized, article_json, bearer_ok, external_url, read_json, state
 
 
 def blueprint(limiter: Limiter) -> Blueprint:
@@ -77,7 +77,7 @@ def job_json(job: JobRow) -> dict[str, Any]:
 def create_article() -> tuple[Response, int, dict[str, str]]:
     """Queue an article from JSON {url|html|text}: fetched, cleaned and read by a job (202)."""
     _require_token()
-    payload = request.get_json(silent=True)
+    payload = read_json()
     if not isinstance(payload, dict):
         raise InputError("Thân yêu cầu phải là JSON", 'ví dụ {"text": "Tiêu đề\\n\\nĐoạn 1"}')
     values = {k: payload.get(k) for k in ("url", "html", "text")}
