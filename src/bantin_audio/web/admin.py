@@ -46,10 +46,11 @@ def blueprint(limiter: Limiter) -> Blueprint:
 
 
 def _guard() -> None:
-    if request.method == "POST":
-        check_csrf()
+    # The session first, then the form: an anonymous POST is refused before its body is parsed.
     if request.endpoint not in ("admin.home", "admin.sign_in") and not signed_in():
         raise Unauthorized("Cần đăng nhập bằng mã quản trị", "mở trang Quản trị để đăng nhập")
+    if request.method == "POST":
+        check_csrf()
 
 
 def home() -> str:
