@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, request
+from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -23,6 +24,7 @@ from ..config import Settings
 from ..jobs import media_dir, open_store
 from ..store import Store
 from . import admin, api, bulletins, errors, feeds, media, reader
+from .auth import AuthThrottle
 from .common import BoundedInt, register_template_helpers, reject_odd_paths
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,8 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
                      admin_token=admin_token(store, settings), wake=wake or threading.Event(),
                      services=services, media_root=media_dir(settings).resolve())
     app.extensions["bantin"] = state
+    app.extensions["bantin_auth_throttle"] = AuthThrottle()
+    app.session_interface = ProxyAwareSessionInterface()
     app.config.update(
         SECRET_KEY=store.setting_or_create("session_secret"),
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
@@ -124,6 +128,14 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
                                 x_host=hops)
     return app
+
+
+class ProxyAwareSessionInterface(SecureCookieSessionInterface):
+    """Mark the cookie Secure whenever the request is HTTPS, as seen through trusted proxies."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Return True on HTTPS (X-Forwarded-Proto from a trusted proxy counts) or by config."""
+        return bool(request.is_secure or app.config["SESSION_COOKIE_SECURE"])
 
 
 def _limit_body() -> None:

@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -21,6 +20,7 @@ from flask_limiter import Limiter
 from ..errors import BantinError, InputError
 from ..jobs import queue_source, rebuild_scripts
 from .api import remove_article, source_from_input
+from .auth import close_session, open_session
 from .common import Unauthorized, check_csrf, signed_in, state, token_matches
 
 LEXICON_KINDS = {"expand": "Đọc thành cụm từ", "spell": "Đánh vần từng chữ",
@@ -72,14 +72,14 @@ def sign_in() -> ResponseReturnValue:
     """Sign this browser in with the admin token."""
     if not token_matches(request.form.get("token", "").strip()):
         return render_template("admin_signin.html", wrong=True), 401
-    session.clear()
-    session["admin"] = True
+    st = state()
+    open_session(st.store, st.admin_token)
     return redirect(url_for("admin.home"), 303)
 
 
 def sign_out() -> ResponseReturnValue:
-    """Forget this browser's sign-in."""
-    session.clear()
+    """End this browser's sign-in, server-side: a copy of the cookie stops working too."""
+    close_session(state().store)
     return redirect(url_for("reader.index"), 303)
 
 
