@@ -45,8 +45,14 @@ def _base_url(settings: Settings) -> str:
               help="Chạy bằng máy chủ WSGI cho sản xuất (waitress).")
 @click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True,
               help="Số luồng phục vụ yêu cầu của waitress (với --production).")
+@click.option("--connection-limit", type=click.IntRange(10, 100_000), default=500,
+              show_default=True, help="Số kết nối tối đa cùng lúc (với --production).")
+@click.option("--client-connections", type=click.IntRange(1, 10_000), default=20,
+              show_default=True,
+              help="Số kết nối tối đa từ một địa chỉ (với --production, khi không có proxy).")
 def serve(host: str | None, port: int | None, data_dir: Path | None, engine: str | None,
-          workers: int, production: bool, threads: int) -> None:
+          workers: int, production: bool, threads: int, connection_limit: int,
+          client_connections: int) -> None:
     from .jobs import open_store, start_workers
     from .services import build_services
     from .web import create_app
@@ -69,11 +75,13 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, engine: str
         click.echo("Không có luồng tạo âm thanh: hãy chạy `bantin-audio worker`.")
     try:
         if production:
-            from waitress import serve as waitress_serve
+            from .web.production import ServerLimits, create_server
 
-            waitress_serve(app, host=settings.host, port=settings.port, threads=threads,
-                           ident="bantin-audio", channel_timeout=60, connection_limit=1000,
-                           _quiet=True)
+            # Behind a trusted proxy every connection comes from it: nginx limits per client.
+            limits = ServerLimits(threads=threads, connection_limit=connection_limit,
+                                  per_client=None if settings.trusted_proxies else
+                                  client_connections)
+            create_server(app, settings.host, settings.port, limits).run()
         else:
             app.run(host=settings.host, port=settings.port, threaded=True, use_reloader=False)
     finally:
