@@ -804,6 +804,15 @@ class Store:
                 (status, error, done, total, time.time(), job_id, owner))
             return cur.rowcount > 0
 
+    def release_job(self, job_id: int, owner: str) -> bool:
+        """Hand a claimed job back to the queue (a worker stopping), not counted as an attempt."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE jobs SET status='queued', lease_owner=NULL, lease_until=NULL, "
+                "attempts=max(attempts-1, 0), updated_at=? WHERE id=? AND lease_owner=? "
+                "AND status='running'", (time.time(), job_id, owner))
+            return cur.rowcount > 0
+
     def retry_job(self, job_id: int) -> JobRow:
         """Queue a finished or failed job again (its failed segments become pending)."""
         with self.transaction() as conn:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 from flask import (
     Blueprint,
     Response,
@@ -158,7 +164,32 @@ def lexicon_save() -> ResponseReturnValue:
     return redirect(url_for("admin.lexicon"), 303)
 
 
+@contextmanager
+def _lexicon_locked(path: Path) -> Iterator[None]:
+    """Hold the lexicon for one read-modify-write, across threads and processes.
+
+    Two editors saving at once would otherwise each write their own copy, and one edit
+    would be lost.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _LEXICON_THREAD_LOCK, open(path.with_name(path.name + ".lock"), "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+_LEXICON_THREAD_LOCK = threading.Lock()
+
+
 def _save_lexicon_entry() -> str:
+    st = state()
+    with _lexicon_locked(st.lexicon_path):
+        return _save_lexicon_entry_locked()
+
+
+def _save_lexicon_entry_locked() -> str:
     from ..speech.lexicon import LexiconEntry, read_user_entries, write_user_entries
 
     st = state()
