@@ -211,7 +211,8 @@ def submissions_under_drip(server: Server, drip: DripServer, window: float) -> d
             "home_max": max(home_times), "homes": len(home_times), "idle_home": idle_home,
             "in_flight": in_flight, "still_running": still_running,
             "drip_jobs_ended_after": failed_after,
-            "drip_errors": sorted({(s["error"] or "")[:60] for s in states})}
+            "drip_failed": sum(s["status"] == "failed" for s in states),
+            "drip_error": next((s["error"] for s in states if s["error"]), "")}
 
 
 def token_guessing(server: Server, seconds: float) -> dict[str, int]:
@@ -261,8 +262,9 @@ def main() -> None:
         print(f"  longest GET /              {r['home_max'] * 1000:7.1f} ms   "
               f"(/ 1 s target = {r['home_max']:.3f}; / idle GET / "
               f"{r['idle_home'] * 1000:.1f} ms = {r['home_max'] / r['idle_home']:.1f})")
-        print(f"  drip-fed jobs ended {r['drip_jobs_ended_after']:.1f} s after submission: "
-              f"{r['drip_errors']}")
+        print(f"  drip-fed jobs: {r['drip_failed']} of 8 failed "
+              f"{r['drip_jobs_ended_after']:.1f} s after submission (3 attempts, each ended "
+              f"by the fetch deadline): {r['drip_error']}")
         g = token_guessing(server, args.auth_seconds)
         per_minute = g.get("401", 0) * 60 / args.auth_seconds
         print(f"token guessing, one client, {args.auth_seconds:.0f} s: sent {g['sent']}, "
