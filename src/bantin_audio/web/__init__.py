@@ -13,19 +13,27 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, request
+from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..bulletin import CHIME_MAX_BYTES
 from ..config import Settings
 from ..jobs import media_dir, open_store
 from ..store import Store
 from . import admin, api, bulletins, errors, feeds, media, reader
-from .common import register_template_helpers
+from .auth import AuthThrottle
+from .common import BoundedInt, register_template_helpers, reject_odd_paths
 
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+# Routes allowed a larger body than MAX_UPLOAD_BYTES; anything without a body gets 64 KB.
+BODY_LIMITS = {"bulletin_admin.chime": CHIME_MAX_BYTES + 64 * 1024}
+NO_BODY_BYTES = 64 * 1024
+LARGEST_BODY = max(MAX_UPLOAD_BYTES, *BODY_LIMITS.values())
 SUBMIT_LIMIT = "20 per minute"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "media-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -71,6 +79,7 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     """Build the Flask app for `settings` (services are needed only by in-process workers)."""
     templates, static = web_root()
     app = Flask("bantin_audio.web", template_folder=str(templates), static_folder=None)
+    app.url_map.converters["int"] = BoundedInt
     store = store or open_store(settings)
     media_dir(settings).mkdir(parents=True, exist_ok=True)
     lexicon_path = services.lexicon_path if services is not None else \
@@ -79,6 +88,8 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
                      admin_token=admin_token(store, settings), wake=wake or threading.Event(),
                      services=services, media_root=media_dir(settings).resolve())
     app.extensions["bantin"] = state
+    app.extensions["bantin_auth_throttle"] = AuthThrottle()
+    app.session_interface = ProxyAwareSessionInterface()
     app.config.update(
         SECRET_KEY=store.setting_or_create("session_secret"),
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
@@ -96,6 +107,8 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://",
                       headers_enabled=True, default_limits=[])
     register_template_helpers(app)
+    app.before_request(_limit_body)
+    app.before_request(reject_odd_paths)
     _register_static(app, static)
     app.register_blueprint(reader.blueprint())
     app.register_blueprint(media.blueprint())
@@ -117,6 +130,30 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     return app
 
 
+class ProxyAwareSessionInterface(SecureCookieSessionInterface):
+    """Mark the cookie Secure whenever the request is HTTPS, as seen through trusted proxies."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Return True on HTTPS (X-Forwarded-Proto from a trusted proxy counts) or by config."""
+        return bool(request.is_secure or app.config["SESSION_COOKIE_SECURE"])
+
+
+def _limit_body() -> None:
+    """Refuse a body larger than its route allows from its declared length, before reading it.
+
+    A body sent without a length (chunked) is cut at the same limit while it is read.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS", "DELETE"):
+        limit = NO_BODY_BYTES
+    else:
+        limit = BODY_LIMITS.get(request.endpoint or "", MAX_UPLOAD_BYTES)
+    request.max_content_length = limit
+    request.max_form_memory_size = limit
+    length = request.content_length
+    if length is not None and length > limit:
+        raise RequestEntityTooLarge()
+
+
 def _register_static(app: Flask, folder: Path) -> None:
     """Serve static files from memory, gzipped when asked, with long caching on versioned URLs."""
     cache: dict[str, tuple[bytes, bytes, str, str]] = {}
@@ -125,8 +162,12 @@ def _register_static(app: Flask, folder: Path) -> None:
     def load(name: str) -> tuple[bytes, bytes, str, str]:
         with lock:
             if name not in cache:
-                path = (folder / name).resolve()
-                if folder.resolve() not in path.parents or not path.is_file():
+                try:
+                    path = (folder / name).resolve()
+                    found = folder.resolve() in path.parents and path.is_file()
+                except (OSError, ValueError):  # a name no file system accepts
+                    found = False
+                if not found:
                     abort(404)
                 data = path.read_bytes()
                 ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

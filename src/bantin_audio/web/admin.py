@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 from flask import (
     Blueprint,
     Response,
@@ -12,15 +18,15 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 
 from ..errors import BantinError, InputError
-from ..jobs import rebuild_scripts, submit_article
-from .api import article_from_input, remove_article
+from ..jobs import queue_source, rebuild_scripts
+from .api import remove_article, source_from_input
+from .auth import close_session, open_session
 from .common import Unauthorized, check_csrf, signed_in, state, token_matches
 
 LEXICON_KINDS = {"expand": "Đọc thành cụm từ", "spell": "Đánh vần từng chữ",
@@ -46,10 +52,11 @@ def blueprint(limiter: Limiter) -> Blueprint:
 
 
 def _guard() -> None:
-    if request.method == "POST":
-        check_csrf()
+    # The session first, then the form: an anonymous POST is refused before its body is parsed.
     if request.endpoint not in ("admin.home", "admin.sign_in") and not signed_in():
         raise Unauthorized("Cần đăng nhập bằng mã quản trị", "mở trang Quản trị để đăng nhập")
+    if request.method == "POST":
+        check_csrf()
 
 
 def home() -> str:
@@ -71,14 +78,14 @@ def sign_in() -> ResponseReturnValue:
     """Sign this browser in with the admin token."""
     if not token_matches(request.form.get("token", "").strip()):
         return render_template("admin_signin.html", wrong=True), 401
-    session.clear()
-    session["admin"] = True
+    st = state()
+    open_session(st.store, st.admin_token)
     return redirect(url_for("admin.home"), 303)
 
 
 def sign_out() -> ResponseReturnValue:
-    """Forget this browser's sign-in."""
-    session.clear()
+    """End this browser's sign-in, server-side: a copy of the cookie stops working too."""
+    close_session(state().store)
     return redirect(url_for("reader.index"), 303)
 
 
@@ -96,25 +103,22 @@ def add() -> ResponseReturnValue:
 def _add(source: str) -> None:
     st = state()
     if source == "url":
-        article = article_from_input(url=request.form.get("url", ""))
+        given = source_from_input(url=request.form.get("url", "").strip() or None)
     elif source == "text":
-        article = article_from_input(text=request.form.get("text", ""))
+        given = source_from_input(text=request.form.get("text", "") or None)
     elif source == "html":
         upload = request.files.get("html")
         if upload is None or not upload.filename:
             raise InputError("Chưa chọn tệp HTML", "chọn một tệp .html rồi gửi lại")
-        article = article_from_input(html=upload.read())
+        given = source_from_input(html=upload.read() or None)
     else:
         raise InputError("Nguồn bài viết không hợp lệ")
-    result = submit_article(st.store, article, st.settings, st.lexicon_path, st.wake)
-    if result.created:
-        flash(f"Đã thêm bài “{result.article.article.headline}”, công việc số {result.job.id}.",
-              "ok")
-    elif result.changed:
-        flash(f"Bài “{result.article.article.headline}” đã có: đã cập nhật và tạo lại các đoạn "
-              "thay đổi.", "ok")
+    queued = queue_source(st.store, given, st.wake)
+    if queued.created:
+        flash(f"Đã nhận bài, công việc số {queued.job.id}: đang tải, làm sạch và chuẩn bị đọc. "
+              "Theo dõi tiến độ trong bảng dưới đây.", "ok")
     else:
-        flash(f"Bài “{result.article.article.headline}” đã có, không có gì thay đổi.", "ok")
+        flash(f"Bài này đang được xử lý trong công việc số {queued.job.id}.", "ok")
 
 
 def jobs_json() -> Response:
@@ -160,7 +164,32 @@ def lexicon_save() -> ResponseReturnValue:
     return redirect(url_for("admin.lexicon"), 303)
 
 
+@contextmanager
+def _lexicon_locked(path: Path) -> Iterator[None]:
+    """Hold the lexicon for one read-modify-write, across threads and processes.
+
+    Two editors saving at once would otherwise each write their own copy, and one edit
+    would be lost.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _LEXICON_THREAD_LOCK, open(path.with_name(path.name + ".lock"), "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+_LEXICON_THREAD_LOCK = threading.Lock()
+
+
 def _save_lexicon_entry() -> str:
+    st = state()
+    with _lexicon_locked(st.lexicon_path):
+        return _save_lexicon_entry_locked()
+
+
+def _save_lexicon_entry_locked() -> str:
     from ..speech.lexicon import LexiconEntry, read_user_entries, write_user_entries
 
     st = state()
