@@ -106,10 +106,9 @@ _COUNT_BEFORE = {"năm", "số", "khoảng", "có", "gồm", "đạt", "hơn", "
 # "113/114/115": the emergency numbers listed together, not a ratio.
 _EMERGENCY_LIST = re.compile(r"(?<![\w/.,])11[1-5](?:/11[1-5])+(?![\w/])")
 _KM_BEFORE = re.compile(r"\bKm\s?(?=\d)")
-# "Q.1", "P.12", "H. 3": district, ward in addresses; "4.0" (công nghiệp 4.0) is a version.
+# "Q.1", "P.12", "H. 3": district, ward in addresses.
 _ADDRESS_UNIT = re.compile(r"(?<![\w.])([QPH])\.\s?(\d{1,2})(?!\d|[.,]\d)")
 ADDRESS_NAMES = {"Q": "quận", "P": "phường", "H": "huyện"}
-_VERSION = re.compile(r"(?<![\w.,])([1-9])\.0(?![\d.,]|\s?%)")
 _CHAINAGE = re.compile(r"\b[Kk]m\s?(\d+)\s?\+\s?(\d+)(\s*-\s*(?=[Kk]m\s?\d))?")
 _ROAD = re.compile(
     r"\b(QL|ĐT|TL|ĐH|ĐX|ĐS|ĐCT|CT)\.?\s?(\d+)([A-Z]?)(?![\w])"
@@ -155,7 +154,6 @@ def read_phones_roads(text: str) -> str:
     text = _ROAD.sub(road, text)
     text = _KM_BEFORE.sub("ki lô mét ", text)
     text = _ADDRESS_UNIT.sub(lambda m: ADDRESS_NAMES[m.group(1)] + " " + m.group(2), text)
-    text = _VERSION.sub(lambda m: read_number(int(m.group(1))) + " chấm không", text)
     return _ROAD_WORD.sub(
         lambda m: f"{m.group(1)} {read_integer_string(m.group(2))} {letter_name(m.group(3))}",
         text)

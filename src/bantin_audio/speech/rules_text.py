@@ -32,7 +32,7 @@ _CHAR_MAP = str.maketrans({
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_UNSPOKEN = re.compile(r"[_\\|^~`{}#<>=@•·●▪◦►✓]+")
+_UNSPOKEN = re.compile(r"[\\|^`{}#•·●▪◦►✓]+")
 
 
 # "v.v." / "v.v..." is "vân vân" (et cetera); its dots are not a sentence end.
@@ -113,6 +113,9 @@ _STRAY_READING = {"/": ", ", "+": " cộng "}
 def clean(text: str) -> str:
     """Read leftovers (%, +, digits), keep pause punctuation and tidy spaces per line."""
     text = text.replace("%", " phần trăm ")
+    # A currency sign no number claimed is still said (spec §13.3: never silently dropped).
+    if "$" in text or "€" in text:
+        text = text.replace("$", " đô la ").replace("€", " ơ rô ")
     # Again at the end: a heading lowercased late ("OÀ" -> "oà") must follow the same style.
     text = _TONE_RE.sub(lambda m: _TONE_FIX[m.group(1)], text)
     # A slash left between spaced words ("Nông nghiệp / Thủy sản") is a pause.
