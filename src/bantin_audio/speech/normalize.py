@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ..errors import InputError
 from .lexicon import Lexicon, load_lexicon
 from .rules_abbrev import drop_spellouts, learn_definitions, read_abbreviations
 from .rules_codes import read_codes, read_phones_roads
@@ -29,9 +30,49 @@ from .rules_web import read_addresses
 
 _DIGIT = re.compile(r"[0-9]")
 
+# Bounds (every rule's work is linear in the text; these keep the text itself sane).
+# One text is one paragraph, title or notice: a million characters is some fifteen hours of
+# speech, so anything longer is a pasting or extraction error, refused before any work.
+MAX_TEXT_CHARS = 1_000_000
+# No quantity, phone number or identifier of this domain has more than 30 digits in a row
+# (citizen ID 12, tax code 10-14, bank account up to 19). A longer run is a paste error: read
+# digit by digit it would be minutes of noise no listener can use, so the editor is told where
+# it is instead.
+MAX_DIGIT_RUN = 30
+# A run of digits, or a thousands-dotted number, longer than that.
+_DIGIT_RUN = re.compile(rf"[0-9]{{{MAX_DIGIT_RUN + 1},}}|"
+                        rf"(?<![0-9])[0-9]{{1,3}}(?:\.[0-9]{{3}}){{{MAX_DIGIT_RUN // 3},}}")
+
+
+def _dotted(n: int) -> str:
+    """Write a count the Vietnamese way: 1.000.000."""
+    return f"{n:,}".replace(",", ".")
+
+
+def _check_bounds(text: str) -> None:
+    """Raise InputError for a text too long to read or a digit run no listener could use."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputError(
+            f"Đoạn văn dài {_dotted(len(text))} ký tự, quá giới hạn {_dotted(MAX_TEXT_CHARS)} "
+            "ký tự của một lần đọc",
+            hint="Hãy chia văn bản thành nhiều đoạn hoặc nhiều bài",
+        )
+    run = _DIGIT_RUN.search(text)
+    if run is not None:
+        digits = run.group(0).replace(".", "")
+        raise InputError(
+            f"Văn bản có một số dài {_dotted(len(digits))} chữ số (bắt đầu bằng "
+            f"“{digits[:12]}…”): không phải số lượng, số điện thoại hay mã số nên không đọc "
+            "thành lời được",
+            hint="Kiểm tra lại đoạn văn (có thể do lỗi sao chép), xóa hoặc tách dãy số này",
+        )
+
 
 def _normalize_one(text: str, lexicon: Lexicon, learned: Learned) -> str:
+    if len(text) > MAX_TEXT_CHARS:
+        _check_bounds(text)
     text = prepare(text)  # 1. NFC, tone marks, dashes, quotes, unspoken symbols
+    _check_bounds(text)  #    after NFC and full-width digits, so every digit is counted
     text = strip_furniture(text, lexicon)  # 2. ./., bullets, list numbers, source tags
     text = read_addresses(text)  #    e-mail and web addresses, before "." and "/" mean more
     text = read_symbols(text)  #    ≥ ≤ ± × = @ ~ in words
@@ -56,7 +97,11 @@ def _normalize_one(text: str, lexicon: Lexicon, learned: Learned) -> str:
 
 
 def normalize_text(text: str, lexicon: Lexicon | None = None) -> str:
-    """Return one standalone text as fully speakable Vietnamese words."""
+    """Return one standalone text as fully speakable Vietnamese words.
+
+    Raises InputError (message in Vietnamese) for a text longer than MAX_TEXT_CHARS or a run
+    of more than MAX_DIGIT_RUN digits; the work is otherwise linear in the text's length.
+    """
     lex = lexicon if lexicon is not None else load_lexicon()
     return _normalize_one(text, lex, {})
 

@@ -30,7 +30,7 @@ _DEF_PHRASE = re.compile(r"(?:gọi|viết) tắt")
 _CALLED = re.compile(
     r"\s*\(\s*(?:sau đây |dưới đây )?(?:được )?(?:gọi|viết) tắt(?: là)?\s*:?\s*([^()]{1,40}?)\s*\)"
 )
-_SPELLOUT = re.compile(r"(\d[\d.,]*)\s*\(\s*([^\W\d_][^()\d]{0,60}?)\s*\)")
+_SPELLOUT = re.compile(r"(?<![\d.,])(\d[\d.,]*)\s*\(\s*([^\W\d_][^()\d]{0,60}?)\s*\)")
 
 
 def _initials_match(acronym: str, before: str) -> str | None:
@@ -72,7 +72,8 @@ def learn_definitions(text: str, lexicon: Lexicon, learned: Learned) -> str:
         acronym = m.group(1)
         if sum(1 for c in acronym if c.isupper()) < 2:
             return m.group(0)
-        before = text[:m.start()]
+        # Only the last words can be the definition: a bounded window keeps long texts linear.
+        before = text[max(0, m.start() - 240):m.start()]
         words = _initials_match(acronym, before)
         if words:
             learned[acronym] = words.replace("&", "và")
@@ -92,7 +93,7 @@ def learn_definitions(text: str, lexicon: Lexicon, learned: Learned) -> str:
         # "(sau đây gọi tắt là UBND xã)" is a note to the reader: never spoken.
         name = m.group(1)
         if re.fullmatch(r"[A-ZĐ][A-Za-zĐđ&\-]*[A-ZĐ]", name) and name not in learned:
-            words = _initials_match(name, text[:m.start()])
+            words = _initials_match(name, text[max(0, m.start() - 240):m.start()])
             if words:
                 learned[name] = words.replace("&", "và")
         return ""

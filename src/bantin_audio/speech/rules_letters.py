@@ -69,7 +69,9 @@ def _label(m: re.Match[str]) -> str:
 
 
 def _inline_label(m: re.Match[str]) -> str:
-    line_head = m.string[max(0, m.string.rfind("\n", 0, m.start()) + 1):m.start()]
+    # Only the recent part of the line matters (and keeps the work linear in long lines).
+    lo = max(0, m.start() - 200)
+    line_head = m.string[max(lo, m.string.rfind("\n", lo, m.start()) + 1):m.start()]
     if m.group(1) is None and line_head.count("(") > line_head.count(")"):
         return m.group(0)  # "(xem điểm a)": the parenthesis closes a phrase
     return LETTER_NAMES[m.group(2).upper()] + ","

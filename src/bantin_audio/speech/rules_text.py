@@ -98,7 +98,34 @@ _SPACES = re.compile(r"[ \t]+")
 _SPACE_BEFORE_PUNCT = re.compile(r"(?<!\b[A-ZĐ]) +([,.;:!?)\]])")
 _GLUED_DOT = re.compile(r"(?<=[^\W\d_])\.(?=[A-ZĐ])")
 _SPACE_AFTER_OPEN = re.compile(r"([(\[]) +")
-_EMPTY_PARENS = re.compile(r"\(\s*\)|\[\s*\]")
+_PAIRS = {")": "(", "]": "["}
+
+
+def _drop_empty_brackets(line: str) -> str:
+    """Remove "()" and "[ ]", also those left empty once inner ones go: "(( ))" -> "".
+
+    One pass with a stack of open brackets, so a deeply nested line costs linear work.
+    """
+    out: list[str] = []
+    opened: list[tuple[int, str]] = []  # (position in out, bracket)
+    for ch in line:
+        if ch in "([":
+            opened.append((len(out), ch))
+            out.append(ch)
+        elif ch in _PAIRS and opened and opened[-1][1] == _PAIRS[ch]:
+            pos, _ = opened.pop()
+            k = len(out)
+            while k > pos + 1 and out[k - 1].isspace():
+                k -= 1
+            if k == pos + 1:
+                del out[pos:]  # only spaces inside: the pair goes
+            else:
+                out.append(ch)
+        else:
+            if ch in _PAIRS:
+                opened.clear()  # an unmatched closer: earlier openers can no longer pair
+            out.append(ch)
+    return "".join(out)
 _DOUBLE_COMMA = re.compile(r",(?:\s*,)+")
 _COMMA_DOT = re.compile(r",\s*(?=[.;:!?])")
 _LEFTOVER_DIGITS = re.compile(r"[0-9]+")
@@ -126,11 +153,8 @@ def clean(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         line = _SPACES.sub(" ", line)
-        while True:
-            stripped = _EMPTY_PARENS.sub("", line)
-            if stripped == line:
-                break
-            line = stripped
+        if "(" in line or "[" in line:
+            line = _drop_empty_brackets(line)
         line = _SPACE_AFTER_OPEN.sub(r"\1", line)
         line = _SPACE_BEFORE_PUNCT.sub(r"\1", line)
         # A dot glued to a following capital ("Bê.A") would read as one token next time.
