@@ -53,6 +53,7 @@ _LABEL = re.compile(r"(?i:\b(" + _LABEL_CUES + r"))(\s+)([a-zA-ZđĐ])(?![\w]|\.
 # Single V, X after these are letters ("nhóm V", "loại X"), unless "đô thị loại V".
 _LETTER_NOT_ROMAN = {"nhóm", "loại", "khối", "tổ", "lô", "khu", "dãy", "tòa", "vitamin",
                      "phân nhóm", "đội", "cổng"}
+_LONE_LETTER = re.compile(r"(?<![\w])[a-zA-ZđĐ](?![\w])")
 # A list label inside a line: "gồm: a) đơn; b) bản sao" or "(c)".
 _INLINE_LABEL = re.compile(r"(?<=[\s:;,])(\()?([a-zđ])\)(?=\s)")
 
@@ -79,7 +80,8 @@ def _inline_label(m: re.Match[str]) -> str:
 
 def read_labels(text: str) -> str:
     """Name single letters used as labels: "điểm c" -> "điểm xê", "nhóm B", mid-line "a)"."""
-    text = _LABEL.sub(_label, text)
+    if _LONE_LETTER.search(text):
+        text = _LABEL.sub(_label, text)
     if ")" in text:
         text = _INLINE_LABEL.sub(_inline_label, text)
     return text

@@ -19,11 +19,13 @@ _VERSION_CUES = (r"phiên bản|version|ver|bản cập nhật|web|windows|andro
                  r"cách mạng công nghiệp|chuyển đổi số|giáo dục|du lịch|y tế|chính phủ điện tử")
 _VERSION = re.compile(r"(?i:\b(" + _VERSION_CUES + r"))(\s+[vV]?)(\d{1,3}(?:\.\d{1,3}){1,3})"
                       r"(?!\d|[.,]\d|\s?%)")
+_VERSION_SHAPE = re.compile(r"\s[vV]?\d{1,3}\.\d{1,3}(?!\d)")
 # Fertilizer and grade formulas: "20-20-15", "NPK 16 - 16 - 8"; three or more numbers.
 _FORMULA = re.compile(
     r"(?<![\w.,/-])(\d{1,2}(?:-\d{1,2}){2,4})(?![\w/]|-\d|[.,]\d)|"
     r"(?<=NPK )(\d{1,2}(?:\s*-\s*\d{1,2}){2,4})(?![\w/]|[.,]\d)"
 )
+_DASHED_DIGITS = re.compile(r"\d\s*-\s*\d")
 _DATE_WORDS = {"ngày", "sáng", "chiều", "tối", "trưa", "đêm", "hôm", "mùng", "mồng"}
 # "1:25.000", "1:500", "3:2": a colon between two numbers that is not a clock time.
 _COLON_PAIR = re.compile(r"(?<![\w.,:])(\d{1,3}(?:\.\d{3})*)\s?:\s?(\d{1,3}(?:\.\d{3})+|\d+)"
@@ -53,9 +55,10 @@ def _colon(m: re.Match[str]) -> str:
 def read_names(text: str) -> str:
     """Read versions, eras, formulas and map scales written with digits."""
     if "." in text:
-        text = _VERSION.sub(_version, text)
+        if _VERSION_SHAPE.search(text):
+            text = _VERSION.sub(_version, text)
         text = _POINT_ZERO.sub(lambda m: read_number(int(m.group(1))) + " chấm không", text)
-    if "-" in text:
+    if "-" in text and _DASHED_DIGITS.search(text):
         def formula(m: re.Match[str]) -> str:
             prev = prev_words(text, m.start(), 1)
             if prev and prev[-1] in _DATE_WORDS:

@@ -167,6 +167,9 @@ _ROMAN = re.compile(
 )
 
 
+_ROMAN_TOKEN = re.compile(r"(?<![\w])[IVXL]+(?![\w])")
+
+
 def read_romans(text: str) -> str:
     """Read Roman numerals after trigger words (khóa XV, lần thứ IV, quý I)."""
     def repl(m: re.Match[str]) -> str:
@@ -177,6 +180,8 @@ def read_romans(text: str) -> str:
             return m.group(1) + m.group(2) + m.group(3) + read_ordinal(value)
         return m.group(1) + m.group(2) + read_number(value)
 
+    if not _ROMAN_TOKEN.search(text):
+        return text  # no Roman-looking token: nothing to read
     return _ROMAN.sub(repl, text)
 
 

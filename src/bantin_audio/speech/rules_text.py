@@ -99,6 +99,7 @@ _SPACE_BEFORE_PUNCT = re.compile(r"(?<!\b[A-ZĐ]) +([,.;:!?)\]])")
 _GLUED_DOT = re.compile(r"(?<=[^\W\d_])\.(?=[A-ZĐ])")
 _SPACE_AFTER_OPEN = re.compile(r"([(\[]) +")
 _PAIRS = {")": "(", "]": "["}
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 
 
 def _drop_empty_brackets(line: str) -> str:
@@ -153,7 +154,7 @@ def clean(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         line = _SPACES.sub(" ", line)
-        if "(" in line or "[" in line:
+        if ("(" in line or "[" in line) and _EMPTY_BRACKETS.search(line):
             line = _drop_empty_brackets(line)
         line = _SPACE_AFTER_OPEN.sub(r"\1", line)
         line = _SPACE_BEFORE_PUNCT.sub(r"\1", line)
