@@ -110,6 +110,8 @@ def test_web_address_with_path_reads_every_separator() -> None:
     ("Lớp học kéo dài 9h CN và tối T5.", "chín giờ chủ nhật và tối thứ năm"),
     ("Giờ mở cửa T2 - T6: 7h30 - 17h.", "thứ hai đến thứ sáu"),
     ("Cụm CN Tân Dân thu hút 12 dự án.", "Cụm công nghiệp Tân Dân"),
+    ("Hội chợ mở cửa ngày 21/9 (CN) tại sân vận động.", "tháng chín (chủ nhật)"),
+    ("Giảng viên CN. Hoàng Thu Trang hướng dẫn.", "Giảng viên cử nhân Hoàng Thu Trang"),
     ("Ngành CN chế biến tăng 9%.", "Ngành công nghiệp chế biến"),
 ])
 def test_weekday_abbreviations_in_schedules(text: str, reading: str) -> None:
@@ -172,6 +174,12 @@ def test_map_scales_and_scores_with_a_colon() -> None:
 # ------------------------------------------------------------------ numbers that are names
 
 
+def test_scales_written_with_a_slash_and_standards_with_a_year() -> None:
+    out = normalize_text("Trích lục tờ bản đồ tỷ lệ 1/1000; hệ thống ISO 14001:2015 được duy trì.")
+    assert "tỷ lệ một phần một nghìn" in out and "tháng" not in out
+    assert "mười bốn nghìn không trăm linh một, hai nghìn không trăm mười lăm" in out
+
+
 def test_versions_and_eras_read_with_cham() -> None:
     out = normalize_text("Nền tảng Web 3.0, ứng dụng phiên bản 2.1.5 và nông nghiệp 4.0.")
     assert "Web ba chấm không" in out
@@ -186,6 +194,8 @@ def test_licence_plates_read_series_letters_and_serial_digits() -> None:
     assert "hai mươi chín dê một, không sáu tám chấm chín một" in out
     assert "ba mươi tư xê, một hai ba bốn năm" in out
     assert "phẩy" not in out
+    moto = normalize_text("Xe máy biển số 37-H1 572.06 bị tạm giữ.")
+    assert "ba mươi bảy hát một, năm bảy hai chấm không sáu" in moto
 
 
 # ------------------------------------------------------------------- letters as labels

@@ -18,7 +18,7 @@ from .rules_context import (
     next_words,
 )
 from .rules_letters import LETTER_NAMES, VIET_MARKED_CAPS, is_plain_syllable, spell_letters
-from .rules_senses import choose_sense
+from .rules_senses import choose_sense, name_follows
 
 # ------------------------------------------------ 3-4. definitions and duplicated spell-outs
 
@@ -191,8 +191,11 @@ def _in_heading(s: str, start: int, end: int) -> bool:
 
 _JOINERS = {"&": " và ", "-": " - ", "/": ", ", ",": ", ", ".": " "}
 _JOINER_RE = re.compile(r"([&.\-/,])")
-# After these, the abbreviation dot is not a sentence end: "TP. Hà Giang", "TX. Sơn Tây".
+# After these, the abbreviation dot is not a sentence end: "TP. Hà Giang", "TX. Sơn Tây";
+# after a title, neither when a full name follows: "TS. Nguyễn Văn An", "CN. Lê Thị Hoa".
 _PLACE_DOT = {"TP", "Tp", "TX", "TT"}
+_TITLE_DOT = {"CN", "TS", "ThS", "BS", "KS", "GS", "PGS", "LS", "NSND", "NSƯT", "NGƯT", "NGND"}
+
 # "T2-T6", "T2 - CN": a span of weekdays in a schedule.
 _WEEKDAY_SPAN = re.compile(r"\b(T[2-7])\s*-\s*(T[2-7]|CN)\b")
 _MARK = "\x00"  # "this reading ate the abbreviation's dot"; removed with the dot at the end
@@ -302,7 +305,8 @@ class _AbbreviationReader:
             low = token.lower()
             return low[0].upper() + low[1:] if _at_sentence_start(s, start) else low
         spoken = self.read_token(token, digits, dash, s, start, end)
-        if token in _PLACE_DOT and re.match(r"\.\s*[A-ZĐÀ-Ỹ]", s[end:]):
+        if (token in _PLACE_DOT and re.match(r"\.\s*[A-ZĐÀ-Ỹ]", s[end:end + 3])) or (
+                token in _TITLE_DOT and name_follows(s, end)):
             spoken += _MARK
         if spoken[:1].islower() and _at_sentence_start(s, start):
             spoken = spoken[0].upper() + spoken[1:]

@@ -38,9 +38,10 @@ _CUED_ID = re.compile(
 )
 # Any bare number of 9 or more digits that starts with 0 is an identifier, never "tỷ".
 _ZERO_LED = re.compile(r"(?<![\w.,])0\d{8,29}(?![\w]|[.,]\d)")
-# Licence plates: "36B-456.78", "51F1-987.65", "29LD 012.34", "30E-12345".
+# Licence plates: "36B-456.78", "51F1-987.65", "29LD 012.34", "30E-12345", "36-B1 123.45".
 _PLATE = re.compile(
-    r"(?<![\w.,-])([1-9]\d)([A-ZĐ]{1,2})(\d?)(?:-|\s|-\s)(\d{3}\.\d{2}|\d{4,5})(?![\w]|[.,]\d)")
+    r"(?<![\w.,-])([1-9]\d)-?([A-ZĐ]{1,2})(\d?)(?:-|\s|-\s)(\d{3}\.\d{2}|\d{4,5})"
+    r"(?![\w]|[.,]\d)")
 
 
 def _grouped_digits(s: str) -> str:

@@ -28,8 +28,11 @@ _FORMULA = re.compile(
 _DASHED_DIGITS = re.compile(r"\d\s*-\s*\d")
 _DATE_WORDS = {"ngày", "sáng", "chiều", "tối", "trưa", "đêm", "hôm", "mùng", "mồng"}
 # "1:25.000", "1:500", "3:2": a colon between two numbers that is not a clock time.
-_COLON_PAIR = re.compile(r"(?<![\w.,:])(\d{1,3}(?:\.\d{3})*)\s?:\s?(\d{1,3}(?:\.\d{3})+|\d+)"
-                         r"(?![\d:]|[.,]\d)")
+_COLON_PAIR = re.compile(r"(?<![\w.,:])(\d{1,3}(?:\.\d{3})*|\d{4,5})\s?:\s?"
+                         r"(\d{1,3}(?:\.\d{3})+|\d+)(?![\d:]|[.,]\d)")
+# "tỷ lệ 1/2.000": a map scale written with a slash, never a date.
+_SLASH_SCALE = re.compile(r"(?i:\b(t[ỷỉ] lệ(?: bản đồ)?|tỉ xích))(\s*:?\s*)1\s?/\s?"
+                          r"(\d{1,3}(?:\.\d{3})+|\d{3,})(?![\d/]|[.,]\d)")
 _SCALE_CUES = {"lệ", "đồ", "xích"}  # tỷ lệ, bản đồ, thước tỷ lệ / tỉ xích
 _SCORE_CUES = {"số", "thắng", "thua", "hòa", "cuộc", "biệt", "tỷ", "tỉ"}
 
@@ -49,6 +52,9 @@ def _colon(m: re.Match[str]) -> str:
         return f"{read_num(left)} phần {read_num(right)}"
     if prev and (prev[-1] in _SCORE_CUES or prev[-2:] == ["tỷ", "số"]) and "." not in left + right:
         return f"{read_num(left)} - {read_num(right)}"
+    if left.isdigit() and int(left) >= 100 and len(right) == 4 and 1900 <= int(right) <= 2100:
+        # "ISO 9001:2015": a standard and its year, not a clock time.
+        return f"{read_num(left)}, {read_num(right)}"
     return m.group(0)
 
 
@@ -69,4 +75,7 @@ def read_names(text: str) -> str:
         text = _FORMULA.sub(formula, text)
     if ":" in text:
         text = _COLON_PAIR.sub(_colon, text)
+    if "/" in text and ("lệ" in text or "xích" in text):
+        text = _SLASH_SCALE.sub(
+            lambda m: f"{m.group(1)}{m.group(2)}một phần {read_num(m.group(3))}", text)
     return text

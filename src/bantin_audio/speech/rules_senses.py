@@ -10,6 +10,7 @@ Conditions (all optional):
   before_text  a regex that must match the text right before the term (searched at its end)
   after        a regex that must match the text right after the term
   not_next     the first word after the term is not one of these
+  name_after   a dot and a full name follow: "CN. Lê Thị Hoa"
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Sense:
     before_text: str = ""
     after: str = ""
     not_next: frozenset[str] = frozenset()
+    name_after: bool = False
     _compiled: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False,
                                                   repr=False)
 
@@ -53,11 +55,22 @@ class Sense:
             return False
         if self.after and not self._re(self.after).match(s, end, min(len(s), end + 40)):
             return False
+        if self.name_after and not name_follows(s, end):
+            return False
         if self.not_next:
             nxt = next_words(s, end, 1)
             if nxt and nxt[0] in self.not_next:
                 return False
         return True
+
+
+_NAME_AFTER_DOT = re.compile(r"\.\s*([^\W\d_]+)\s+([^\W\d_]+)")
+
+
+def name_follows(s: str, end: int) -> bool:
+    """Return True if a dot and two capitalised words ("TS. Nguyễn Văn…") follow position end."""
+    m = _NAME_AFTER_DOT.match(s, end, end + 40)
+    return m is not None and m.group(1)[0].isupper() and m.group(2)[0].isupper()
 
 
 def _words(text: str) -> frozenset[str]:
@@ -101,6 +114,11 @@ SENSES: dict[str, list[Sense]] = {
         Sense("chủ nhật", before_text=_WEEKDAY_TEXT),
         Sense("chủ nhật", before_text=_WEEKDAY_NEAR),
         Sense("chủ nhật", after=r"\s*(?:,\s*)?(?:ngày\b|mùng\b|tuần\b|hàng tuần\b|này\b|tới\b)"),
+        # "ngày 15/6 (CN)": already read as "… tháng sáu (CN)".
+        Sense("chủ nhật", before_text=r"\btháng [^\W\d_]+(?: [^\W\d_]+){0,6}\s*[(,]\s*"),
+        # A degree: "CN. Nguyễn Văn A", "thạc sĩ, CN kinh tế".
+        Sense("cử nhân", name_after=True),
+        Sense("cử nhân", before=_words("bằng thạc tiến sĩ sư"), span=2),
     ],
     "ND": [Sense("nông dân", before=_words("hội")), Sense("nhân dân")],
     "HS": [Sense("hồ sơ", before=_words("nộp nhận quyết trả lý xử"))],

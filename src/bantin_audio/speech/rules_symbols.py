@@ -31,7 +31,7 @@ def _symbol(m: re.Match[str]) -> str:
     if sym in _PAUSES or sym.endswith(">") and sym not in (">", ">=") or sym.startswith("<-"):
         return ", "
     if sym.startswith("=="):
-        return " bằng "
+        return ", "  # "=====" is a rule drawn with signs
     return " " + _WORDS[sym] + " "
 
 
