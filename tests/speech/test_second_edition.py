@@ -98,7 +98,7 @@ def test_web_address_with_path_reads_every_separator() -> None:
     assert ("công dân chấm tây ninh chấm giê o vê chấm vê nờ xẹt tê rờ a gạch ngang xê u u "
             "xẹt hát o gạch ngang ét o") in out
     assert "http" not in out and "https" not in out
-    assert "vê kép vê kép vê kép chấm bê a o pê hát u tê hát o chấm vê nờ" in out
+    assert "vê kép vê kép vê kép chấm báo phú thọ chấm vê nờ" in out
 
 
 # ------------------------------------------------------------ context-dependent abbreviations
@@ -209,6 +209,7 @@ def test_licence_plates_read_series_letters_and_serial_digits() -> None:
     ("thuốc nhóm V, vật liệu loại X", "nhóm vê, vật liệu loại ích"),
     ("đô thị loại V", "đô thị loại năm"),
     ("bổ sung vitamin A và vitamin D", "vi ta min a và vi ta min dê"),
+    ("thiếu Vitamin B1", "Vi ta min bê một"),
 ])
 def test_letters_used_as_labels_are_named(text: str, reading: str) -> None:
     assert reading in normalize_text(text)
@@ -218,6 +219,14 @@ def test_mid_line_list_labels_are_named_not_left_bare() -> None:
     out = normalize_text("Điều kiện gồm: a) có hộ khẩu; b) có đất; c) không nợ thuế.")
     assert "gồm: a, có hộ khẩu; bê, có đất; xê, không nợ thuế" in out
     assert ")" not in out
+    kept = normalize_text("Tài liệu gồm: (d) bản đồ; A) sổ; lời khai (ông B) đã ký.")
+    assert "gồm: dê, bản đồ; a, sổ; lời khai (ông bê) đã ký" in kept
+
+
+def test_identifier_codes_with_letters_read_piece_by_piece() -> None:
+    out = normalize_text("Mã hồ sơ: 000.00.21.H10-240305-0112 đã nhận.")
+    assert ("không không không không không hai một hát một không, hai bốn không ba không năm, "
+            "không một một hai") in out
 
 
 # =========================================================================== properties

@@ -34,7 +34,7 @@ _CUED_ID = re.compile(
     r"mã số thuế|mst|(?:số )?tài khoản(?: ngân hàng)?|stk|mã(?: số)? hồ sơ|số hồ sơ|số seri|"
     r"số sê[ -]?ri|serial|mã định danh(?: cá nhân)?|số định danh(?: cá nhân)?|số hiệu|"
     r"mã giao dịch|mã tra cứu|mã số|mã bưu chính|số căn cước)"
-    r"(\s*(?:số|là)?\s*:?\s*)(\d(?:[ .-]?\d)*)(?![\d\w]|[.,]\d)"
+    r"(\s*(?:số|là)?\s*:?\s*)(\d(?:[ .-]?\d)*(?:[.\-/][A-Z0-9]+)*)(?![\d\w]|[.,]\d)"
 )
 # Any bare number of 9 or more digits that starts with 0 is an identifier, never "tỷ".
 _ZERO_LED = re.compile(r"(?<![\w.,])0\d{8,29}(?![\w]|[.,]\d)")
@@ -45,9 +45,16 @@ _PLATE = re.compile(
 
 
 def _grouped_digits(s: str) -> str:
-    """Read digit groups one digit at a time; a hyphen between groups is a pause."""
-    groups = re.split(r"\s*-\s*", s.strip())
-    return ", ".join(read_digits(g) for g in groups if g)
+    """Read digit groups one digit at a time; a hyphen or slash between groups is a pause.
+
+    Letters inside an identifier ("000.00.12.H56-231115") are named one by one.
+    """
+    groups = re.split(r"\s*[-/]\s*", s.strip())
+    out = []
+    for group in groups:
+        pieces = re.findall(r"[0-9]+|[A-Za-zĐđ]", group)
+        out.append(" ".join(read_digits(p) if p.isdigit() else letter_name(p) for p in pieces))
+    return ", ".join(o for o in out if o)
 
 
 def _area(m: re.Match[str]) -> str:

@@ -55,7 +55,8 @@ _LETTER_NOT_ROMAN = {"nhóm", "loại", "khối", "tổ", "lô", "khu", "dãy", 
                      "phân nhóm", "đội", "cổng"}
 _LONE_LETTER = re.compile(r"(?<![\w])[a-zA-ZđĐ](?![\w])")
 # A list label inside a line: "gồm: a) đơn; b) bản sao" or "(c)".
-_INLINE_LABEL = re.compile(r"(?<=[\s:;,])(\()?([a-zđ])\)(?=\s)")
+_INLINE_LABEL = re.compile(r"(?<=[\s:;,])(\()?([a-zđA-ZĐ])\)(?=\s)")
+_VITAMIN = re.compile(r"\b([Vv])itamin\b")
 
 
 def _label(m: re.Match[str]) -> str:
@@ -64,8 +65,6 @@ def _label(m: re.Match[str]) -> str:
     if letter in "IVXL" and (letter in "IL" or cue_low not in _LETTER_NOT_ROMAN or re.search(
             r"(?i)đô thị\s+\Z", m.string[max(0, m.start() - 12):m.start()])):
         return m.group(0)  # "loại I", "Phụ lục V", "đô thị loại V": Roman numerals (spec §8)
-    if cue_low == "vitamin":
-        cue = "vi ta min" if cue.islower() else "Vi ta min"
     return cue + space + LETTER_NAMES[letter.upper()]
 
 
@@ -73,7 +72,7 @@ def _inline_label(m: re.Match[str]) -> str:
     # Only the recent part of the line matters (and keeps the work linear in long lines).
     lo = max(0, m.start() - 200)
     line_head = m.string[max(lo, m.string.rfind("\n", lo, m.start()) + 1):m.start()]
-    if m.group(1) is None and line_head.count("(") > line_head.count(")"):
+    if m.group(1) is None and line_head.rfind("(") > line_head.rfind(")"):
         return m.group(0)  # "(xem điểm a)": the parenthesis closes a phrase
     return LETTER_NAMES[m.group(2).upper()] + ","
 
@@ -82,6 +81,8 @@ def read_labels(text: str) -> str:
     """Name single letters used as labels: "điểm c" -> "điểm xê", "nhóm B", mid-line "a)"."""
     if _LONE_LETTER.search(text):
         text = _LABEL.sub(_label, text)
+    if "itamin" in text:
+        text = _VITAMIN.sub(lambda m: m.group(1) + "i ta min", text)  # spec §13.6
     if ")" in text:
         text = _INLINE_LABEL.sub(_inline_label, text)
     return text
