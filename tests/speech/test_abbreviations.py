@@ -164,8 +164,8 @@ def test_definition_carries_to_later_texts_of_the_same_article() -> None:
 
 
 def test_definition_does_not_leak_between_articles() -> None:
-    normalize_texts(["trạm bơm tiêu (TBT) mới"])
-    assert normalize_text("TBT hoạt động") == "Tê bê tê hoạt động"
+    normalize_texts(["trạm bơm xã (TBX) mới"])
+    assert normalize_text("TBX hoạt động") == "Tê bê ích hoạt động"
 
 
 def test_definition_with_ampersand_and_known_expansion() -> None:
@@ -213,3 +213,82 @@ def test_roman_looking_tokens_elsewhere_are_not_numbers() -> None:
     assert normalize_text("ông Trần Văn V") == "ông Trần Văn vê"
     assert normalize_text("30 độ C") == "ba mươi độ xê"
     assert "mười" not in normalize_text("cỡ áo XL")
+
+
+# ------------------------------------------------ duplicates and the domain dictionary
+
+
+def test_builtin_file_has_each_term_once() -> None:
+    from importlib import resources
+
+    text = (resources.files("bantin_audio.speech") / "data" / "abbreviations.tsv").read_text(
+        encoding="utf-8")
+    terms = [line.split("\t")[0] for line in text.splitlines()
+             if line.strip() and not line.startswith("#")]
+    dupes = sorted({t for t in terms if terms.count(t) > 1})
+    assert not dupes, f"duplicated terms in abbreviations.tsv: {dupes}"
+    assert len(terms) >= 750
+
+
+def test_duplicate_terms_are_rejected_naming_both_lines() -> None:
+    from bantin_audio.speech.lexicon import parse_entries
+
+    text = "# mine\nBCHQS\tban chỉ huy quân sự\texpand\nCSGT\tcảnh sát giao thông\texpand\n" \
+           "BCHQS\tban chấp hành quân sự\texpand\n"
+    with pytest.raises(InputError) as err:
+        parse_entries(text, "lexicon.tsv")
+    assert "dòng 4" in err.value.message and "dòng 2" in err.value.message
+    assert "'BCHQS'" in err.value.message
+
+
+def test_user_lexicon_with_a_duplicate_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "lexicon.tsv"
+    path.write_text("PCTT\tphòng chống thiên tai\texpand\nPCTT\tphòng chống thiên tai\texpand\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match="đã có ở dòng 1"):
+        load_lexicon(path)
+    with pytest.raises(InputError):
+        write_user_entries(tmp_path / "other.tsv",
+                           [LexiconEntry("XYZ", "ích i dét", "spell"),
+                            LexiconEntry("XYZ", "ích", "spell")])
+    assert not (tmp_path / "other.tsv").exists()
+
+
+def test_every_builtin_expansion_is_spoken_not_spelled() -> None:
+    from bantin_audio.speech.rules_senses import SENSES
+
+    misses = []
+    for entry in load_lexicon():
+        if entry.kind != "expand" or entry.term in SENSES:
+            continue
+        out = normalize_text(f"Theo {entry.term} của tỉnh").casefold().replace(",", "")
+        if entry.spoken.casefold().replace(",", "") not in out:
+            misses.append((entry.term, out))
+    assert not misses, misses[:10]
+
+
+@pytest.mark.parametrize(("text", "reading"), [
+    ("Chiến sĩ BĐBP phối hợp BCHQS huyện tuần tra.", "bộ đội biên phòng"),
+    ("Thanh niên trúng tuyển NVQS năm nay đều khỏe mạnh.", "nghĩa vụ quân sự"),
+    ("Lực lượng DQTT và QNDB huấn luyện SSCĐ.",
+     "dân quân thường trực và quân nhân dự bị huấn luyện sẵn sàng chiến đấu"),
+    ("CQCSĐT Công an huyện đã khởi tố vụ án theo BLHS.",
+     "Cơ quan cảnh sát điều tra Công an huyện đã khởi tố vụ án theo bộ luật hình sự"),
+    ("Phạt VPHC 3 trường hợp vi phạm TTATGT.", "vi phạm hành chính"),
+    ("Bệnh nhân được chuyển lên BVĐKT để HSCC.",
+     "bệnh viện đa khoa tỉnh để hồi sức cấp cứu"),
+    ("Trẻ SDD giảm nhờ chương trình TCMR.", "suy dinh dưỡng"),
+    ("VPĐKĐĐ cấp GCN cho 120 hộ sau khi đo vẽ BĐĐC.",
+     "Văn phòng đăng ký đất đai cấp giấy chứng nhận"),
+    ("Chi cục thuế nhắc NNT kê khai thuế GTGT và TNCN qua HĐĐT.",
+     "người nộp thuế kê khai thuế giá trị gia tăng và thu nhập cá nhân qua hóa đơn điện tử"),
+    ("Hộ kinh doanh được SGTVT hướng dẫn đăng ký tại TTĐK.", "sở giao thông vận tải"),
+])
+def test_domain_abbreviations_are_expanded(text: str, reading: str) -> None:
+    assert reading in normalize_text(text)
+
+
+def test_unknown_capitals_are_still_spelled_and_learned_terms_win() -> None:
+    assert normalize_text("Mô hình QXZ mới") == "Mô hình quy ích dét mới"
+    texts = ["Ban quản lý rừng phòng hộ (BQLRPH) họp.", "BQLRPH có 12 cán bộ."]
+    assert normalize_texts(texts)[1].startswith("Ban quản lý rừng phòng hộ có")

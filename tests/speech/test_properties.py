@@ -22,6 +22,11 @@ _PIECES = st.sampled_from([
     "đồng/kg", "tỉnh/thành", "xã", "trường", "tiêu chí", "sáng", "chiều", "h", "giờ", "'",
     "NĐ-CP", "QĐ-UBND", "NQ/TW", "USD", "°C", "độ C", "$", "\n", "- ", "• ", "ABC", "XYZW",
     "Covid-19", "mười", "(mười)", "07", "2021", "10/1/2020", "18/32", "32,29", "1.250.000",
+    # second edition: contacts, addresses, symbols, schedules, formulas, labels
+    "(0236)", "3.556.201", "+84", "SĐT", "CCCD", "0012345678901", "ab@xa.gov.vn", "www.so.vn",
+    "https://a.vn/b-c", "≥", "≤", ">", "<", "±", "~", "≈", "×", "=", "T2", "T7", "CN", "NPK",
+    "20-20-15", "1:25.000", "tỷ lệ", "Web", "2.0", "36B-456.78", "điểm", "c", "nhóm", "B", "a)",
+    "đ/hộ/tháng", "g/10", "lít",
 ])
 _NUMBERISH = st.from_regex(r"-?[0-9]{1,13}([.,/:h-][0-9]{1,4}){0,3}%?", fullmatch=True)
 _DOMAIN_TEXT = st.lists(st.one_of(_PIECES, _NUMBERISH), max_size=12).map(" ".join)

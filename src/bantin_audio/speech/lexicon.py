@@ -82,6 +82,7 @@ class Lexicon:
 def parse_entries(text: str, source: str) -> list[LexiconEntry]:
     """Parse TSV lexicon text; raise InputError naming the line of the first bad row."""
     entries = []
+    first_line: dict[str, int] = {}
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.rstrip("\r")
         if not line.strip() or line.lstrip().startswith("#"):
@@ -104,6 +105,13 @@ def parse_entries(text: str, source: str) -> list[LexiconEntry]:
         if any(c.isdigit() for c in spoken):
             raise InputError(f"{source}, dòng {lineno}: cách đọc không được chứa chữ số",
                              hint="Viết số bằng chữ, ví dụ 'mười chín'")
+        if term in first_line:
+            raise InputError(
+                f"{source}, dòng {lineno}: từ viết tắt '{term}' đã có ở dòng "
+                f"{first_line[term]}; mỗi từ chỉ được khai báo một lần",
+                hint="Xóa một trong hai dòng hoặc gộp thành một cách đọc",
+            )
+        first_line[term] = lineno
         entries.append(LexiconEntry(term, spoken, kind))
     return entries
 
@@ -133,9 +141,8 @@ def write_user_entries(path: Path, entries: Iterable[LexiconEntry]) -> None:
     """Write a user lexicon file atomically (temp file in the same folder, then os.replace)."""
     path = Path(path)
     entries = list(entries)
-    for entry in entries:
-        # Validate through the parser so what we write can always be read back.
-        parse_entries(entry.to_line(), str(path))
+    # Validate through the parser so what we write can always be read back (no duplicates).
+    parse_entries("\n".join(e.to_line() for e in entries), str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     body = "\n".join([_HEADER, *(e.to_line() for e in entries)]) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=".lexicon-", suffix=".tsv", dir=path.parent)

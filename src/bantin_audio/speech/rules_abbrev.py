@@ -14,12 +14,11 @@ from .rules_codes import (
 from .rules_context import (
     NUMBER_WORDS,
     SKIPPABLE_IN_DEFINITION,
-    TRUNG_TAM_NEXT,
     Learned,
     next_words,
-    prev_words,
 )
 from .rules_letters import LETTER_NAMES, VIET_MARKED_CAPS, is_plain_syllable, spell_letters
+from .rules_senses import choose_sense, name_follows
 
 # ------------------------------------------------ 3-4. definitions and duplicated spell-outs
 
@@ -31,7 +30,7 @@ _DEF_PHRASE = re.compile(r"(?:gọi|viết) tắt")
 _CALLED = re.compile(
     r"\s*\(\s*(?:sau đây |dưới đây )?(?:được )?(?:gọi|viết) tắt(?: là)?\s*:?\s*([^()]{1,40}?)\s*\)"
 )
-_SPELLOUT = re.compile(r"(\d[\d.,]*)\s*\(\s*([^\W\d_][^()\d]{0,60}?)\s*\)")
+_SPELLOUT = re.compile(r"(?<![\d.,])(\d[\d.,]*)\s*\(\s*([^\W\d_][^()\d]{0,60}?)\s*\)")
 
 
 def _initials_match(acronym: str, before: str) -> str | None:
@@ -73,7 +72,8 @@ def learn_definitions(text: str, lexicon: Lexicon, learned: Learned) -> str:
         acronym = m.group(1)
         if sum(1 for c in acronym if c.isupper()) < 2:
             return m.group(0)
-        before = text[:m.start()]
+        # Only the last words can be the definition: a bounded window keeps long texts linear.
+        before = text[max(0, m.start() - 240):m.start()]
         words = _initials_match(acronym, before)
         if words:
             learned[acronym] = words.replace("&", "và")
@@ -93,7 +93,7 @@ def learn_definitions(text: str, lexicon: Lexicon, learned: Learned) -> str:
         # "(sau đây gọi tắt là UBND xã)" is a note to the reader: never spoken.
         name = m.group(1)
         if re.fullmatch(r"[A-ZĐ][A-Za-zĐđ&\-]*[A-ZĐ]", name) and name not in learned:
-            words = _initials_match(name, text[:m.start()])
+            words = _initials_match(name, text[max(0, m.start() - 240):m.start()])
             if words:
                 learned[name] = words.replace("&", "và")
         return ""
@@ -154,53 +154,6 @@ def _is_address_abbreviation(s: str, start: int, end: int) -> bool:
     return not before or not before[-1][:1].isupper()
 
 
-_DEPARTMENTS = {"CT": "công thương", "TP": "tư pháp", "TC": "tài chính", "NV": "nội vụ",
-                "XD": "xây dựng", "YT": "y tế", "GD": "giáo dục", "NN": "nông nghiệp",
-                "KH": "kế hoạch", "VH": "văn hóa", "TT": "thông tin", "KT": "kinh tế"}
-
-
-def _contextual(token: str, s: str, start: int, end: int) -> str | None:
-    """Choose the reading of an ambiguous abbreviation from its neighbours (spec §9.1)."""
-    if token in _DEPARTMENTS:
-        prev = prev_words(s, start, 1)
-        if prev and prev[-1] in ("sở", "bộ", "phòng", "ngành"):
-            # "Sở CT" is the trade department, "Sở TP" justice: not chỉ thị, thành phố.
-            return _DEPARTMENTS[token]
-    if token == "CP":
-        prev = prev_words(s, start, 2)
-        if prev[-2:] == ["công", "ty"] or (prev and prev[-1] in ("ctcp",)):
-            return "cổ phần"
-        return None
-    if token == "TT":
-        nxt = next_words(s, end, 1)
-        if re.match(r"\s+(?:HĐND|UBND|Huyện ủy|Tỉnh ủy|Thành ủy|Đảng ủy|MTTQ)", s[end:end + 12]):
-            return "thường trực"
-        after = s[end:end + 3]
-        if after.startswith("."):
-            return "thị trấn"
-        if nxt and nxt[0] not in TRUNG_TAM_NEXT and re.match(r"\s+[A-ZĐÀ-Ỹ]", after):
-            return "thị trấn"
-        return "trung tâm"
-    if token == "BCH":
-        following = s[end:end + 24].lower()
-        if re.match(r"\s*(quân sự|phòng|pctt|bộ đội|biên phòng)", following):
-            return "ban chỉ huy"
-        return None
-    if token == "CN":
-        prev = prev_words(s, start, 4)
-        if "thứ" in prev or "ngày" in prev:
-            return "chủ nhật"
-        return None
-    if token == "ND":
-        prev = prev_words(s, start, 1)
-        return "nông dân" if prev and prev[-1] == "hội" else "nhân dân"
-    if token == "HS":
-        prev = prev_words(s, start, 1)
-        if prev and prev[-1] in ("nộp", "nhận", "quyết", "trả", "lý", "xử"):
-            return "hồ sơ"
-    return None
-
-
 _CLAUSE_BREAK = re.compile(r"[,.;:!?()\[\]\n]")
 _PHRASES: dict[str, tuple[re.Pattern[str] | None, dict[str, str]]] = {}
 
@@ -222,114 +175,151 @@ def _phrase_rule(lexicon: Lexicon) -> tuple[re.Pattern[str] | None, dict[str, st
     return rule
 
 
-def read_abbreviations(text: str, lexicon: Lexicon, learned: Learned) -> str:
-    """Expand, spell or read acronyms via the lexicon, context and learned terms."""
-    pattern, terms = _phrase_rule(lexicon)
-    if pattern is not None:
-        text = pattern.sub(lambda m: terms[m.group(0)], text)
-    def lookup(token: str) -> str | None:
-        if token in learned:
-            return learned[token]
-        entry = lexicon.exact(token)
+def _heading_word(w: str) -> bool:
+    """Return True for an all-caps Vietnamese word of a heading (VIỆC, HỌP, BAN)."""
+    if not (w.isupper() and len(w) > 1):
+        return False
+    return any(c in VIET_MARKED_CAPS for c in w) or is_plain_syllable(w)
+
+
+def _in_heading(s: str, start: int, end: int) -> bool:
+    """Return True if a neighbour of s[start:end] is itself an all-caps Vietnamese word."""
+    before = re.findall(r"[^\W\d_]+", _CLAUSE_BREAK.split(s[max(0, start - 30):start])[-1])
+    after = re.findall(r"[^\W\d_]+", _CLAUSE_BREAK.split(s[end:end + 30])[0])
+    return any(_heading_word(w) for w in before[-1:] + after[:1])
+
+
+_JOINERS = {"&": " và ", "-": " - ", "/": ", ", ",": ", ", ".": " "}
+_JOINER_RE = re.compile(r"([&.\-/,])")
+# After these, the abbreviation dot is not a sentence end: "TP. Hà Giang", "TX. Sơn Tây";
+# after a title, neither when a full name follows: "TS. Nguyễn Văn An", "CN. Lê Thị Hoa".
+_PLACE_DOT = {"TP", "Tp", "TX", "TT"}
+_TITLE_DOT = {"CN", "TS", "ThS", "BS", "KS", "GS", "PGS", "LS", "NSND", "NSƯT", "NGƯT", "NGND"}
+
+# "T2-T6", "T2 - CN": a span of weekdays in a schedule.
+_WEEKDAY_SPAN = re.compile(r"\b(T[2-7])\s*-\s*(T[2-7]|CN)\b")
+_MARK = "\x00"  # "this reading ate the abbreviation's dot"; removed with the dot at the end
+
+
+class _AbbreviationReader:
+    """Reads each acronym-shaped token of one text (spec §9, §13.7).
+
+    Order of authority for a token: context (rules_senses.SENSES), then a definition learned
+    from the article, then the lexicon (user file over built-in), then the fallbacks: a
+    heading word is lowercased, a lone letter named, anything else spelled letter by letter.
+    """
+
+    def __init__(self, lexicon: Lexicon, learned: Learned) -> None:
+        self.lexicon = lexicon
+        self.learned = learned
+
+    def lookup(self, token: str) -> str | None:
+        """Return the learned or lexicon reading of a token, or None."""
+        if token in self.learned:
+            return self.learned[token]
+        entry = self.lexicon.exact(token)
         if entry is None:
-            entry = lexicon.lookup(token)
+            entry = self.lexicon.lookup(token)
             # Case-insensitive hits only for acronyms or read-as-word names (Covid, Ocop):
             # "Tu" in "Tu bổ" must not become "tỉnh ủy".
             if entry is not None and not (_is_acronym_like(token) or entry.kind == "word"):
                 entry = None
         return entry.spoken if entry else None
 
-    def heading_word(w: str) -> bool:
-        if not (w.isupper() and len(w) > 1):
+    def is_plain_word(self, token: str) -> bool:
+        """Return True for a capitalised ordinary word that no entry claims ("Hà", "Ban")."""
+        if not token[1:].islower() or token in self.learned:
             return False
-        if any(c in VIET_MARKED_CAPS for c in w):
-            return True
-        return is_plain_syllable(w)
+        if len(token) == 1 and token in LETTER_NAMES:
+            return False
+        # A capitalised word matches only an entry written exactly so (Tp) or a read-as-word
+        # entry in any case (Covid, Ocop).
+        if self.lexicon.exact(token) is not None:
+            return False
+        entry = self.lexicon.lookup(token)
+        return entry is None or entry.kind != "word" or len(token) < 3
 
-    def heading(s: str, start: int, end: int) -> bool:
-        # A capitalised heading: a neighbour is itself an all-caps Vietnamese word.
-        before = re.findall(r"[^\W\d_]+", _CLAUSE_BREAK.split(s[max(0, start - 30):start])[-1])
-        after = re.findall(r"[^\W\d_]+", _CLAUSE_BREAK.split(s[end:end + 30])[0])
-        return any(heading_word(w) for w in before[-1:] + after[:1])
-
-    def read_part(part: str, s: str, start: int, end: int) -> str:
+    def read_part(self, part: str, s: str, start: int, end: int) -> str:
+        """Read one piece of a compound token (KT-XH, HĐND&UBND) or a whole plain token."""
         if not part:
             return ""
-        spoken = _contextual(part, s, start, end) or lookup(part)
+        spoken = choose_sense(part, s, start, end) or self.lookup(part)
         if spoken is not None:
             return spoken
         if not _is_acronym_like(part):
             return part
         if any(c in VIET_MARKED_CAPS for c in part):
             return part.lower()
-        if part.isupper() and is_plain_syllable(part) and heading(s, start, end):
+        if part.isupper() and is_plain_syllable(part) and _in_heading(s, start, end):
             return part.lower()
         if len(part) == 1 and LETTER_NAMES.get(part) == part.lower():
             return part  # a vowel is its own name: keep "A" as written (stable output)
         return spell_letters(part)
 
-    def repl(m: re.Match[str]) -> str:
-        token, dash, digits = m.group(1), m.group(2), m.group(3)
-        s = m.string
+    def read_compound(self, token: str, s: str, start: int, end: int) -> str:
+        """Read "KT-XH", "HĐND&UBND", "CB,CC,VC": each piece, with its joiner as a word."""
+        return "".join(_JOINERS[p] if p in _JOINERS else self.read_part(p, s, start, end)
+                       for p in _JOINER_RE.split(token))
+
+    def read_letter(self, token: str, s: str, start: int, end: int) -> str:
+        """Read a lone capital: an initial or label by its name, "H." as huyện, "Y tế"."""
+        nxt = next_words(s, end, 1)
+        if token == "Y" and nxt and nxt[0] in _Y_WORDS:
+            return "y"
+        if token in ADDRESS_NAMES and _is_address_abbreviation(s, start, end):
+            return ADDRESS_NAMES[token] + _MARK
+        spoken = LETTER_NAMES.get(token, token.lower())
+        # Vowels are their own names: keep "A" as written (stable output).
+        return token if spoken == token.lower() else spoken
+
+    def read_token(self, token: str, digits: str, dash: str, s: str, start: int,
+                   end: int) -> str:
+        """Return the reading of one acronym-shaped token with its glued number, if any."""
+        spoken = None
+        if digits:
+            whole = token + dash + digits
+            spoken = choose_sense(whole, s, start, end) or self.lookup(whole)
+            if spoken is not None:
+                return spoken
+        spoken = choose_sense(token, s, start, end) or self.lookup(token)
+        if spoken is None:
+            if _JOINER_RE.search(token):
+                spoken = self.read_compound(token, s, start, end)
+            elif len(token) == 1:
+                spoken = self.read_letter(token, s, start, end)
+            else:
+                spoken = self.read_part(token, s, start, end)
+        if digits:
+            spoken += " " + read_integer_string(digits)
+        return spoken
+
+    def __call__(self, m: re.Match[str]) -> str:
+        token, dash, digits = m.group(1), m.group(2) or "", m.group(3) or ""
+        s, start, end = m.string, m.start(), m.end()
         # Most matches are ordinary capitalised words: leave them at once.
-        if digits is None and token[1:].islower() and token not in learned:
-            if len(token) > 1 or token not in LETTER_NAMES:
-                # A capitalised word matches only an entry written exactly so (Tp) or a
-                # read-as-word entry in any case (Covid, Ocop).
-                entry = lexicon.exact(token)
-                if entry is None:
-                    entry = lexicon.lookup(token)
-                    if entry is None or entry.kind != "word" or len(token) < 3:
-                        return token
-        if (digits is None and len(token) > 1 and token.isupper() and is_plain_syllable(token)
-                and heading(s, m.start(), m.end())):
+        if not digits and self.is_plain_word(token):
+            return token
+        if (not digits and len(token) > 1 and token.isupper() and is_plain_syllable(token)
+                and _in_heading(s, start, end)):
             # "TỈNH AN GIANG": a capitalised heading word, even if it looks like "AN" (an ninh).
             low = token.lower()
-            return low[0].upper() + low[1:] if _at_sentence_start(s, m.start()) else low
-        whole = token + (dash or "") + (digits or "") if digits else token
-        spoken = lookup(whole) if digits else None
-        if spoken is None:
-            spoken = _contextual(token, s, m.start(), m.end()) or lookup(token)
-            if spoken is None:
-                if re.search(r"[&.\-/,]", token):
-                    pieces = re.split(r"([&.\-/,])", token)
-                    out = []
-                    for p in pieces:
-                        if p == "&":
-                            out.append(" và ")
-                        elif p == "-":
-                            out.append(" - ")
-                        elif p in ("/", ","):
-                            out.append(", ")
-                        elif p == ".":
-                            out.append(" ")
-                        else:
-                            out.append(read_part(p, s, m.start(), m.end()))
-                    spoken = "".join(out)
-                elif len(token) == 1:
-                    # A lone capital (initial, "khối D"): say its name; "Y tế" is a word.
-                    nxt = next_words(s, m.end(), 1)
-                    if token == "Y" and nxt and nxt[0] in _Y_WORDS:
-                        spoken = "y"
-                    elif token in ADDRESS_NAMES and _is_address_abbreviation(s, m.start(),
-                                                                              m.end()):
-                        spoken = ADDRESS_NAMES[token] + "\x00"
-                    else:
-                        spoken = LETTER_NAMES.get(token, token.lower())
-                        if spoken == token.lower():
-                            # Vowels are their own names: keep "A" as written (stable output).
-                            spoken = token
-                else:
-                    spoken = read_part(token, s, m.start(), m.end())
-            if digits:
-                spoken += " " + read_integer_string(digits)
-        # "TP. Hà Giang", "TX. Sơn Tây": the abbreviation dot is not a sentence end.
-        if token in ("TP", "Tp", "TX", "TT") and re.match(r"\.\s*[A-ZĐÀ-Ỹ]", s[m.end():]):
-            spoken += "\x00"
-        if spoken[:1].islower() and _at_sentence_start(s, m.start()):
+            return low[0].upper() + low[1:] if _at_sentence_start(s, start) else low
+        spoken = self.read_token(token, digits, dash, s, start, end)
+        if (token in _PLACE_DOT and re.match(r"\.\s*[A-ZĐÀ-Ỹ]", s[end:end + 3])) or (
+                token in _TITLE_DOT and name_follows(s, end)):
+            spoken += _MARK
+        if spoken[:1].islower() and _at_sentence_start(s, start):
             spoken = spoken[0].upper() + spoken[1:]
         return spoken
 
-    text = _ACRONYM.sub(repl, text)
-    text = re.sub(r"\x00\.", "", text).replace("\x00", "")
+
+def read_abbreviations(text: str, lexicon: Lexicon, learned: Learned) -> str:
+    """Expand, spell or read acronyms via context, learned terms and the lexicon."""
+    pattern, terms = _phrase_rule(lexicon)
+    if pattern is not None:
+        text = pattern.sub(lambda m: terms[m.group(0)], text)
+    if "-" in text:
+        text = _WEEKDAY_SPAN.sub(r"\1 đến \2", text)
+    text = _ACRONYM.sub(_AbbreviationReader(lexicon, learned), text)
+    text = text.replace(_MARK + ".", "").replace(_MARK, "")
     return _AMP.sub(" và ", text)

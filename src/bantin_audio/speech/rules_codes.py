@@ -14,6 +14,7 @@ from .rules_context import (
     COUNTED,
     code_parts,
     letter_name,
+    mentions,
     next_words,
     prev_words,
 )
@@ -106,10 +107,9 @@ _COUNT_BEFORE = {"năm", "số", "khoảng", "có", "gồm", "đạt", "hơn", "
 # "113/114/115": the emergency numbers listed together, not a ratio.
 _EMERGENCY_LIST = re.compile(r"(?<![\w/.,])11[1-5](?:/11[1-5])+(?![\w/])")
 _KM_BEFORE = re.compile(r"\bKm\s?(?=\d)")
-# "Q.1", "P.12", "H. 3": district, ward in addresses; "4.0" (công nghiệp 4.0) is a version.
+# "Q.1", "P.12", "H. 3": district, ward in addresses.
 _ADDRESS_UNIT = re.compile(r"(?<![\w.])([QPH])\.\s?(\d{1,2})(?!\d|[.,]\d)")
 ADDRESS_NAMES = {"Q": "quận", "P": "phường", "H": "huyện"}
-_VERSION = re.compile(r"(?<![\w.,])([1-9])\.0(?![\d.,]|\s?%)")
 _CHAINAGE = re.compile(r"\b[Kk]m\s?(\d+)\s?\+\s?(\d+)(\s*-\s*(?=[Kk]m\s?\d))?")
 _ROAD = re.compile(
     r"\b(QL|ĐT|TL|ĐH|ĐX|ĐS|ĐCT|CT)\.?\s?(\d+)([A-Z]?)(?![\w])"
@@ -122,13 +122,27 @@ _ROAD_NAMES = {"QL": "quốc lộ", "ĐT": "đường tỉnh", "TL": "tỉnh l�
                "ĐX": "đường xã", "ĐS": "đường sắt", "ĐCT": "đường cao tốc", "CT": "cao tốc"}
 
 
+_PHONE_CUE_KEYS = ("đường dây nóng", "hotline", "điện thoại", "sđt", "đt", "fax", "tổng đài",
+                   "số máy")
+_EMERGENCY_KEYS = ("gọi", "số máy", "tổng đài", "số khẩn cấp")
+_ROAD_KEYS = ("QL", "ĐT", "TL", "ĐH", "ĐX", "ĐS", "CT")
+_GLUED_CAPITAL = re.compile(r"\d[A-Z](?!\w)")
+
+
 def read_phones_roads(text: str) -> str:
     """Read phone numbers digit by digit, hotlines, chainage and road names."""
-    text = _PHONE_CUE.sub(lambda m: m.group(1) + m.group(2) + read_digits(m.group(3)), text)
-    text = _HOTLINE.sub(lambda m: read_digits(m.group(0)), text)
-    text = _EMERGENCY_LIST.sub(
-        lambda m: ", ".join(read_digits(x) for x in m.group(0).split("/")), text)
-    text = _EMERGENCY.sub(lambda m: m.group(1) + read_digits(m.group(2)), text)
+    # Each costly rule runs only when the text has what it needs (same result, less work).
+    low = text.lower()
+    if mentions(low, _PHONE_CUE_KEYS):
+        text = _PHONE_CUE.sub(lambda m: m.group(1) + m.group(2) + read_digits(m.group(3)),
+                              text)
+    if "1900" in text or "1800" in text:
+        text = _HOTLINE.sub(lambda m: read_digits(m.group(0)), text)
+    if "/11" in text:
+        text = _EMERGENCY_LIST.sub(
+            lambda m: ", ".join(read_digits(x) for x in m.group(0).split("/")), text)
+    if mentions(low, _EMERGENCY_KEYS):
+        text = _EMERGENCY.sub(lambda m: m.group(1) + read_digits(m.group(2)), text)
     def portal_line(m: re.Match[str]) -> str:
         prev = prev_words(text, m.start(), 1)
         nxt = next_words(text, m.end(), 1)
@@ -136,11 +150,14 @@ def read_phones_roads(text: str) -> str:
             return m.group(0)  # "năm 1022", "có 1022 hộ": a number, not the line
         return read_digits(m.group(0))
 
-    text = _PORTAL_LINE.sub(portal_line, text)
+    if "1022" in text:
+        text = _PORTAL_LINE.sub(portal_line, text)
     text = _PHONE.sub(lambda m: read_digits(m.group(1)), text)
-    text = _CHAINAGE.sub(
-        lambda m: f"ki lô mét {read_number(int(m.group(1)))} cộng {read_number(int(m.group(2)))}"
-        + (" đến " if m.group(3) else ""), text)
+    if "km" in low:
+        text = _CHAINAGE.sub(
+            lambda m: f"ki lô mét {read_number(int(m.group(1)))} cộng "
+            f"{read_number(int(m.group(2)))}" + (" đến " if m.group(3) else ""), text)
+
     def road(m: re.Match[str]) -> str:
         name = _ROAD_NAMES[m.group(1)]
         prev = prev_words(text, m.start(), 1)
@@ -152,10 +169,13 @@ def read_phones_roads(text: str) -> str:
             parts.append(letter_name(m.group(3)))
         return " ".join(parts)
 
-    text = _ROAD.sub(road, text)
-    text = _KM_BEFORE.sub("ki lô mét ", text)
+    if mentions(text, _ROAD_KEYS):
+        text = _ROAD.sub(road, text)
+    if "km" in low:
+        text = _KM_BEFORE.sub("ki lô mét ", text)
     text = _ADDRESS_UNIT.sub(lambda m: ADDRESS_NAMES[m.group(1)] + " " + m.group(2), text)
-    text = _VERSION.sub(lambda m: read_number(int(m.group(1))) + " chấm không", text)
-    return _ROAD_WORD.sub(
-        lambda m: f"{m.group(1)} {read_integer_string(m.group(2))} {letter_name(m.group(3))}",
-        text)
+    if _GLUED_CAPITAL.search(text):
+        text = _ROAD_WORD.sub(
+            lambda m: f"{m.group(1)} {read_integer_string(m.group(2))} "
+            f"{letter_name(m.group(3))}", text)
+    return text

@@ -102,6 +102,11 @@ def next_words(s: str, pos: int, n: int = 1) -> list[str]:
     return [w.lower() for w in _WORD_RE.findall(s[pos:pos + 60])[:n]]
 
 
+def mentions(low: str, keys: tuple[str, ...]) -> bool:
+    """Return True if the lowercased text contains any key: a cheap gate before a costly rule."""
+    return any(k in low for k in keys)
+
+
 def read_num(token: str) -> str:
     """Read one number token (thousands dots, decimal comma, or an English-style decimal)."""
     if "," in token:

@@ -34,6 +34,9 @@ _TIME_COLON = re.compile(r"(?<![\w.,:])(\d{1,2}):(\d{2})(?![\d:])")
 _HOUR_ZERO = re.compile(r"(?i:\b(giờ))\s+00(?:'|\s+phút)?(?![\w])")
 
 
+_DATE_SEPARATOR = re.compile(r"\d\s*[/.-]\s*\d")
+
+
 def _valid_dm(d: int, m: int) -> bool:
     return 1 <= d <= 31 and 1 <= m <= 12
 
@@ -163,14 +166,21 @@ def read_dates(text: str) -> str:
     if "-" in text:
         # "(28/8/1945 - 28/8/2022)", "30/4 - 1/5": a span between two dates reads "đến".
         text = _DATE_SPAN.sub(date_span, text)
-    text = _DAY_RANGE.sub(day_range, text)
-    text = _FULL_DATE.sub(full, text)
-    text = _MONTH_YEAR.sub(month_year, text)
-    text = _BARE_MONTH_YEAR.sub(bare_month_year, text)
-    text = _DAY_MONTH.sub(day_month, text)
-    text = _MONTH.sub(
-        lambda m: f"{m.group(1)} {read_month(int(m.group(2)))}"
-        if 1 <= int(m.group(2)) <= 12 else m.group(0), text)
+    # Each rule needs digits joined by / . - or the word "tháng": skip the others' scans.
+    if _DATE_SEPARATOR.search(text):
+        text = _DAY_RANGE.sub(day_range, text)
+        text = _FULL_DATE.sub(full, text)
+    month_word = "tháng" in text.lower()
+    if month_word:
+        text = _MONTH_YEAR.sub(month_year, text)
+    if "/" in text:
+        text = _BARE_MONTH_YEAR.sub(bare_month_year, text)
+    if _DATE_SEPARATOR.search(text):
+        text = _DAY_MONTH.sub(day_month, text)
+    if month_word:
+        text = _MONTH.sub(
+            lambda m: f"{m.group(1)} {read_month(int(m.group(2)))}"
+            if 1 <= int(m.group(2)) <= 12 else m.group(0), text)
     return text
 
 

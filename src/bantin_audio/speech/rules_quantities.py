@@ -34,9 +34,18 @@ _RATIO = re.compile(r"(?<![\w.,/])(" + _RATIO_SIDE + r")/(" + _RATIO_SIDE + r")(
 _PER = re.compile(r"(?<=[^\W_%])/(" + PER_ALT + r")(?![^\W_])")
 _COMRADE = re.compile(r"(?<![\w/])[Đđ]/[Cc](?![\w])")
 _WORD_SLASH = re.compile(r"(?<=[^\W\d_])/(?=[^\W\d_])")
+# A unit over a quantity: "5 g/10 lít", "30 ml/bình 16 lít" -> "năm gam trên mười lít".
+_UNIT_OVER = re.compile(
+    r"(?<=\d)(\s?(?:" + UNIT_ALT + r"|lít|gói|chai|bình|viên|liều))\s?/\s?(?=\d)")
+# A price or unit followed by a chain of per-units: "đ/hộ/tháng", "đồng/xe/lượt", "kg/sào".
+_PER_CHAIN = re.compile(
+    r"(?<![^\W\d_])(đồng|đ|USD|VNĐ|VND|tấn|tạ|yến|lít|" + UNIT_ALT
+    + r")((?:/[^\W_]+){2,})(?![^\W_/])")
 
 
 _PRICE_WORDS = {"đồng", "usd", "đô", "vnđ", "vnd"}
+# Measures written as words that start a per-unit: "tấn/xe", "lít/hộ/tháng".
+_MEASURE_WORDS = {"tấn", "tạ", "yến", "lít", "sào", "mẫu", "khối", "thùng", "bao", "cây"}
 
 
 def read_slashes(text: str) -> str:
@@ -59,7 +68,7 @@ def read_slashes(text: str) -> str:
     def word_slash(m: re.Match[str]) -> str:
         s = m.string
         i = m.start()
-        left = re.search(r"[^\W_]+$", s[max(0, i - 30):i])
+        left = re.search(r"[^\W\d_]+[23²³]?$", s[max(0, i - 30):i])
         right = re.match(r"[^\W_]+", s[i + 1:i + 31])
         lw = left.group(0) if left else ""
         rw = right.group(0) if right else ""
@@ -68,13 +77,15 @@ def read_slashes(text: str) -> str:
             return "/"
         if rw.lower() == "đầu":
             return " trên "
-        if lw.lower() in _PRICE_WORDS:
-            # "100 triệu đồng/mô hình", "đồng/suất": a price per anything.
+        if lw.lower() in _PRICE_WORDS or lw in UNITS or lw in _MEASURE_WORDS:
+            # "100 triệu đồng/mô hình", "kg/sào": a price or measure per anything.
             return " một "
         return ", "
 
     text = _COMRADE.sub(lambda m: "Đồng chí" if m.group(0)[0] == "Đ" else "đồng chí", text)
     text = _RATIO.sub(ratio, text)
+    text = _UNIT_OVER.sub(lambda m: m.group(1) + " trên ", text)
+    text = _PER_CHAIN.sub(lambda m: m.group(1) + _per_chain(m.group(2)), text)
     text = _PER.sub(lambda m: " một " + UNITS.get(m.group(1), "giờ" if m.group(1) == "h"
                                                     else m.group(1)), text)
     return _WORD_SLASH.sub(word_slash, text)
@@ -156,6 +167,9 @@ _ROMAN = re.compile(
 )
 
 
+_ROMAN_TOKEN = re.compile(r"(?<![\w])[IVXL]+(?![\w])")
+
+
 def read_romans(text: str) -> str:
     """Read Roman numerals after trigger words (khóa XV, lần thứ IV, quý I)."""
     def repl(m: re.Match[str]) -> str:
@@ -166,6 +180,8 @@ def read_romans(text: str) -> str:
             return m.group(1) + m.group(2) + m.group(3) + read_ordinal(value)
         return m.group(1) + m.group(2) + read_number(value)
 
+    if not _ROMAN_TOKEN.search(text):
+        return text  # no Roman-looking token: nothing to read
     return _ROMAN.sub(repl, text)
 
 

@@ -32,7 +32,7 @@ _CHAR_MAP = str.maketrans({
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_UNSPOKEN = re.compile(r"[_\\|^~`{}#<>=@•·●▪◦►✓]+")
+_UNSPOKEN = re.compile(r"[\\|^`{}#•·●▪◦►✓]+")
 
 
 # "v.v." / "v.v..." is "vân vân" (et cetera); its dots are not a sentence end.
@@ -98,7 +98,35 @@ _SPACES = re.compile(r"[ \t]+")
 _SPACE_BEFORE_PUNCT = re.compile(r"(?<!\b[A-ZĐ]) +([,.;:!?)\]])")
 _GLUED_DOT = re.compile(r"(?<=[^\W\d_])\.(?=[A-ZĐ])")
 _SPACE_AFTER_OPEN = re.compile(r"([(\[]) +")
-_EMPTY_PARENS = re.compile(r"\(\s*\)|\[\s*\]")
+_PAIRS = {")": "(", "]": "["}
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+
+
+def _drop_empty_brackets(line: str) -> str:
+    """Remove "()" and "[ ]", also those left empty once inner ones go: "(( ))" -> "".
+
+    One pass with a stack of open brackets, so a deeply nested line costs linear work.
+    """
+    out: list[str] = []
+    opened: list[tuple[int, str]] = []  # (position in out, bracket)
+    for ch in line:
+        if ch in "([":
+            opened.append((len(out), ch))
+            out.append(ch)
+        elif ch in _PAIRS and opened and opened[-1][1] == _PAIRS[ch]:
+            pos, _ = opened.pop()
+            k = len(out)
+            while k > pos + 1 and out[k - 1].isspace():
+                k -= 1
+            if k == pos + 1:
+                del out[pos:]  # only spaces inside: the pair goes
+            else:
+                out.append(ch)
+        else:
+            if ch in _PAIRS:
+                opened.clear()  # an unmatched closer: earlier openers can no longer pair
+            out.append(ch)
+    return "".join(out)
 _DOUBLE_COMMA = re.compile(r",(?:\s*,)+")
 _COMMA_DOT = re.compile(r",\s*(?=[.;:!?])")
 _LEFTOVER_DIGITS = re.compile(r"[0-9]+")
@@ -113,6 +141,9 @@ _STRAY_READING = {"/": ", ", "+": " cộng "}
 def clean(text: str) -> str:
     """Read leftovers (%, +, digits), keep pause punctuation and tidy spaces per line."""
     text = text.replace("%", " phần trăm ")
+    # A currency sign no number claimed is still said (spec §13.3: never silently dropped).
+    if "$" in text or "€" in text:
+        text = text.replace("$", " đô la ").replace("€", " ơ rô ")
     # Again at the end: a heading lowercased late ("OÀ" -> "oà") must follow the same style.
     text = _TONE_RE.sub(lambda m: _TONE_FIX[m.group(1)], text)
     # A slash left between spaced words ("Nông nghiệp / Thủy sản") is a pause.
@@ -123,11 +154,8 @@ def clean(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         line = _SPACES.sub(" ", line)
-        while True:
-            stripped = _EMPTY_PARENS.sub("", line)
-            if stripped == line:
-                break
-            line = stripped
+        if ("(" in line or "[" in line) and _EMPTY_BRACKETS.search(line):
+            line = _drop_empty_brackets(line)
         line = _SPACE_AFTER_OPEN.sub(r"\1", line)
         line = _SPACE_BEFORE_PUNCT.sub(r"\1", line)
         # A dot glued to a following capital ("Bê.A") would read as one token next time.
