@@ -113,3 +113,35 @@ def test_summary_parsing() -> None:
     assert parse_ebur128_summary(log) == LoudnessMeasurement(-23.4, -33.6, 4.2, -3.1)
     with pytest.raises(AudioError):
         parse_ebur128_summary("no summary here")
+
+
+def test_meter_abort_never_breaks_the_thread_draining_its_log() -> None:
+    """Abort stops ffmpeg and lets the log reader take everything before the pipe is closed."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bantin_audio.audio.loudness import LoudnessMeter
+
+    failures: list[BaseException | None] = []
+    previous = threading.excepthook
+
+    def record(args: threading.ExceptHookArgs) -> None:
+        failures.append(args.exc_value)
+
+    second = bytes(range(256)) * 188  # about one second of noise at 24 kHz
+
+    def run_and_abort(n: int) -> None:
+        # ashowinfo logs a line per frame: the pipe holds more log than one read takes when
+        # ffmpeg dies, which is when a pipe closed under the reader used to break it.
+        meter = LoudnessMeter(24000, filters="ashowinfo")
+        for _ in range(1 + n % 4):
+            meter.feed(second)
+        meter.abort()
+
+    threading.excepthook = record
+    try:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            list(pool.map(run_and_abort, range(24)))
+    finally:
+        threading.excepthook = previous
+    assert failures == []

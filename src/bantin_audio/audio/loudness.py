@@ -219,13 +219,16 @@ class LoudnessMeter:
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()
-        for pipe in (self._proc.stdin, self._proc.stderr):
-            try:
-                if pipe is not None:
-                    pipe.close()
-            except OSError:
-                pass
-        self._reader.join(timeout=5)
+        try:
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()
+        except OSError:  # flushing what was buffered for a dead process
+            pass
+        # The drain thread reads stderr until EOF, which the dead process gives it; closing the
+        # pipe under it instead would make its next read fail ("read of closed file").
+        self._reader.join()
+        if self._proc.stderr is not None:
+            self._proc.stderr.close()
 
 
 # -- pass 2: normalizing ----------------------------------------------------------------------
