@@ -14,7 +14,6 @@ Approval is plain logic here; the web layer persists the fields and calls these 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -37,6 +36,7 @@ from .audio.stream import Clip, Part, Silence, stream_program
 from .audio.tags import write_tags
 from .config import Settings
 from .errors import AudioError, BantinError, InputError, NotFound
+from .exports import spreadsheet_csv
 from .model import Article, Progress, Script, Segment, SegmentClip, TimingEntry
 from .speech.normalize import normalize_text
 from .speech.numbers import read_month, read_number, read_ordinal
@@ -492,14 +492,11 @@ CUE_LABELS = {"intro": "Lời giới thiệu", "outro": "Lời kết"}
 
 def cue_sheet_csv(cues: list[CueEntry]) -> str:
     """Return the cue sheet as CSV: number, title, start, duration (clock and milliseconds)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["STT", "Tiêu đề", "Bắt đầu", "Thời lượng", "Bắt đầu (ms)",
-                     "Thời lượng (ms)"])
-    for c in cues:
-        writer.writerow([c.number or "", c.title if c.kind == "item" else CUE_LABELS[c.kind],
-                         clock(c.start_ms), clock(c.duration_ms), c.start_ms, c.duration_ms])
-    return buf.getvalue()
+    header = ["STT", "Tiêu đề", "Bắt đầu", "Thời lượng", "Bắt đầu (ms)", "Thời lượng (ms)"]
+    # Titles come from articles: a title starting with "=" must not run as a formula.
+    return spreadsheet_csv([header] + [
+        [c.number or "", c.title if c.kind == "item" else CUE_LABELS[c.kind],
+         clock(c.start_ms), clock(c.duration_ms), c.start_ms, c.duration_ms] for c in cues])
 
 
 def cue_sheet_text(cues: list[CueEntry], *, heading: str = "Bản tin",
