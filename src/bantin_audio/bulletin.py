@@ -38,6 +38,7 @@ from .config import Settings
 from .errors import AudioError, BantinError, InputError, NotFound
 from .exports import spreadsheet_csv
 from .model import Article, Progress, Script, Segment, SegmentClip, TimingEntry
+from .output_files import StagedOutputs
 from .speech.normalize import normalize_text
 from .speech.numbers import read_month, read_number, read_ordinal
 from .speech.script import build_script
@@ -55,6 +56,7 @@ CHIME_MAX_BYTES = 20 * 1024 * 1024
 CHIME_MAX_SECONDS = 30
 CHIME_RATE = 48000
 DRAFT, APPROVED = "draft", "approved"
+WORKDIR_PREFIX = "bantin-bulletin-"  # the programme's WAV is streamed into such a directory
 
 # Renditions: (sample rate, bitrate kbps) per format. Broadcast MP3 is CBR 128 kbps 44.1 kHz.
 MP3_RATE, MP3_KBPS = 44100, 128
@@ -521,41 +523,6 @@ def bulletin_heading(bulletin: Bulletin) -> str:
     return f"Bản tin {bulletin.station.name} ngày {day.day}/{day.month}/{day.year}"
 
 
-class _Staging:
-    """Temp files beside their targets, renamed into place together once all are written."""
-
-    def __init__(self) -> None:
-        self.files: list[tuple[Path, Path]] = []
-
-    def temp_for(self, target: Path) -> Path:
-        directory = target.parent if str(target.parent) else Path(".")
-        if not directory.is_dir():
-            raise InputError(f"Thư mục {directory} không tồn tại", "tạo thư mục hoặc chọn tệp khác")
-        try:
-            fd, name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".part")
-        except OSError as exc:
-            raise InputError(f"Không ghi được vào {directory}: {exc.strerror}",
-                             "kiểm tra quyền ghi hoặc chọn tệp khác") from exc
-        os.close(fd)
-        tmp = Path(name)
-        self.files.append((tmp, target))
-        return tmp
-
-    def commit(self) -> None:
-        try:
-            for tmp, target in self.files:
-                os.replace(tmp, target)
-        except OSError as exc:
-            raise AudioError(f"Không ghi được tệp: {exc}") from exc
-        finally:
-            self.discard()
-
-    def discard(self) -> None:
-        for tmp, _ in self.files:
-            tmp.unlink(missing_ok=True)
-        self.files = []
-
-
 def build_bulletin(bulletin: Bulletin, pipeline: Pipeline, *, mp3_path: Path | None = None,
                    wav_path: Path | None = None, cue_csv_path: Path | None = None,
                    cue_text_path: Path | None = None, loudness: str = "broadcast",
@@ -571,7 +538,7 @@ def build_bulletin(bulletin: Bulletin, pipeline: Pipeline, *, mp3_path: Path | N
     st = bulletin.station
     tempo = validate_tempo(st.tempo)
     chime = load_chime(Path(st.chime_path)) if st.chime_path else None
-    staging = _Staging()
+    staging = StagedOutputs()
     outputs = {k: Path(p) for k, p in (("mp3", mp3_path), ("wav", wav_path),
                                        ("cue_csv", cue_csv_path), ("cue_text", cue_text_path))
                if p is not None}
@@ -580,8 +547,10 @@ def build_bulletin(bulletin: Bulletin, pipeline: Pipeline, *, mp3_path: Path | N
         result = _build(bulletin, blocks, pipeline, chime, temps, target.name, tempo, stereo,
                         progress, verify, workdir)
         staging.commit()
-    except BaseException:
-        staging.discard()
+    except BaseException as exc:
+        clearer = staging.abandon(exc)
+        if clearer is not None:
+            raise clearer from exc
         raise
     result.files = {k: str(p) for k, p in outputs.items()}
     result.sizes = {k: p.stat().st_size for k, p in outputs.items()}
@@ -695,7 +664,9 @@ def _build(bulletin: Bulletin, blocks: list[Block], pipeline: Pipeline,
             if progress is not None:
                 progress(Progress(streamed_count, total, stage="stitch"))
 
-    with tempfile.TemporaryDirectory(prefix="bantin-bulletin-", dir=workdir) as tmpdir:
+    # The pid in the name lets the next run remove the directory of a killed build.
+    with tempfile.TemporaryDirectory(prefix=f"{WORKDIR_PREFIX}{os.getpid()}.",
+                                     dir=workdir) as tmpdir:
         meter = LoudnessMeter(rate, filters=tempo_filter)
         try:
             with _BlockSynthesizer(blocks, pipeline, progress) as synthesizer:
