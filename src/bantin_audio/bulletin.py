@@ -31,7 +31,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .audio.ffmpeg import run_ffmpeg
-from .audio.loudness import LoudnessMeter, LoudnessReport, get_target, render_to_target
+from .audio.loudness import (
+    LoudnessMeter,
+    LoudnessReport,
+    Rendition,
+    get_target,
+    render_renditions,
+)
 from .audio.stream import Clip, Part, Silence, stream_program
 from .audio.tags import write_tags
 from .config import Settings
@@ -61,6 +67,8 @@ WORKDIR_PREFIX = "bantin-bulletin-"  # the programme's WAV is streamed into such
 # Renditions: (sample rate, bitrate kbps) per format. Broadcast MP3 is CBR 128 kbps 44.1 kHz.
 MP3_RATE, MP3_KBPS = 44100, 128
 WAV_RATE = 48000
+# The web/podcast rendition (-16 LUFS) the service offers beside the broadcast files.
+WEB_MP3_RATE, WEB_MP3_KBPS = 44100, 64
 
 DEFAULT_INTRO = "Đây là {station}. Bản tin ngày {date}."
 DEFAULT_ANNOUNCEMENT = "Tin thứ {ordinal}: {title}"
@@ -460,7 +468,7 @@ class BulletinResult:
 
     duration_ms: int
     cues: list[CueEntry]
-    files: dict[str, str]  # rendition ("mp3", "wav", "cue_csv", "cue_text") -> path
+    files: dict[str, str]  # rendition ("mp3", "wav", "web", "cue_csv", "cue_text") -> path
     sizes: dict[str, int]
     loudness: dict[str, LoudnessReport]  # per audio rendition
     engines: dict[str, int]  # engine -> segments it spoke
@@ -524,13 +532,14 @@ def bulletin_heading(bulletin: Bulletin) -> str:
 
 
 def build_bulletin(bulletin: Bulletin, pipeline: Pipeline, *, mp3_path: Path | None = None,
-                   wav_path: Path | None = None, cue_csv_path: Path | None = None,
+                   wav_path: Path | None = None, web_mp3_path: Path | None = None,
+                   cue_csv_path: Path | None = None,
                    cue_text_path: Path | None = None, loudness: str = "broadcast",
                    stereo: bool = False, lexicon: Lexicon | None = None,
                    progress: ProgressCallback | None = None, verify: bool = True,
                    workdir: Path | None = None) -> BulletinResult:
     """Synthesize, stitch and normalize the bulletin into its renditions, all or none written."""
-    if mp3_path is None and wav_path is None:
+    if mp3_path is None and wav_path is None and web_mp3_path is None:
         raise InputError("Cần ít nhất một tệp đầu ra (MP3 hoặc WAV)")
     target = get_target(loudness)
     settings = pipeline.settings
@@ -539,7 +548,7 @@ def build_bulletin(bulletin: Bulletin, pipeline: Pipeline, *, mp3_path: Path | N
     tempo = validate_tempo(st.tempo)
     chime = load_chime(Path(st.chime_path)) if st.chime_path else None
     staging = StagedOutputs()
-    outputs = {k: Path(p) for k, p in (("mp3", mp3_path), ("wav", wav_path),
+    outputs = {k: Path(p) for k, p in (("mp3", mp3_path), ("wav", wav_path), ("web", web_mp3_path),
                                        ("cue_csv", cue_csv_path), ("cue_text", cue_text_path))
                if p is not None}
     try:
@@ -682,18 +691,20 @@ def _build(bulletin: Bulletin, blocks: list[Block], pipeline: Pipeline,
         duration_ms = round(program.samples * 1000 / rate / tempo)
         if progress is not None:
             progress(Progress(total, total, stage="loudness"))
-        reports: dict[str, LoudnessReport] = {}
         channels = 2 if stereo else 1
-        for fmt, rendition_rate, kbps in (("mp3", MP3_RATE, MP3_KBPS), ("wav", WAV_RATE, 0)):
-            if fmt not in temps:
-                continue
-            reports[fmt] = render_to_target(
-                program.path, temps[fmt], measured, loudness, fmt=fmt,
-                sample_rate=rendition_rate, channels=channels, bitrate_kbps=kbps,
-                filters=tempo_filter, verify=verify)
-            if fmt == "mp3":
-                _tag(temps[fmt], bulletin, cues)
-            log.info("bulletin %s %s: %s", bulletin.id, fmt, reports[fmt])
+        renditions = {
+            kind: Rendition(temps[kind], fmt, rendition_rate, target, channels, kbps)
+            for kind, fmt, rendition_rate, kbps, target in (
+                ("mp3", "mp3", MP3_RATE, MP3_KBPS, loudness), ("wav", "wav", WAV_RATE, 0, loudness),
+                ("web", "mp3", WEB_MP3_RATE, WEB_MP3_KBPS, "web"))
+            if kind in temps}
+        # Every rendition in one ffmpeg process: the programme is decoded once for all of them.
+        reports = render_renditions(program.path, measured, renditions, filters=tempo_filter,
+                                    verify=verify)
+        for kind, rendition in renditions.items():
+            if rendition.fmt == "mp3":
+                _tag(rendition.path, bulletin, cues)
+            log.info("bulletin %s %s: %s", bulletin.id, kind, reports[kind])
     heading = bulletin_heading(bulletin)
     if "cue_csv" in temps:
         # utf-8-sig: spreadsheet programs on station PCs then show Vietnamese correctly.

@@ -327,6 +327,109 @@ def render_to_target(src: Path, tmp: Path, measured: LoudnessMeasurement, target
     )
 
 
+@dataclass(frozen=True)
+class Rendition:
+    """One audio file encoded from the programme, at its own loudness target."""
+
+    path: Path  # written in place: callers pass a temp path
+    fmt: str  # mp3 | webm | wav
+    sample_rate: int
+    target: str  # broadcast | web
+    channels: int = 1
+    bitrate_kbps: int = 0
+
+
+# Two identical channels measure 3 dB louder than the one they copy (BS.1770 sums channel power).
+STEREO_GAIN_LU = 3.01
+
+
+def render_renditions(src: Path, measured: LoudnessMeasurement, renditions: dict[str, Rendition],
+                      *, filters: str | None = None,
+                      verify: bool = True) -> dict[str, LoudnessReport]:
+    """Encode every rendition of `src` at its target in one ffmpeg process: pass 2, checked.
+
+    The programme is decoded once; each rendition gets its own filter graph (gain or limiter,
+    its sample rate and channels) and encoder, which ffmpeg runs in parallel threads. With
+    `verify`, the exact audio fed to each encoder is measured in the same process (ebur128 with
+    true peaks): no file is decoded again. A rendition that missed its target by more than
+    CORRECTION_LU (the limiter takes loudness away) is encoded again aiming off by the error.
+    """
+    bias = {kind: -CODEC_LOSS_LU.get(r.fmt, 0.0) - (STEREO_GAIN_LU if r.channels == 2 else 0.0)
+            for kind, r in renditions.items()}
+    reports: dict[str, LoudnessReport] = {}
+    pending = dict(renditions)
+    for attempt in range(MAX_CORRECTIONS + 1):
+        plans = {kind: plan_gain(measured, get_target(r.target),
+                                 headroom_db=LOSSY_HEADROOM_DB.get(r.fmt, 1.0), bias_lu=bias[kind])
+                 for kind, r in pending.items()}
+        results = _encode_all(src, pending, plans, filters=filters, verify=verify)
+        missed: dict[str, Rendition] = {}
+        for kind, r in pending.items():
+            spec, plan, got = get_target(r.target), plans[kind], results.get(kind)
+            if got is None:
+                reports[kind] = _report(r.target, measured, plan, plan.predicted_integrated,
+                                        round(plan.predicted_true_peak, 2), verified=False)
+                continue
+            # What the file holds: what the encoder was fed, less the encoder's known loss.
+            out = got.integrated - CODEC_LOSS_LU.get(r.fmt, 0.0)
+            reports[kind] = _report(r.target, measured, plan, round(out, 1), got.true_peak,
+                                    verified=True)
+            if abs(out - spec.integrated) > CORRECTION_LU and attempt < MAX_CORRECTIONS:
+                bias[kind] += out - spec.integrated
+                log.info("loudness %s: %s came out at %.1f LUFS; aiming %.1f LU off", r.target,
+                         kind, out, -bias[kind])
+                missed[kind] = r
+        if not missed:
+            break
+        pending = missed
+    for kind, report in reports.items():
+        log.info("loudness %s: measured %.1f LUFS / %.1f dBTP, %s gain %.2f dB -> %s: %.1f LUFS "
+                 "/ %.1f dBTP", report.target, measured.integrated, measured.true_peak,
+                 report.mode, report.gain_db, kind, report.output_integrated,
+                 report.output_true_peak)
+    return reports
+
+
+def _report(target: str, measured: LoudnessMeasurement, plan: GainPlan, integrated: float,
+            true_peak: float, *, verified: bool) -> LoudnessReport:
+    return LoudnessReport(
+        target=target, input_integrated=measured.integrated, input_true_peak=measured.true_peak,
+        gain_db=round(plan.gain_db, 2), mode=plan.mode, output_integrated=integrated,
+        output_true_peak=true_peak, verified=verified)
+
+
+def _encode_all(src: Path, renditions: dict[str, Rendition], plans: dict[str, GainPlan], *,
+                filters: str | None, verify: bool) -> dict[str, LoudnessMeasurement]:
+    """Run one ffmpeg encoding every rendition; return what each encoder was fed, measured."""
+    args = ["-y", "-i", str(src)]
+    outputs: list[str] = []
+    names: dict[str, str] = {}
+    for n, (kind, r) in enumerate(renditions.items()):
+        layout = ",aformat=channel_layouts=stereo" if r.channels == 2 else ""
+        chain = _chain(filters, plans[kind].filter, f"aresample={r.sample_rate}{layout}")
+        if verify:
+            names[kind] = f"m{n}"
+            graph = (f"[0:a]{chain},asplit=2[out{n}][in{n}];"
+                     f"[in{n}]ebur128@m{n}={METER_FILTER.split('=', 1)[1]},anullsink")
+        else:
+            graph = f"[0:a]{chain}[out{n}]"
+        args += ["-filter_complex", graph]
+        outputs += ["-map", f"[out{n}]",
+                    *encoder_args(r.fmt, sample_rate=r.sample_rate, channels=r.channels,
+                                  bitrate_kbps=r.bitrate_kbps), str(r.path)]
+    log_text = _run_with_log(args + outputs)
+    return {kind: _summary_of(log_text, name) for kind, name in names.items()}
+
+
+def _summary_of(log_text: str, name: str) -> LoudnessMeasurement:
+    """Return the summary logged by the ebur128 instance called `name`."""
+    start = log_text.find(f"[ebur128@{name} @")
+    if start < 0:
+        raise AudioError("ffmpeg không trả về kết quả đo độ lớn (ebur128)")
+    end = log_text.find("\n[", start + 1)
+    return parse_ebur128_summary(log_text[start:end if end >= 0 else len(log_text)])
+
+
 def normalize_loudness(src: Path, dst: Path, *, target: str = "broadcast", fmt: str = "mp3",
                        sample_rate: int = 44100, channels: int = 1, bitrate_kbps: int = 128,
                        filters: str | None = None,
