@@ -149,7 +149,8 @@ def bulletin_command(sources: tuple[str, ...], output: str, wav: str | None,
         size = human_mb(result.sizes[kind])
         click.echo(f"Đã ghi {path} ({human_duration(result.duration_ms)}, {size}; "
                    f"độ lớn {_decimal(report.output_integrated)} LUFS, "
-                   f"đỉnh thực {_decimal(report.output_true_peak)} dBTP).", err=True)
+                   f"đỉnh thực {'≤ ' if report.true_peak_bound else ''}"
+                   f"{_decimal(report.output_true_peak)} dBTP).", err=True)
     log.info("bulletin built: %s, %s", clock(result.duration_ms), result.files)
 
 
