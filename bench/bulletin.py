@@ -1,17 +1,31 @@
 """Bulletin build time and peak memory for 10, 30 and 60-minute programmes, from cached clips.
 
-A handful of articles is synthesized once into a clip cache (Google-style MP3 clips from the
-fake Google, or the offline eSpeak NG voice with --voice espeak); programmes of the requested
-lengths repeat those articles as items, so every build reads its clips from the cache. Each
-build runs in a child process (`build_bulletin`: stream the clips into one WAV with the
-loudness meter alongside, then encode the broadcast MP3 at -23 LUFS), which reports its wall
-time and its peak RSS and that of its ffmpeg children. In the same run, ffmpeg alone encodes the
-same audio (the programme decoded once to a 24 kHz mono WAV, untimed) with the same encoder
-settings. Prints each figure and the ratios against the targets: build time at most 1.5x
-ffmpeg's, and the 60-minute build's peak RSS within 1.2x the 10-minute build's.
+Measures the product's real path. A handful of articles is synthesized once into a clip cache
+(Google-style MP3 clips from the fake Google, or the offline eSpeak NG voice with --voice
+espeak); programmes of the requested lengths repeat those articles as items, so every build
+reads its clips from the cache. Each build runs `build_bulletin` in a child process exactly as
+the product calls it, loudness verification on:
 
-Usage: python bench/bulletin.py [--minutes 10 30 60] [--voice google|espeak] [--repeat 2]
-                                [--verify]
+  cli     `bantin-audio bulletin -o ban-tin.mp3`: the broadcast MP3 at -23 LUFS
+  worker  the service's bulletin job: broadcast MP3 and 48 kHz WAV at -23 LUFS, the web MP3
+          (64 kbps) at -16 LUFS, and the two cue sheets
+
+Baseline, in the same run: ffmpeg alone encodes the same audio (the programme decoded once to
+a 24 kHz mono WAV, untimed) into the same files with the same encoder settings, in one process
+(one output for cli, three for worker), without any loudness work. Wall time counts (fastest of
+--repeat runs, the machine being shared); CPU time (user + system of the process and all its
+children) is printed beside it, since it does not depend on how busy the other cores are.
+
+Memory: the build process's own peak RSS (getrusage(RUSAGE_SELF) in the child) and the peak RSS
+of its ffmpeg children, read as VmHWM from /proc while they run (getrusage(RUSAGE_CHILDREN)
+would report the parent's size: a child started by fork/vfork carries the parent's peak into
+it). The baseline ffmpeg's peak is read the same way.
+
+Targets: build time at most 1.5x ffmpeg's; the 60-minute build's peak RSS (build process and
+ffmpeg children) within 1.2x the 10-minute build's.
+
+Usage: python bench/bulletin.py [--minutes 10 30 60] [--paths cli worker]
+                                [--voice google|espeak] [--repeat 2]
 """
 
 from __future__ import annotations
@@ -19,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -34,6 +49,11 @@ sys.path.insert(0, str(ROOT))
 
 from bantin_audio.audio.ffmpeg import find_ffmpeg, run_ffmpeg  # noqa: E402
 from bantin_audio.bulletin import (  # noqa: E402
+    MP3_KBPS,
+    MP3_RATE,
+    WAV_RATE,
+    WEB_MP3_KBPS,
+    WEB_MP3_RATE,
     Bulletin,
     BulletinItem,
     StationSettings,
@@ -45,6 +65,19 @@ from bantin_audio.model import Article  # noqa: E402
 from bantin_audio.services import build_services  # noqa: E402
 
 ENGINES = {"google": "gtts", "espeak": "espeak"}
+# What each path writes: (kind, file name); the worker's names are those of its job.
+OUTPUTS = {
+    "cli": [("mp3", "ban-tin.mp3")],
+    "worker": [("mp3", "ban-tin.mp3"), ("wav", "ban-tin.wav"), ("web", "ban-tin-web.mp3"),
+               ("cue_csv", "ban-tin.csv"), ("cue_text", "ban-tin.txt")],
+}
+# ffmpeg's encoder options per audio kind, the same the product uses.
+BASELINE_ENCODERS = {
+    "mp3": ["-ar", str(MP3_RATE), "-c:a", "libmp3lame", "-b:a", f"{MP3_KBPS}k", "-f", "mp3"],
+    "wav": ["-ar", str(WAV_RATE), "-c:a", "pcm_s16le", "-f", "wav"],
+    "web": ["-ar", str(WEB_MP3_RATE), "-c:a", "libmp3lame", "-b:a", f"{WEB_MP3_KBPS}k",
+            "-f", "mp3"],
+}
 
 SENTENCES = [
     "Bà con nông dân trong xã đang khẩn trương thu hoạch lúa vụ mùa trên các cánh đồng",
@@ -105,60 +138,134 @@ def warm_cache(bulletin: Bulletin, settings: Settings, engine: str) -> None:
 
 
 def child(spec_path: Path) -> None:
-    """Build one bulletin from the cache and print time and peak RSS as JSON (child process)."""
+    """Build one bulletin from the cache as the product does; print time and memory as JSON."""
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
     settings = Settings(data_dir=Path(spec["data_dir"]))
     services = build_services(settings, spec["engine"])
     bulletin = Bulletin.from_dict(spec["bulletin"])
+    out = Path(spec["out_dir"])
+    paths = {f"{kind}_path" if kind in ("mp3", "wav") else
+             {"web": "web_mp3_path", "cue_csv": "cue_csv_path",
+              "cue_text": "cue_text_path"}[kind]: out / name
+             for kind, name in OUTPUTS[spec["path"]]}
+    cpu_before = _cpu_seconds()
     started = time.perf_counter()
-    result = build_bulletin(bulletin, services.pipeline, mp3_path=Path(spec["out"]),
-                            verify=spec["verify"])
+    # verify is left at its default (on), as the CLI and the worker leave it.
+    result = build_bulletin(bulletin, services.pipeline, loudness="broadcast", **paths)
     elapsed = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_before
     services.pipeline.close()
-    report = result.loudness["mp3"]
     print(json.dumps({
-        "elapsed": elapsed, "duration_ms": result.duration_ms,
+        "elapsed": elapsed, "cpu": cpu, "duration_ms": result.duration_ms,
         "rss_self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        "rss_children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-        "lufs": report.output_integrated, "dbtp": report.output_true_peak,
-        "mode": report.mode, "engines": result.engines,
+        "loudness": {k: [r.output_integrated, r.output_true_peak, r.mode, r.verified]
+                     for k, r in result.loudness.items()},
+        "engines": result.engines,
     }))
 
 
+def _cpu_seconds() -> float:
+    """Return the CPU time used so far by this process and its finished children."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _descendants(root: int) -> list[int]:
+    """Return the pids of every process below `root`, from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rfind(")") + 2:].split()[1])
+        parents.setdefault(ppid, []).append(int(entry))
+    found, stack = [], [root]
+    while stack:
+        for kid in parents.get(stack.pop(), []):
+            found.append(kid)
+            stack.append(kid)
+    return found
+
+
+def _peak_kb(pid: int) -> tuple[str, int]:
+    """Return a process's name and its peak RSS since exec (VmHWM), or ("", 0)."""
+    name, peak = "", 0
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Name:"):
+                    name = line.split()[1]
+                elif line.startswith("VmHWM:"):
+                    peak = int(line.split()[1])
+    except OSError:
+        pass
+    return name, peak
+
+
+def watched(cmd: list[str]) -> tuple[subprocess.CompletedProcess[str], int, float]:
+    """Run `cmd`; return its result, the peak RSS (KB) of its ffmpeg descendants, CPU seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    while proc.poll() is None:
+        for pid in [proc.pid, *_descendants(proc.pid)]:
+            name, kb = _peak_kb(pid)
+            if name.startswith("ffmpeg"):
+                peak = max(peak, kb)
+        time.sleep(0.05)
+    stdout, stderr = proc.communicate()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr), peak, cpu
+
+
 def run_child(spec: dict, work: Path) -> dict:
-    """Run one build in a child process and return what it reported."""
+    """Run one build in a child process and return what it reported, with memory and CPU."""
     spec_path = work / "spec.json"
     spec_path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
-    proc = subprocess.run([sys.executable, __file__, "--child", str(spec_path)],
-                          capture_output=True, text=True, check=False)
+    proc, ffmpeg_kb, _ = watched([sys.executable, __file__, "--child", str(spec_path)])
     if proc.returncode != 0:
         raise SystemExit(f"build failed:\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    got["ffmpeg_rss_kb"] = ffmpeg_kb
+    return got
 
 
-def ffmpeg_baseline(mp3: Path, work: Path, sample_rate: int) -> float:
-    """Return ffmpeg's time to encode the same audio, from one WAV, with the same settings."""
+def ffmpeg_baseline(path: str, out_dir: Path, work: Path, sample_rate: int
+                    ) -> tuple[float, float, int]:
+    """Return ffmpeg's (wall s, CPU s, peak RSS KB) encoding the same audio into the same files."""
     wav = work / "programme.wav"
-    run_ffmpeg(["-y", "-i", str(mp3), "-ac", "1", "-ar", str(sample_rate), "-c:a", "pcm_s16le",
-                str(wav)])
+    run_ffmpeg(["-y", "-i", str(out_dir / "ban-tin.mp3"), "-ac", "1", "-ar", str(sample_rate),
+                "-c:a", "pcm_s16le", str(wav)])
+    cmd = [find_ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(wav)]
+    for kind, _name in OUTPUTS[path]:
+        if kind in BASELINE_ENCODERS:
+            cmd += ["-map", "0:a", "-ac", "1", *BASELINE_ENCODERS[kind],
+                    str(work / f"ffmpeg-{kind}")]
     started = time.perf_counter()
-    subprocess.run([find_ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-                    "-i", str(wav), "-ac", "1", "-ar", "44100", "-c:a", "libmp3lame",
-                    "-b:a", "128k", "-f", "mp3", str(work / "ffmpeg.mp3")], check=True)
+    proc, peak, cpu = watched(cmd)
     elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"ffmpeg failed:\n{proc.stderr}")
     wav.unlink()
-    return elapsed
+    for kind, _name in OUTPUTS[path]:
+        (work / f"ffmpeg-{kind}").unlink(missing_ok=True)
+    return elapsed, cpu, peak
 
 
 def main() -> None:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=int, nargs="+", default=[10, 30, 60])
+    parser.add_argument("--paths", nargs="+", choices=sorted(OUTPUTS), default=["cli", "worker"])
     parser.add_argument("--voice", choices=sorted(ENGINES), default="google")
     parser.add_argument("--repeat", type=int, default=2,
                         help="runs of each build and of ffmpeg; the fastest of each counts")
-    parser.add_argument("--verify", action="store_true",
-                        help="measure each rendition after encoding, as the CLI does")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -168,6 +275,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-bulletin-") as tmp:
         work = Path(tmp)
         settings = Settings(data_dir=work / "data")
+        out_dir = work / "out"
+        out_dir.mkdir()
         base = articles()
         mock = fake_google() if engine == "gtts" else None
         if mock is not None:
@@ -177,8 +286,8 @@ def main() -> None:
             probe = bulletin_of(len(base), base)
             warm_cache(probe, settings, engine)
             probe_out = run_child({"data_dir": str(settings.data_dir), "engine": engine,
-                                   "bulletin": probe.to_dict(), "out": str(work / "p.mp3"),
-                                   "verify": False}, work)
+                                   "bulletin": probe.to_dict(), "out_dir": str(out_dir),
+                                   "path": "cli"}, work)
             per_item_ms = probe_out["duration_ms"] / len(base)
             plans = {}
             for minutes in args.minutes:
@@ -190,39 +299,54 @@ def main() -> None:
                 mock.stop()
                 mock.reset()
         rows = []
-        for minutes, bulletin in plans.items():
-            out = work / f"ban-tin-{minutes}.mp3"
-            # The machine is shared: keep the fastest of a few runs of each, in turn.
-            runs, baselines = [], []
-            for _ in range(max(1, args.repeat)):
-                runs.append(run_child({"data_dir": str(settings.data_dir), "engine": engine,
-                                       "bulletin": bulletin.to_dict(), "out": str(out),
-                                       "verify": args.verify}, work))
-                baselines.append(ffmpeg_baseline(out, work, settings.sample_rate))
-            got = min(runs, key=lambda r: r["elapsed"])
-            got["rss_self_kb"] = max(r["rss_self_kb"] for r in runs)
-            got["rss_children_kb"] = max(r["rss_children_kb"] for r in runs)
-            baseline = min(baselines)
-            rows.append((minutes, len(bulletin.items), got, baseline))
-            out.unlink()
+        for path in args.paths:
+            for minutes, bulletin in plans.items():
+                # The machine is shared: keep the fastest of a few runs of each, in turn.
+                runs, baselines = [], []
+                for _ in range(max(1, args.repeat)):
+                    runs.append(run_child({"data_dir": str(settings.data_dir), "engine": engine,
+                                           "bulletin": bulletin.to_dict(),
+                                           "out_dir": str(out_dir), "path": path}, work))
+                    baselines.append(ffmpeg_baseline(path, out_dir, work, settings.sample_rate))
+                got = min(runs, key=lambda r: r["elapsed"])
+                got["cpu"] = min(r["cpu"] for r in runs)
+                got["rss_self_kb"] = max(r["rss_self_kb"] for r in runs)
+                got["ffmpeg_rss_kb"] = max(r["ffmpeg_rss_kb"] for r in runs)
+                base_wall = min(b[0] for b in baselines)
+                base_cpu = min(b[1] for b in baselines)
+                base_rss = max(b[2] for b in baselines)
+                rows.append((path, minutes, len(bulletin.items), got, base_wall, base_cpu,
+                             base_rss))
+                for p in out_dir.iterdir():
+                    p.unlink()
 
-    print(f"bulletin build from cached clips ({args.voice} clips, broadcast MP3 128 kbps, "
-          f"-23 LUFS{', verified' if args.verify else ''})")
-    print(f"{'target':>6} {'items':>5} {'length':>8} {'build s':>8} {'ffmpeg s':>8} "
-          f"{'ratio':>6} {'RSS MB':>7} {'ffmpeg RSS MB':>13} {'RSS/10min':>9} {'LUFS':>6} "
-          f"{'dBTP':>6}")
-    first_rss = rows[0][2]["rss_self_kb"]
-    for minutes, items, got, baseline in rows:
-        length = got["duration_ms"] / 60_000
-        print(f"{minutes:>4} m {items:>5} {length:>6.1f} m {got['elapsed']:>8.2f} "
-              f"{baseline:>8.2f} {got['elapsed'] / baseline:>6.2f} "
-              f"{got['rss_self_kb'] / 1024:>7.1f} {got['rss_children_kb'] / 1024:>13.1f} "
-              f"{got['rss_self_kb'] / first_rss:>9.2f} {got['lufs']:>6.1f} {got['dbtp']:>6.1f}")
-    worst_time = max(got["elapsed"] / baseline for _, _, got, baseline in rows)
-    rss_ratio = rows[-1][2]["rss_self_kb"] / first_rss
-    print(f"targets: time <= 1.5x ffmpeg (worst {worst_time:.2f}x: "
-          f"{'met' if worst_time <= 1.5 else 'NOT met'}); peak RSS of the longest within 1.2x "
-          f"the shortest ({rss_ratio:.2f}x: {'met' if rss_ratio <= 1.2 else 'NOT met'})")
+    print(f"bulletin build from cached clips ({args.voice} clips), loudness verification on")
+    print(f"{'path':>6} {'target':>6} {'items':>5} {'length':>8} {'build s':>8} {'ffmpeg s':>8} "
+          f"{'ratio':>6} {'CPU ratio':>9} {'RSS MB':>7} {'ffmpeg RSS MB':>13} "
+          f"{'base ffmpeg MB':>14}  loudness (LUFS / dBTP)")
+    worst_time = 0.0
+    flat = []
+    for path in args.paths:
+        mine = [r for r in rows if r[0] == path]
+        first = mine[0][3]
+        for _, minutes, items, got, base_wall, base_cpu, base_rss in mine:
+            length = got["duration_ms"] / 60_000
+            ratio = got["elapsed"] / base_wall
+            worst_time = max(worst_time, ratio)
+            loud = ", ".join(f"{k} {v[0]:.1f}/{v[1]:.1f}" for k, v in got["loudness"].items())
+            print(f"{path:>6} {minutes:>4} m {items:>5} {length:>6.1f} m {got['elapsed']:>8.2f} "
+                  f"{base_wall:>8.2f} {ratio:>6.2f} {got['cpu'] / base_cpu:>9.2f} "
+                  f"{got['rss_self_kb'] / 1024:>7.1f} {got['ffmpeg_rss_kb'] / 1024:>13.1f} "
+                  f"{base_rss / 1024:>14.1f}  {loud}")
+        last = mine[-1][3]
+        flat.append((path, last["rss_self_kb"] / first["rss_self_kb"],
+                     last["ffmpeg_rss_kb"] / max(1, first["ffmpeg_rss_kb"])))
+    print(f"target: build time <= 1.5x ffmpeg (worst {worst_time:.2f}x: "
+          f"{'met' if worst_time <= 1.5 else 'NOT met'})")
+    for path, own, kids in flat:
+        ok = own <= 1.2 and kids <= 1.2
+        print(f"target: {path} peak RSS of the longest within 1.2x the shortest (process "
+              f"{own:.2f}x, ffmpeg {kids:.2f}x: {'met' if ok else 'NOT met'})")
 
 
 if __name__ == "__main__":

@@ -194,7 +194,10 @@ def test_normalize_text_and_jsonl(run) -> None:
     out = [json.loads(x) for x in result.stdout.splitlines()]
     assert [o["id"] for o in out] == ["a", 7]
     assert out[0]["output"] == "Có hai mươi mốt hộ."
-    assert run("normalize", "--jsonl", input="not json\n").exit_code == 2
+    bad = run("normalize", "--jsonl", input="not json\n")
+    assert bad.exit_code == 1 and "Dòng 1 không phải JSON hợp lệ" in bad.stderr
+    assert json.loads(bad.stdout) == {"id": None, "output": None,
+                                      "error": "Dòng 1 không phải JSON hợp lệ"}
 
 
 def test_usage_errors_are_explained_in_vietnamese(run) -> None:

@@ -14,7 +14,6 @@ Approval is plain logic here; the web layer persists the fields and calls these 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -32,12 +31,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .audio.ffmpeg import run_ffmpeg
-from .audio.loudness import LoudnessMeter, LoudnessReport, get_target, render_to_target
+from .audio.loudness import (
+    LoudnessMeter,
+    LoudnessReport,
+    Rendition,
+    get_target,
+    render_renditions,
+)
 from .audio.stream import Clip, Part, Silence, stream_program
 from .audio.tags import write_tags
 from .config import Settings
 from .errors import AudioError, BantinError, InputError, NotFound
+from .exports import spreadsheet_csv
 from .model import Article, Progress, Script, Segment, SegmentClip, TimingEntry
+from .output_files import StagedOutputs
 from .speech.normalize import normalize_text
 from .speech.numbers import read_month, read_number, read_ordinal
 from .speech.script import build_script
@@ -55,10 +62,13 @@ CHIME_MAX_BYTES = 20 * 1024 * 1024
 CHIME_MAX_SECONDS = 30
 CHIME_RATE = 48000
 DRAFT, APPROVED = "draft", "approved"
+WORKDIR_PREFIX = "bantin-bulletin-"  # the programme's WAV is streamed into such a directory
 
 # Renditions: (sample rate, bitrate kbps) per format. Broadcast MP3 is CBR 128 kbps 44.1 kHz.
 MP3_RATE, MP3_KBPS = 44100, 128
 WAV_RATE = 48000
+# The web/podcast rendition (-16 LUFS) the service offers beside the broadcast files.
+WEB_MP3_RATE, WEB_MP3_KBPS = 44100, 64
 
 DEFAULT_INTRO = "Đây là {station}. Bản tin ngày {date}."
 DEFAULT_ANNOUNCEMENT = "Tin thứ {ordinal}: {title}"
@@ -458,7 +468,7 @@ class BulletinResult:
 
     duration_ms: int
     cues: list[CueEntry]
-    files: dict[str, str]  # rendition ("mp3", "wav", "cue_csv", "cue_text") -> path
+    files: dict[str, str]  # rendition ("mp3", "wav", "web", "cue_csv", "cue_text") -> path
     sizes: dict[str, int]
     loudness: dict[str, LoudnessReport]  # per audio rendition
     engines: dict[str, int]  # engine -> segments it spoke
@@ -492,14 +502,11 @@ CUE_LABELS = {"intro": "Lời giới thiệu", "outro": "Lời kết"}
 
 def cue_sheet_csv(cues: list[CueEntry]) -> str:
     """Return the cue sheet as CSV: number, title, start, duration (clock and milliseconds)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["STT", "Tiêu đề", "Bắt đầu", "Thời lượng", "Bắt đầu (ms)",
-                     "Thời lượng (ms)"])
-    for c in cues:
-        writer.writerow([c.number or "", c.title if c.kind == "item" else CUE_LABELS[c.kind],
-                         clock(c.start_ms), clock(c.duration_ms), c.start_ms, c.duration_ms])
-    return buf.getvalue()
+    header = ["STT", "Tiêu đề", "Bắt đầu", "Thời lượng", "Bắt đầu (ms)", "Thời lượng (ms)"]
+    # Titles come from articles: a title starting with "=" must not run as a formula.
+    return spreadsheet_csv([header] + [
+        [c.number or "", c.title if c.kind == "item" else CUE_LABELS[c.kind],
+         clock(c.start_ms), clock(c.duration_ms), c.start_ms, c.duration_ms] for c in cues])
 
 
 def cue_sheet_text(cues: list[CueEntry], *, heading: str = "Bản tin",
@@ -524,49 +531,15 @@ def bulletin_heading(bulletin: Bulletin) -> str:
     return f"Bản tin {bulletin.station.name} ngày {day.day}/{day.month}/{day.year}"
 
 
-class _Staging:
-    """Temp files beside their targets, renamed into place together once all are written."""
-
-    def __init__(self) -> None:
-        self.files: list[tuple[Path, Path]] = []
-
-    def temp_for(self, target: Path) -> Path:
-        directory = target.parent if str(target.parent) else Path(".")
-        if not directory.is_dir():
-            raise InputError(f"Thư mục {directory} không tồn tại", "tạo thư mục hoặc chọn tệp khác")
-        try:
-            fd, name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".part")
-        except OSError as exc:
-            raise InputError(f"Không ghi được vào {directory}: {exc.strerror}",
-                             "kiểm tra quyền ghi hoặc chọn tệp khác") from exc
-        os.close(fd)
-        tmp = Path(name)
-        self.files.append((tmp, target))
-        return tmp
-
-    def commit(self) -> None:
-        try:
-            for tmp, target in self.files:
-                os.replace(tmp, target)
-        except OSError as exc:
-            raise AudioError(f"Không ghi được tệp: {exc}") from exc
-        finally:
-            self.discard()
-
-    def discard(self) -> None:
-        for tmp, _ in self.files:
-            tmp.unlink(missing_ok=True)
-        self.files = []
-
-
 def build_bulletin(bulletin: Bulletin, pipeline: Pipeline, *, mp3_path: Path | None = None,
-                   wav_path: Path | None = None, cue_csv_path: Path | None = None,
+                   wav_path: Path | None = None, web_mp3_path: Path | None = None,
+                   cue_csv_path: Path | None = None,
                    cue_text_path: Path | None = None, loudness: str = "broadcast",
                    stereo: bool = False, lexicon: Lexicon | None = None,
                    progress: ProgressCallback | None = None, verify: bool = True,
                    workdir: Path | None = None) -> BulletinResult:
     """Synthesize, stitch and normalize the bulletin into its renditions, all or none written."""
-    if mp3_path is None and wav_path is None:
+    if mp3_path is None and wav_path is None and web_mp3_path is None:
         raise InputError("Cần ít nhất một tệp đầu ra (MP3 hoặc WAV)")
     target = get_target(loudness)
     settings = pipeline.settings
@@ -574,8 +547,8 @@ def build_bulletin(bulletin: Bulletin, pipeline: Pipeline, *, mp3_path: Path | N
     st = bulletin.station
     tempo = validate_tempo(st.tempo)
     chime = load_chime(Path(st.chime_path)) if st.chime_path else None
-    staging = _Staging()
-    outputs = {k: Path(p) for k, p in (("mp3", mp3_path), ("wav", wav_path),
+    staging = StagedOutputs()
+    outputs = {k: Path(p) for k, p in (("mp3", mp3_path), ("wav", wav_path), ("web", web_mp3_path),
                                        ("cue_csv", cue_csv_path), ("cue_text", cue_text_path))
                if p is not None}
     try:
@@ -583,8 +556,10 @@ def build_bulletin(bulletin: Bulletin, pipeline: Pipeline, *, mp3_path: Path | N
         result = _build(bulletin, blocks, pipeline, chime, temps, target.name, tempo, stereo,
                         progress, verify, workdir)
         staging.commit()
-    except BaseException:
-        staging.discard()
+    except BaseException as exc:
+        clearer = staging.abandon(exc)
+        if clearer is not None:
+            raise clearer from exc
         raise
     result.files = {k: str(p) for k, p in outputs.items()}
     result.sizes = {k: p.stat().st_size for k, p in outputs.items()}
@@ -698,7 +673,9 @@ def _build(bulletin: Bulletin, blocks: list[Block], pipeline: Pipeline,
             if progress is not None:
                 progress(Progress(streamed_count, total, stage="stitch"))
 
-    with tempfile.TemporaryDirectory(prefix="bantin-bulletin-", dir=workdir) as tmpdir:
+    # The pid in the name lets the next run remove the directory of a killed build.
+    with tempfile.TemporaryDirectory(prefix=f"{WORKDIR_PREFIX}{os.getpid()}.",
+                                     dir=workdir) as tmpdir:
         meter = LoudnessMeter(rate, filters=tempo_filter)
         try:
             with _BlockSynthesizer(blocks, pipeline, progress) as synthesizer:
@@ -714,18 +691,20 @@ def _build(bulletin: Bulletin, blocks: list[Block], pipeline: Pipeline,
         duration_ms = round(program.samples * 1000 / rate / tempo)
         if progress is not None:
             progress(Progress(total, total, stage="loudness"))
-        reports: dict[str, LoudnessReport] = {}
         channels = 2 if stereo else 1
-        for fmt, rendition_rate, kbps in (("mp3", MP3_RATE, MP3_KBPS), ("wav", WAV_RATE, 0)):
-            if fmt not in temps:
-                continue
-            reports[fmt] = render_to_target(
-                program.path, temps[fmt], measured, loudness, fmt=fmt,
-                sample_rate=rendition_rate, channels=channels, bitrate_kbps=kbps,
-                filters=tempo_filter, verify=verify)
-            if fmt == "mp3":
-                _tag(temps[fmt], bulletin, cues)
-            log.info("bulletin %s %s: %s", bulletin.id, fmt, reports[fmt])
+        renditions = {
+            kind: Rendition(temps[kind], fmt, rendition_rate, target, channels, kbps)
+            for kind, fmt, rendition_rate, kbps, target in (
+                ("mp3", "mp3", MP3_RATE, MP3_KBPS, loudness), ("wav", "wav", WAV_RATE, 0, loudness),
+                ("web", "mp3", WEB_MP3_RATE, WEB_MP3_KBPS, "web"))
+            if kind in temps}
+        # Every rendition in one ffmpeg process: the programme is decoded once for all of them.
+        reports = render_renditions(program.path, measured, renditions, filters=tempo_filter,
+                                    verify=verify)
+        for kind, rendition in renditions.items():
+            if rendition.fmt == "mp3":
+                _tag(rendition.path, bulletin, cues)
+            log.info("bulletin %s %s: %s", bulletin.id, kind, reports[kind])
     heading = bulletin_heading(bulletin)
     if "cue_csv" in temps:
         # utf-8-sig: spreadsheet programs on station PCs then show Vietnamese correctly.

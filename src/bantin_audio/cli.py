@@ -13,14 +13,22 @@ import click
 from .cli_bulletin import register as register_bulletin
 from .cli_support import (
     ENGINE_CHOICE,
+    Failure,
+    check_text,
     check_writable,
+    describe_failure,
     human_duration,
     human_mb,
+    jsonl_dump,
+    jsonl_lines,
+    parse_jsonl_item,
     progress_wanted,
     settings_from_env,
+    signals_stop_the_command,
 )
+from .cli_support import jsonl_item_id as _item_id
 from .cli_web import register as register_web
-from .errors import BantinError
+from .errors import BantinError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +84,27 @@ class BantinGroup(click.Group):
         super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except BantinError as exc:
-            click.echo(f"Lỗi: {exc.message}", err=True)
-            if exc.hint:
-                click.echo(f"Gợi ý: {exc.hint}", err=True)
-            ctx.exit(1)
-        except KeyboardInterrupt:
-            click.echo("Đã dừng.", err=True)
-            ctx.exit(130)
+        # The one place where anything that stops a command becomes a message and a status:
+        # our own errors, disk errors, signals (which first unwind, so temp files go) and bugs.
+        with signals_stop_the_command():
+            try:
+                return super().invoke(ctx)
+            except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+                raise
+            except BaseException as exc:  # noqa: B036 - signals and bugs get a message too
+                failure = describe_failure(exc)
+        _report(failure)
+        ctx.exit(failure.status)
+
+
+def _report(failure: Failure) -> None:
+    try:
+        click.echo(f"Lỗi: {failure.message}" if failure.status == 1 else failure.message,
+                   err=True)
+        if failure.hint:
+            click.echo(f"Gợi ý: {failure.hint}", err=True)
+    except OSError:  # stderr itself is gone: the exit status still tells
+        pass
 
 
 # Click's own messages are English; the common ones, said in Vietnamese.
@@ -169,37 +188,54 @@ def clean(source: str, fmt: str) -> None:
 
 @main.command(help="In dạng đọc (chữ) của một đoạn văn bản tiếng Việt.\n\n"
               "Với --jsonl: đọc các dòng {\"id\", \"input\"} từ stdin, "
-              "ghi các dòng {\"id\", \"output\"}.")
+              "ghi các dòng {\"id\", \"output\"}; dòng lỗi được ghi "
+              "{\"id\", \"output\": null, \"error\"} và mã thoát là 1.")
 @click.argument("text", required=False)
 @click.option("--jsonl", is_flag=True, help="Đọc và ghi JSON Lines qua stdin/stdout.")
-def normalize(text: str | None, jsonl: bool) -> None:
+@click.pass_context
+def normalize(ctx: click.Context, text: str | None, jsonl: bool) -> None:
     from .speech.lexicon import load_lexicon
     from .speech.normalize import normalize_text
 
     settings = settings_from_env()
     lexicon = load_lexicon(settings.data_dir / "lexicon.tsv")
     if jsonl:
-        for lineno, line in enumerate(sys.stdin, 1):
-            if not line.strip():
+        failed = total = 0
+        for lineno, raw in jsonl_lines(click.get_binary_stream("stdin")):
+            if raw is not None and not raw.strip():
                 continue
+            total += 1
             try:
-                item = json.loads(line)
-                source = item["input"]
-            except (ValueError, KeyError, TypeError) as exc:
-                raise click.UsageError(f"Dòng {lineno} không phải JSON hợp lệ có trường 'input'") \
-                    from exc
-            out = {"id": item.get("id"), "output": normalize_text(str(source), lexicon)}
-            click.echo(json.dumps(out, ensure_ascii=False))
+                item = parse_jsonl_item(raw, lineno)
+                spoken = _normalize_text_line(item["input"], lineno, lexicon)
+                out = {"id": item.get("id"), "output": spoken}
+            except BantinError as exc:
+                failed += 1
+                click.echo(f"Lỗi: {exc.message}", err=True)
+                out = {"id": _item_id(raw), "output": None, "error": exc.message}
+            click.echo(jsonl_dump(out))
+        if failed:
+            click.echo(f"{failed}/{total} dòng không chuẩn hóa được.", err=True)
+            ctx.exit(1)
         return
     if text is None:
         raise click.UsageError("Cần TEXT hoặc --jsonl")
+    check_text(text, "TEXT")
     click.echo(normalize_text(text, lexicon))
 
 
+def _normalize_text_line(text: str, lineno: int, lexicon: Any) -> str:
+    """Return one JSONL line's text normalized; any failure is an error of that line only."""
+    from .speech.normalize import normalize_text
 
-
-
-
+    try:
+        return normalize_text(text, lexicon)
+    except BantinError as exc:
+        raise InputError(f"Dòng {lineno}: {exc.message}", exc.hint) from exc
+    except Exception as exc:  # a bug on one line must not lose the lines after it
+        log.debug("line %d could not be normalized", lineno, exc_info=exc)
+        raise InputError(f"Dòng {lineno}: lỗi không mong đợi khi chuẩn hóa "
+                         f"({type(exc).__name__})", "báo cho người quản trị") from exc
 
 
 @main.command(help="Đọc một bài viết thành tệp âm thanh MP3.\n\n"
@@ -219,17 +255,18 @@ def read(source: str, output: str, engine: str, timings: str | None, data_dir: s
          quiet: bool) -> None:
     from pathlib import Path
 
-    from .audio.stitch import write_atomically
     from .ingest import load_article
+    from .output_files import sweep_stale_parts, write_atomically
     from .services import build_services
     from .speech.lexicon import load_lexicon
     from .speech.script import build_script
 
     settings = settings_from_env(engine=engine, data_dir=data_dir)
     fmt = "webm" if output.lower().endswith(".webm") else "mp3"
-    check_writable(output, "-o")
-    if timings:
-        check_writable(timings, "--timings")
+    for path, what in ((output, "-o"), (timings, "--timings")):
+        if path:
+            check_writable(path, what)
+            sweep_stale_parts(Path(path))
     article = load_article(source, settings)
     services = build_services(settings)
     script = build_script(article, settings, load_lexicon(services.lexicon_path))

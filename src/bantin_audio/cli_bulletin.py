@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ def bulletin_command(sources: tuple[str, ...], output: str, wav: str | None,
                      data_dir: str | None, quiet: bool) -> None:
     """Build the bulletin from `sources` and report what was written."""
     from .bulletin import (
+        WORKDIR_PREFIX,
         Bulletin,
         BulletinItem,
         StationSettings,
@@ -68,6 +70,7 @@ def bulletin_command(sources: tuple[str, ...], output: str, wav: str | None,
         load_chime,
         validate_tempo,
     )
+    from .output_files import sweep_stale_dirs, sweep_stale_parts
     from .services import build_services
     from .speech.lexicon import load_lexicon
 
@@ -83,6 +86,8 @@ def bulletin_command(sources: tuple[str, ...], output: str, wav: str | None,
                        (cue_text, "--cue-text")):
         if path:
             check_writable(path, what)
+            sweep_stale_parts(Path(path))
+    sweep_stale_dirs(Path(tempfile.gettempdir()), WORKDIR_PREFIX)
     if chime:
         load_chime(Path(chime))
     station_settings = StationSettings(
@@ -144,7 +149,8 @@ def bulletin_command(sources: tuple[str, ...], output: str, wav: str | None,
         size = human_mb(result.sizes[kind])
         click.echo(f"Đã ghi {path} ({human_duration(result.duration_ms)}, {size}; "
                    f"độ lớn {_decimal(report.output_integrated)} LUFS, "
-                   f"đỉnh thực {_decimal(report.output_true_peak)} dBTP).", err=True)
+                   f"đỉnh thực {'≤ ' if report.true_peak_bound else ''}"
+                   f"{_decimal(report.output_true_peak)} dBTP).", err=True)
     log.info("bulletin built: %s, %s", clock(result.duration_ms), result.files)
 
 

@@ -51,7 +51,6 @@ DOWNLOAD_SUFFIXES = {"broadcast": (" (phát thanh)", "-phat-thanh"),
                      "cue_text": (" (bảng thứ tự)", "-bang-thu-tu")}
 BULLETIN_DIRNAME = "ban-tin"  # bulletin builds: outside /am-thanh/, served only when approved
 PROGRESS_INTERVAL_S = 0.5
-WEB_MP3_RATE, WEB_MP3_KBPS = 44100, 64  # the bulletin's web/podcast rendition
 
 
 def media_dir(settings: Settings) -> Path:
@@ -609,17 +608,16 @@ class Worker:
         with tempfile.TemporaryDirectory(prefix=".build-", dir=directory) as tmp:
             work = Path(tmp)
             paths = {"broadcast": work / "ban-tin.mp3", "wav": work / "ban-tin.wav",
-                     "cue_csv": work / "ban-tin.csv", "cue_text": work / "ban-tin.txt"}
+                     "web": work / "ban-tin-web.mp3", "cue_csv": work / "ban-tin.csv",
+                     "cue_text": work / "ban-tin.txt"}
             result = build_bulletin(
                 bulletin, self.pipeline, mp3_path=paths["broadcast"], wav_path=paths["wav"],
-                cue_csv_path=paths["cue_csv"], cue_text_path=paths["cue_text"],
-                loudness="broadcast", lexicon=load_lexicon(self.lexicon_path),
-                progress=progress, workdir=work)
-            paths["web"] = work / "ban-tin-web.mp3"
+                web_mp3_path=paths["web"], cue_csv_path=paths["cue_csv"],
+                cue_text_path=paths["cue_text"], loudness="broadcast",
+                lexicon=load_lexicon(self.lexicon_path), progress=progress, workdir=work)
             reports = {"broadcast": result.loudness["mp3"].to_dict(),
-                       "wav": result.loudness["wav"].to_dict()}
-            reports["web"] = self._web_rendition(paths["wav"], paths["web"], bulletin,
-                                                 result).to_dict()
+                       "wav": result.loudness["wav"].to_dict(),
+                       "web": result.loudness["web"].to_dict()}
             files, sizes = {}, {}
             for kind, path in paths.items():
                 name = f"{_file_hash(path)[:32]}.{EXTENSIONS[kind]}"
@@ -636,24 +634,6 @@ class Worker:
         self.store.finish_job(job.id, self.owner, status="done")
         log.info("job %d: bulletin %d built (%d ms, %s)", job.id, job.bulletin_id,
                  result.duration_ms, files)
-
-    def _web_rendition(self, wav: Path, out: Path, bulletin: Any, result: Any) -> Any:
-        """Write the web/podcast MP3 (-16 LUFS) from the broadcast WAV, with chapters."""
-        from .audio.loudness import normalize_loudness
-        from .audio.tags import write_tags
-        from .bulletin import bulletin_date, bulletin_heading
-        from .model import TimingEntry
-
-        report = normalize_loudness(wav, out, target="web", fmt="mp3",
-                                    sample_rate=WEB_MP3_RATE, channels=1,
-                                    bitrate_kbps=WEB_MP3_KBPS)
-        chapters = [TimingEntry(index=c.number or 0, kind="title",
-                                text=f"Tin thứ {c.number}: {c.title}", start_ms=c.start_ms,
-                                end_ms=c.end_ms, engine="") for c in result.items]
-        write_tags(out, title=bulletin_heading(bulletin), artist=bulletin.station.name,
-                   album="Bản tin", date=bulletin.date or bulletin_date(bulletin).isoformat(),
-                   comment=f"{len(chapters)} tin", chapters=chapters)
-        return report
 
 
 def _file_hash(path: Path) -> str:

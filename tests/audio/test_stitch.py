@@ -10,7 +10,7 @@ from mutagen.mp3 import MP3
 
 from bantin_audio.audio.stitch import probe_duration_ms, stitch, trim_silence
 from bantin_audio.engines.espeak import EspeakEngine
-from bantin_audio.errors import AudioError
+from bantin_audio.errors import AudioError, InputError
 from bantin_audio.model import Segment, SegmentClip
 from tests.fakes import SILENT_FRAME, speech_like_mp3
 
@@ -94,7 +94,7 @@ def test_undecodable_clip_fails_and_leaves_no_file(tmp_path: Path) -> None:
 
 
 def test_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(AudioError, match="không tồn tại"):
+    with pytest.raises(InputError, match="không tồn tại"):
         stitch(_clips(), tmp_path / "no" / "such" / "bai.mp3")
 
 

@@ -81,9 +81,12 @@ class LoudnessReport:
     input_true_peak: float
     gain_db: float
     mode: str  # "linear" (one gain) or "limited" (gain, then the oversampled peak limiter)
-    output_integrated: float  # measured on the file when verified, else predicted
+    output_integrated: float  # measured when verified (see render_renditions), else predicted
     output_true_peak: float
     verified: bool
+    # True when output_true_peak is a bound (sample peak plus INTER_SAMPLE_MARGIN_DB) rather
+    # than a 4x-oversampled measurement: done only when the peaks sit far under the ceiling.
+    true_peak_bound: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data."""
@@ -219,13 +222,16 @@ class LoudnessMeter:
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()
-        for pipe in (self._proc.stdin, self._proc.stderr):
-            try:
-                if pipe is not None:
-                    pipe.close()
-            except OSError:
-                pass
-        self._reader.join(timeout=5)
+        try:
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()
+        except OSError:  # flushing what was buffered for a dead process
+            pass
+        # The drain thread reads stderr until EOF, which the dead process gives it; closing the
+        # pipe under it instead would make its next read fail ("read of closed file").
+        self._reader.join()
+        if self._proc.stderr is not None:
+            self._proc.stderr.close()
 
 
 # -- pass 2: normalizing ----------------------------------------------------------------------
@@ -322,6 +328,149 @@ def render_to_target(src: Path, tmp: Path, measured: LoudnessMeasurement, target
         output_true_peak=out.true_peak if out else round(plan.predicted_true_peak, 2),
         verified=out is not None,
     )
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One audio file encoded from the programme, at its own loudness target."""
+
+    path: Path  # written in place: callers pass a temp path
+    fmt: str  # mp3 | webm | wav
+    sample_rate: int
+    target: str  # broadcast | web
+    channels: int = 1
+    bitrate_kbps: int = 0
+
+
+# Two identical channels measure 3 dB louder than the one they copy (BS.1770 sums channel power).
+STEREO_GAIN_LU = 3.01
+
+
+def render_renditions(src: Path, measured: LoudnessMeasurement, renditions: dict[str, Rendition],
+                      *, filters: str | None = None,
+                      verify: bool = True) -> dict[str, LoudnessReport]:
+    """Encode every rendition of `src` at its target in one ffmpeg process: pass 2, checked.
+
+    The programme is decoded once; each rendition gets its own filter graph (gain or limiter,
+    its sample rate and channels) and encoder, which ffmpeg runs in parallel threads. With
+    `verify`, the exact audio fed to each encoder is measured in the same process (ebur128 with
+    true peaks): no file is decoded again. A rendition that missed its target by more than
+    CORRECTION_LU (the limiter takes loudness away) is encoded again aiming off by the error.
+    """
+    bias = {kind: -CODEC_LOSS_LU.get(r.fmt, 0.0) - (STEREO_GAIN_LU if r.channels == 2 else 0.0)
+            for kind, r in renditions.items()}
+    reports: dict[str, LoudnessReport] = {}
+    pending = dict(renditions)
+    needs_true_peak: set[str] = set()
+    for attempt in range(MAX_CORRECTIONS + 1):
+        plans = {kind: plan_gain(measured, get_target(r.target),
+                                 headroom_db=LOSSY_HEADROOM_DB.get(r.fmt, 1.0), bias_lu=bias[kind])
+                 for kind, r in pending.items()}
+        oversample = {kind: kind in needs_true_peak or not _far_under_ceiling(plan, r)
+                      for kind, (plan, r) in _zip(plans, pending).items()}
+        results = _encode_all(src, pending, plans, filters=filters,
+                              verify=oversample if verify else None)
+        missed: dict[str, Rendition] = {}
+        for kind, r in pending.items():
+            spec, plan, got = get_target(r.target), plans[kind], results.get(kind)
+            if got is None:
+                reports[kind] = _report(r.target, measured, plan, plan.predicted_integrated,
+                                        round(plan.predicted_true_peak, 2), verified=False)
+                continue
+            # What the file holds: what the encoder was fed, less the encoder's known loss.
+            out = got.integrated - CODEC_LOSS_LU.get(r.fmt, 0.0)
+            bound = not oversample[kind]
+            peak = round(got.true_peak + INTER_SAMPLE_MARGIN_DB, 2) if bound else got.true_peak
+            reports[kind] = _report(r.target, measured, plan, round(out, 1), peak,
+                                    verified=True, bound=bound)
+            if attempt == MAX_CORRECTIONS:
+                continue
+            if abs(out - spec.integrated) > CORRECTION_LU:
+                bias[kind] += out - spec.integrated
+                log.info("loudness %s: %s came out at %.1f LUFS; aiming %.1f LU off", r.target,
+                         kind, out, -bias[kind])
+                missed[kind] = r
+            elif bound and peak > spec.true_peak:  # the bound says nothing: measure for real
+                needs_true_peak.add(kind)
+                missed[kind] = r
+        if not missed:
+            break
+        pending = missed
+    for kind, report in reports.items():
+        log.info("loudness %s: measured %.1f LUFS / %.1f dBTP, %s gain %.2f dB -> %s: %.1f LUFS "
+                 "/ %.1f dBTP", report.target, measured.integrated, measured.true_peak,
+                 report.mode, report.gain_db, kind, report.output_integrated,
+                 report.output_true_peak)
+    return reports
+
+
+# True peaks are measured with 4x oversampling (a third of pass 2's time on a long programme)
+# unless the peaks sit at least this far under the ceiling, judged from pass 1's sample peak
+# plus its margin: then the sample peak of the rendition plus INTER_SAMPLE_MARGIN_DB is a safe
+# bound, and it is what the report gives (true_peak_bound). Broadcast speech at -23 LUFS
+# peaks 6-10 dB under the ceiling; anything through the limiter is always measured.
+TRUE_PEAK_CHECK_DB = 3.0
+
+
+def _far_under_ceiling(plan: GainPlan, rendition: Rendition) -> bool:
+    ceiling = get_target(rendition.target).true_peak - LOSSY_HEADROOM_DB.get(rendition.fmt, 1.0)
+    return plan.mode == "linear" and plan.predicted_true_peak <= ceiling - TRUE_PEAK_CHECK_DB
+
+
+def _zip(plans: dict[str, GainPlan], renditions: dict[str, Rendition]
+         ) -> dict[str, tuple[GainPlan, Rendition]]:
+    return {kind: (plans[kind], r) for kind, r in renditions.items()}
+
+
+def _report(target: str, measured: LoudnessMeasurement, plan: GainPlan, integrated: float,
+            true_peak: float, *, verified: bool, bound: bool = False) -> LoudnessReport:
+    return LoudnessReport(
+        target=target, input_integrated=measured.integrated, input_true_peak=measured.true_peak,
+        gain_db=round(plan.gain_db, 2), mode=plan.mode, output_integrated=integrated,
+        output_true_peak=true_peak, verified=verified, true_peak_bound=bound)
+
+
+def _encode_all(src: Path, renditions: dict[str, Rendition], plans: dict[str, GainPlan], *,
+                filters: str | None,
+                verify: dict[str, bool] | None) -> dict[str, LoudnessMeasurement]:
+    """Run one ffmpeg encoding every rendition; return what each encoder was fed, measured.
+
+    `verify` maps each rendition to whether its true peak is measured (else its sample peak);
+    None measures nothing.
+    """
+    # One filter graph for all: ffmpeg runs a graph in one thread, so the meters' summaries are
+    # logged one after the other (graphs in threads of their own interleave their lines). The
+    # encoders still run in threads of their own.
+    count = len(renditions)
+    graph = [f"[0:a]{_chain(filters, 'anull')},asplit={count}"
+             + "".join(f"[s{n}]" for n in range(count))]
+    outputs: list[str] = []
+    names: dict[str, str] = {}
+    for n, (kind, r) in enumerate(renditions.items()):
+        layout = ",aformat=channel_layouts=stereo" if r.channels == 2 else ""
+        chain = f"[s{n}]{plans[kind].filter},aresample={r.sample_rate}{layout}"
+        if verify is not None:
+            names[kind] = f"m{n}"
+            meter = METER_FILTER if verify[kind] else STREAM_METER_FILTER
+            graph.append(f"{chain},asplit=2[out{n}][in{n}]")
+            graph.append(f"[in{n}]ebur128@m{n}={meter.split('=', 1)[1]},anullsink")
+        else:
+            graph.append(f"{chain}[out{n}]")
+        outputs += ["-map", f"[out{n}]",
+                    *encoder_args(r.fmt, sample_rate=r.sample_rate, channels=r.channels,
+                                  bitrate_kbps=r.bitrate_kbps), str(r.path)]
+    args = ["-y", "-i", str(src), "-filter_complex", ";".join(graph)]
+    log_text = _run_with_log(args + outputs)
+    return {kind: _summary_of(log_text, name) for kind, name in names.items()}
+
+
+def _summary_of(log_text: str, name: str) -> LoudnessMeasurement:
+    """Return the summary logged by the ebur128 instance called `name`."""
+    start = log_text.find(f"[ebur128@{name} @")
+    if start < 0:
+        raise AudioError("ffmpeg không trả về kết quả đo độ lớn (ebur128)")
+    end = log_text.find("\n[", start + 1)
+    return parse_ebur128_summary(log_text[start:end if end >= 0 else len(log_text)])
 
 
 def normalize_loudness(src: Path, dst: Path, *, target: str = "broadcast", fmt: str = "mp3",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import tempfile
 import warnings
 from collections import Counter
@@ -21,6 +20,7 @@ from typing import Any
 
 from ..errors import AudioError
 from ..model import Program, SegmentClip, TimingEntry
+from ..output_files import write_atomically
 from .ffmpeg import find_ffmpeg, run_ffmpeg
 from .tags import write_tags
 
@@ -212,31 +212,6 @@ def _encode_and_tag(pcm: bytes, tmp: Path, fmt: str, sample_rate: int, bitrate_k
     encode_pcm(pcm, tmp, fmt=fmt, sample_rate=sample_rate, bitrate_kbps=bitrate_kbps)
     if fmt == "mp3" and tags is not None:
         write_tags(tmp, chapters=timings, **tags)
-
-
-def write_atomically(out_path: Path, produce: Any) -> None:
-    """Call `produce(tmp_path)` for a temp file beside `out_path`, then rename it into place."""
-    out_path = Path(out_path)
-    directory = out_path.parent if str(out_path.parent) else Path(".")
-    if not directory.is_dir():
-        raise AudioError(f"Thư mục không tồn tại: {directory}", "tạo thư mục hoặc chọn -o khác")
-    try:
-        fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{out_path.name}.",
-                                        suffix=".part")
-    except OSError as exc:
-        raise AudioError(f"Không ghi được vào {directory}: {exc.strerror}",
-                         "kiểm tra quyền ghi hoặc chọn -o khác") from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        produce(tmp)
-        os.replace(tmp, out_path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise AudioError(f"Không ghi được tệp {out_path}: {exc.strerror}") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def probe_duration_ms(path: Path) -> int:

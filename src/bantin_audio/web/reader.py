@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from ..errors import NotFound
+from ..exports import webvtt
 from ..store import RenditionRow, SegmentRow
 from .common import by_kind, state, voice_summary
 
@@ -112,13 +113,6 @@ def timings(slug: str) -> Response:
                     "timings": mp3.timings if mp3 else []})
 
 
-def _vtt_time(ms: int) -> str:
-    hours, rest = divmod(int(ms), 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
-
-
 def captions(slug: str) -> Response:
     """Return WebVTT captions of the current MP3 rendition, one cue per segment."""
     st = state()
@@ -126,11 +120,8 @@ def captions(slug: str) -> Response:
     mp3 = by_kind(st.store.renditions(row.id)).get("mp3")
     if mp3 is None:
         raise NotFound("Bài viết này chưa có âm thanh", "thử lại sau ít phút")
-    lines = ["WEBVTT", ""]
-    for n, t in enumerate(mp3.timings, 1):
-        text = " ".join(str(t["text"]).split()).replace("-->", "->")
-        lines += [str(n), f"{_vtt_time(t['start_ms'])} --> {_vtt_time(t['end_ms'])}", text, ""]
-    return Response("\n".join(lines), mimetype="text/vtt")
+    cues = ((int(t["start_ms"]), int(t["end_ms"]), str(t["text"])) for t in mp3.timings)
+    return Response(webvtt(cues), mimetype="text/vtt")
 
 
 def health() -> Response:
