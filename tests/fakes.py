@@ -52,6 +52,10 @@ def batchexecute_body(audio: bytes) -> str:
     return f")]}}'\n\n{len(frame)}\n{frame}\n25\n[[\"e\",4,null,null,{len(frame)}]]\n"
 
 
+# What a captive portal or an intercepting proxy answers with status 200.
+HTML_PAGE = ("<!DOCTYPE html><html><head><title>Đăng nhập Wi-Fi</title></head><body>"
+             "<form action=/login><input name=u></form></body></html>\n")
+
 NULL_PAYLOAD_BODY = ")]}'\n\n60\n[[\"wrb.fr\",\"jQ1olc\",null,null,null,[3],\"generic\"]]\n"
 NO_AUDIO_BODY = ")]}'\n\n25\n[[\"di\",42],[\"af.httprm\",42]]\n"
 
@@ -70,7 +74,9 @@ def decode_request(body: str | bytes) -> tuple[str, str, bool | None]:
 class FakeGoogle:
     """The fake's behaviour and what it has seen; change `mode` at any time."""
 
-    mode: str = "ok"  # ok | 429 | sorry | 500 | null | noaudio | timeout | connection
+    # ok | 429 | sorry | 500 | null | noaudio | html | htmlpage | timeout | connection
+    # (html: the audio slot carries a web page; htmlpage: the whole answer is a web page)
+    mode: str = "ok"
     delay: float = 0.0  # seconds before each answer
     fail_first: int = 0  # answer `mode` for the first N requests, then "ok"
     ok_first: int = 0  # answer "ok" for the first N requests, then `mode`
@@ -115,4 +121,8 @@ class FakeGoogle:
             return 200, headers, NULL_PAYLOAD_BODY
         if mode == "noaudio":
             return 200, headers, NO_AUDIO_BODY
+        if mode == "html":
+            return 200, headers, batchexecute_body(HTML_PAGE.encode())
+        if mode == "htmlpage":
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, HTML_PAGE
         return 0, {}, mode

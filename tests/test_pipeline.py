@@ -128,3 +128,57 @@ def test_upgrade_keeps_the_fallback_clip_when_google_still_fails(fake_google: Fa
     build_services(settings).pipeline.synthesize(_script())
     clips = build_services(settings).pipeline.synthesize(_script(), prefer_primary=True)
     assert {c.engine for c in clips} == {"espeak"}
+
+
+@pytest.mark.parametrize("mode", ["html", "htmlpage"])
+def test_google_answering_a_web_page_is_a_failure_never_cached(
+        fake_google: FakeGoogle, settings: Settings, tmp_path: Path, mode: str) -> None:
+    fake_google.mode = mode
+    services = build_services(settings.replace(breaker_threshold=100))
+    program = services.pipeline.render(_script(), tmp_path / "a.mp3")
+    assert program.engines == {"espeak": 6}  # fell back, every paragraph still read
+    # each phrase was retried like any failure, and no page reached the cache
+    assert fake_google.requests >= 6 * (settings.retries + 1)
+    cached = [p for p in settings.clip_cache_dir.rglob("*.mp3")]
+    assert cached == []
+    # Google recovers: the next reading asks Google again and gets real audio
+    fake_google.mode = "ok"
+    before = fake_google.requests
+    clips = build_services(settings).pipeline.synthesize(_script(), prefer_primary=True)
+    assert {c.engine for c in clips} == {"google"} and fake_google.requests > before
+
+
+def test_a_poisoned_cache_entry_is_made_again(fake_google: FakeGoogle, settings: Settings,
+                                             tmp_path: Path) -> None:
+    from bantin_audio.audio.cache import clip_key
+    from tests.fakes import HTML_PAGE
+
+    services = build_services(settings, engine="gtts")
+    services.pipeline.render(_script(), tmp_path / "a.mp3")
+    seg = _script().segments[2]
+    path = services.cache.path(clip_key(services.pipeline.engines[0].name, seg.spoken), "mp3")
+    path.write_bytes(HTML_PAGE.encode())  # what an older release cached
+    before = fake_google.requests
+    program = build_services(settings, engine="gtts").pipeline.render(_script(),
+                                                                      tmp_path / "b.mp3")
+    assert fake_google.requests == before + 1  # that one clip, asked again
+    assert program.engines == {"google": 6}
+    assert path.read_bytes()[:2] != b"<!"
+
+
+def test_a_cached_clip_that_cannot_be_decoded_is_evicted_and_made_again(
+        fake_google: FakeGoogle, settings: Settings, tmp_path: Path) -> None:
+    from bantin_audio.audio.cache import clip_key
+
+    services = build_services(settings, engine="gtts")
+    services.pipeline.render(_script(), tmp_path / "a.mp3")
+    seg = _script().segments[2]
+    path = services.cache.path(clip_key(services.pipeline.engines[0].name, seg.spoken), "mp3")
+    # frame headers that pass the quick check around a body the decoder refuses
+    header = b"\xff\xf3\x44\xc4"
+    path.write_bytes((header + b"\xff" * 92) * 3)
+    services = build_services(settings, engine="gtts")
+    before = fake_google.requests
+    program = services.pipeline.render(_script(), tmp_path / "b.mp3")
+    assert program.engines == {"google": 6}
+    assert fake_google.requests == before + 1

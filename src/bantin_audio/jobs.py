@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import BantinError, InputError, NotFound, SynthesisError
+from .errors import AudioError, BantinError, InputError, NotFound, SynthesisError
 from .model import Article, Script, Segment, SegmentClip
 from .store import (
     BulletinBuildRow,
@@ -394,6 +394,12 @@ class Worker:
             digest = _file_hash(tmp)
             name = f"{digest[:32]}.{ext}"
             os.replace(tmp, self.media / name)
+        except AudioError:
+            # A clip the decoder refuses (a damaged cache entry) is removed from the cache, so
+            # the job's next attempt makes it again instead of failing the same way.
+            if hasattr(self.pipeline, "evict_undecodable"):
+                self.pipeline.evict_undecodable(clips)
+            raise
         finally:
             tmp.unlink(missing_ok=True)
         size = (self.media / name).stat().st_size

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from .audio.cache import ClipCache, clip_key
-from .audio.stitch import prepare_clip, stitch
+from .audio.stitch import decode_clip, prepare_clip, stitch
 from .config import Settings
 from .engines.base import Engine
-from .errors import SynthesisError
+from .errors import AudioError, SynthesisError
 from .model import Program, Progress, Script, Segment, SegmentClip
 from .speech.chunks import split_phrases
 
@@ -52,6 +52,28 @@ class Pipeline:
     def close(self) -> None:
         """Stop the worker threads."""
         self._phrase_pool.shutdown(wait=True, cancel_futures=True)
+
+    def _engine(self, label: str) -> Engine | None:
+        return next((e for e in self.engines if e.label == label), None)
+
+    def evict(self, clip: SegmentClip) -> None:
+        """Remove `clip` from the cache (it could not be decoded), so it is made again."""
+        engine = self._engine(clip.engine)
+        if engine is not None:
+            log.warning("segment %d: clip by %s cannot be decoded; removed from the cache",
+                        clip.segment.index, clip.engine)
+            self.cache.evict(clip_key(engine.name, clip.segment.spoken), clip.audio_format)
+
+    def evict_undecodable(self, clips: Sequence[SegmentClip]) -> int:
+        """Decode each clip; remove the ones that fail from the cache; return how many failed."""
+        bad = 0
+        for clip in clips:
+            try:
+                decode_clip(clip.audio, clip.audio_format, self.settings.sample_rate)
+            except AudioError:
+                self.evict(clip)
+                bad += 1
+        return bad
 
     # -- one segment ---------------------------------------------------------------------------
 
@@ -84,7 +106,7 @@ class Pipeline:
             try:
                 data, cached = self.cache.get_or_create(
                     key, engine.audio_format, partial(self._speak, engine, segment.spoken))
-            except SynthesisError as exc:
+            except (SynthesisError, AudioError) as exc:
                 log.warning("segment %d: %s failed: %s", segment.index, engine.label, exc)
                 failures.append(f"{engine.label}: {exc.message}")
                 continue
@@ -174,7 +196,17 @@ class Pipeline:
                 decoding[clip.segment.index] = decoders.submit(prepare_clip, clip, rate)
 
             clips = self.synthesize(script, progress, on_clip)
-            prepared = {index: fut.result() for index, fut in decoding.items()}
+            prepared: dict[int, bytes] = {}
+            for n, clip in enumerate(clips):
+                fut = decoding.get(clip.segment.index)
+                try:
+                    if fut is not None:
+                        prepared[clip.segment.index] = fut.result()
+                except AudioError:
+                    # A clip that cannot be decoded (a damaged cache entry) is made again once.
+                    self.evict(clip)
+                    clips[n] = self.synthesize_segment(clip.segment)
+                    prepared[clip.segment.index] = prepare_clip(clips[n], rate)
         total = len(clips)
         if progress:
             progress(Progress(total, total, stage="stitch"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .audio.cache import ClipCache
+from .audio.cache import ClipCache, audio_problem
 from .config import Settings
 from .engines.base import Engine
 from .engines.chain import CircuitBreaker, RateLimiter, ResilientEngine, RetryPolicy
@@ -36,9 +36,10 @@ def build_engines(settings: Settings, engine: str | None = None) -> list[Engine]
         limiter=RateLimiter(settings.google_rps, burst=settings.concurrency),
         breaker=CircuitBreaker(settings.breaker_threshold, settings.breaker_cooldown),
         policy=RetryPolicy(settings.retries, settings.backoff_base, settings.backoff_max),
+        check=audio_problem,
     )
     offline = ResilientEngine(EspeakEngine(voice=settings.espeak_voice,
-                                           rate_wpm=settings.espeak_rate))
+                                           rate_wpm=settings.espeak_rate), check=audio_problem)
     if choice == "gtts":
         return [google]
     if choice == "espeak":

@@ -61,8 +61,18 @@ def decode_clip(data: bytes, fmt: str, sample_rate: int) -> AudioSegment:
             # codec= makes pydub call ffmpeg directly instead of ffprobe (which is not bundled).
             seg = AudioSegment.from_file(io.BytesIO(data), format=fmt, codec=fmt)
     except (CouldntDecodeError, IndexError, ValueError, EOFError) as exc:
-        raise AudioError(f"Không giải mã được đoạn âm thanh ({fmt}): {exc}") from exc
+        raise AudioError(f"Không giải mã được đoạn âm thanh ({fmt})",
+                         _short_reason(str(exc))) from exc
     return seg.set_channels(1).set_sample_width(SAMPLE_WIDTH).set_frame_rate(sample_rate)
+
+
+def _short_reason(text: str, limit: int = 160) -> str | None:
+    """Return the last meaningful line of a decoder's report, shortened (for logs and admins)."""
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    if not lines:
+        return None
+    last = lines[-1]
+    return last if len(last) <= limit else last[:limit - 1] + "…"
 
 
 def decode_clips(clips: Sequence[tuple[bytes, str]], sample_rate: int) -> list[AudioSegment]:

@@ -97,7 +97,8 @@ class ResilientEngine:
     """An engine wrapped with rate limit, retries and a circuit breaker; an Engine itself."""
 
     def __init__(self, engine: Engine, *, limiter: RateLimiter | None = None,
-                 breaker: CircuitBreaker | None = None, policy: RetryPolicy | None = None):
+                 breaker: CircuitBreaker | None = None, policy: RetryPolicy | None = None,
+                 check: Callable[[bytes, str], str | None] | None = None):
         self.engine = engine
         self.label = engine.label
         self.name = engine.name
@@ -106,6 +107,9 @@ class ResilientEngine:
         self.limiter = limiter
         self.breaker = breaker
         self.policy = policy or RetryPolicy(retries=0)
+        # check(audio, format) -> why the answer is not audio, or None: an answer that is not
+        # audio (a web page with status 200) is a failure like any other, retried and counted.
+        self.check = check
         self.requests = 0
         self._count_lock = threading.Lock()
 
@@ -129,6 +133,10 @@ class ResilientEngine:
                 self.requests += 1
             try:
                 audio = self.engine.synthesize(text)
+                problem = self.check(audio, self.audio_format) if self.check else None
+                if problem is not None:
+                    raise SynthesisError(f"{self.label} trả về dữ liệu không phải âm thanh "
+                                         f"({problem})", "thử lại sau")
             except SynthesisError as exc:
                 attempt += 1
                 transient = exc.retryable
