@@ -81,6 +81,7 @@ class FakeGoogle:
     fail_first: int = 0  # answer `mode` for the first N requests, then "ok"
     ok_first: int = 0  # answer "ok" for the first N requests, then `mode`
     retry_after: str | None = None
+    answered: int = 0  # replies sent (a hanging or dropped request is not one)
     texts: list[str] = field(default_factory=list)
     langs: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -106,6 +107,9 @@ class FakeGoogle:
             mode = "ok"
         if self.delay:
             time.sleep(self.delay)
+        if mode not in ("timeout", "connection"):
+            with self._lock:
+                self.answered += 1
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if mode == "ok":
             return 200, headers, batchexecute_body(speech_like_mp3(text))

@@ -182,3 +182,31 @@ def test_a_cached_clip_that_cannot_be_decoded_is_evicted_and_made_again(
     program = services.pipeline.render(_script(), tmp_path / "b.mp3")
     assert program.engines == {"google": 6}
     assert fake_google.requests == before + 1
+
+
+def test_first_paragraphs_read_offline_when_google_is_slow_then_upgraded(
+        fake_google: FakeGoogle, settings: Settings) -> None:
+    fake_google.delay = 2.0
+    services = build_services(settings)
+    seen: list[tuple[int, str, int]] = []
+    clips = services.pipeline.synthesize(
+        _script(), on_clip=lambda c: seen.append((c.segment.index, c.engine,
+                                                  fake_google.answered)),
+        first_deadline=0.2)
+    # title, date and the lead (the first body paragraph) came before Google had answered once
+    first = seen[:3]
+    assert [(i, e) for i, e, _ in first] == [(0, "espeak"), (1, "espeak"), (2, "espeak")]
+    assert all(answered == 0 for *_, answered in first)
+    # Google's readings replaced them once they arrived; the rest waited for Google
+    upgrades = [(i, e) for i, e, _ in seen[3:] if i < 3]
+    assert sorted(upgrades) == [(0, "google"), (1, "google"), (2, "google")]
+    assert [c.engine for c in clips] == ["google"] * 6
+    assert [c.segment.index for c in clips] == list(range(6))
+
+
+def test_no_deadline_without_an_offline_voice(fake_google: FakeGoogle,
+                                              settings: Settings) -> None:
+    fake_google.delay = 0.3
+    services = build_services(settings, engine="gtts")
+    clips = services.pipeline.synthesize(_script(), first_deadline=0.05)
+    assert [c.engine for c in clips] == ["google"] * 6

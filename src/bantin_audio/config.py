@@ -36,6 +36,9 @@ class Settings:
     backoff_max: float = 8.0
     breaker_threshold: int = 5  # consecutive failures that open the circuit
     breaker_cooldown: float = 60.0  # seconds Google is skipped after that
+    # seconds a listener waits at most for the first paragraphs before the offline voice reads
+    # them (Google's reading replaces it when it arrives); 0 waits for Google
+    first_audio_s: float = 3.0
     # offline voice
     espeak_voice: str = "vi"
     espeak_rate: int = 150  # words per minute
@@ -88,6 +91,8 @@ class Settings:
             )
         if self.concurrency < 1 or self.google_rps <= 0:
             raise InputError("BANTIN_CONCURRENCY và BANTIN_GOOGLE_RPS phải lớn hơn 0")
+        if self.first_audio_s < 0:
+            raise InputError("BANTIN_FIRST_AUDIO_S không được âm")
         if self.retries < 0:
             raise InputError("BANTIN_RETRIES không được âm")
 

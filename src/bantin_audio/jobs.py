@@ -295,6 +295,7 @@ class Worker:
         clips: dict[int, SegmentClip] = {}
         failed: dict[int, str] = {}
         state = {"last": 0.0, "published": -1}
+        marked = {r.segment.index: r.engine for r in rows if r.status == "done"}
         # Publish as soon as the first paragraph is ready; then at most once per interval.
         body = [s.index for s in segments if s.kind not in ("title", "date")]
         eager_until = segments.index(next(s for s in segments if s.index == body[0])) + 1 \
@@ -329,9 +330,14 @@ class Worker:
             if lost.is_set():
                 return
             seg = clip.segment
+            if seg.index in clips and clips[seg.index].engine != clip.engine:
+                # Google's reading of a first paragraph, after the offline voice stood in for
+                # it: publish the prefix again at once with the better voice.
+                state["published"] = -1
             clips[seg.index] = clip
             row = by_index.get(seg.index)
-            if row is None or row.status != "done" or row.engine != clip.engine:
+            if row is None or row.status != "done" or marked.get(seg.index) != clip.engine:
+                marked[seg.index] = clip.engine
                 self.store.mark_segment(
                     article_id, seg.index, seg.spoken, status="done", engine=clip.engine,
                     fallback_reason=clip.fallback_reason,
@@ -348,7 +354,10 @@ class Worker:
         try:
             # prefer_primary: a paragraph read by the offline voice during an outage is read
             # by Google when its job runs again (a retry, an edit) and Google is back.
-            self.pipeline.synthesize(script, on_clip=record, prefer_primary=True)
+            # first_deadline: a listener's first audio never waits long for Google; the
+            # offline voice stands in for the first paragraphs until Google's reading arrives.
+            self.pipeline.synthesize(script, on_clip=record, prefer_primary=True,
+                                     first_deadline=self.settings.first_audio_s or None)
         except BantinError as exc:
             log.warning("job %d: batch synthesis stopped (%s); continuing segment by segment",
                         job.id, exc)

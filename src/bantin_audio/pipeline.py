@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -40,9 +41,13 @@ class Pipeline:
         self.engines = list(engines)
         self.cache = cache
         self.settings = settings
-        self._requests = threading.BoundedSemaphore(settings.concurrency)
+        # each engine has its own slots: the offline voice never waits behind Google's requests
+        self._slots = {e.name: threading.BoundedSemaphore(settings.concurrency)
+                       for e in self.engines}
         self._phrase_pool = ThreadPoolExecutor(max_workers=settings.concurrency,
                                                thread_name_prefix="phrase")
+        # Google's reading of the first paragraphs, when it outlives their deadline
+        self._late_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="late")
 
     @property
     def request_count(self) -> int:
@@ -52,6 +57,7 @@ class Pipeline:
     def close(self) -> None:
         """Stop the worker threads."""
         self._phrase_pool.shutdown(wait=True, cancel_futures=True)
+        self._late_pool.shutdown(wait=True, cancel_futures=True)
 
     def _engine(self, label: str) -> Engine | None:
         return next((e for e in self.engines if e.label == label), None)
@@ -138,21 +144,68 @@ class Pipeline:
         return b"".join(f.result() for f in futures)
 
     def _request(self, engine: Engine, phrase: str) -> bytes:
-        with self._requests:
+        with self._slots[engine.name]:
             return engine.synthesize(phrase)
 
     # -- a whole script ------------------------------------------------------------------------
 
+    def _offline_now(self, segment: Segment, waited: float) -> SegmentClip | None:
+        """Return the last engine's clip of `segment` for a listener who cannot wait longer."""
+        offline = self.engines[-1]
+        key = clip_key(offline.name, segment.spoken)
+        try:
+            data, cached = self.cache.get_or_create(
+                key, offline.audio_format, partial(self._speak, offline, segment.spoken))
+        except (SynthesisError, AudioError) as exc:
+            log.warning("segment %d: no offline reading either: %s", segment.index, exc)
+            return None
+        return SegmentClip(segment, data, offline.audio_format, offline.label, cached=cached,
+                           fallback_reason=f"{self.engines[0].label}: chưa trả lời sau "
+                                           f"{waited:g} giây")
+
+    def _within_deadline(self, segment: Segment, prefer_primary: bool, deadline: float,
+                         late: Callable[[Future[SegmentClip]], None]) -> SegmentClip:
+        """Return the segment's clip within `deadline` seconds, by the offline voice if need be.
+
+        Google's reading keeps going in the background; `late` receives its future, so the
+        caller can put Google's clip in place of the offline one when it arrives.
+        """
+        fut = self._late_pool.submit(self.synthesize_segment, segment, prefer_primary)
+        try:
+            return fut.result(timeout=deadline)
+        except FutureTimeout:
+            pass
+        clip = self._offline_now(segment, deadline)
+        if clip is None:
+            return fut.result()
+        log.info("segment %d: read by %s after %.1f s without %s", segment.index, clip.engine,
+                 deadline, self.engines[0].label)
+        late(fut)
+        return clip
+
     def synthesize(self, script: Script, progress: ProgressCallback | None = None,
                    on_clip: ClipCallback | None = None,
-                   prefer_primary: bool = False) -> list[SegmentClip]:
-        """Return the clips of every segment in reading order, reporting progress per segment."""
+                   prefer_primary: bool = False,
+                   first_deadline: float | None = None) -> list[SegmentClip]:
+        """Return the clips of every segment in reading order, reporting progress per segment.
+
+        `on_clip` gets the clips in reading order. With `first_deadline`, the first paragraphs
+        (up to the first body paragraph) that the first engine has not read within that many
+        seconds are read by the last engine; when the first engine's clip arrives later it
+        replaces that one: `on_clip` is called again for the segment (an upgrade), and the
+        returned list holds it. The call returns when every such late reading has ended.
+        """
         segments = script.segments
         total = len(segments)
         results: list[SegmentClip | None] = [None] * total
+        upgraded: dict[int, SegmentClip] = {}
+        late_futures: list[Future[SegmentClip]] = []
         emitted = 0
         done = 0
         lock = threading.Lock()
+        position = {seg.index: n for n, seg in enumerate(segments)}
+        deadline_for = first_segment_count(segments) \
+            if first_deadline and len(self.engines) > 1 else 0
 
         def finished(index: int, fut: Future[SegmentClip]) -> None:
             nonlocal emitted, done
@@ -160,7 +213,8 @@ class Pipeline:
                 return
             clip = fut.result()
             with lock:
-                results[index] = clip
+                n = position[index]
+                results[n] = upgraded.pop(index, clip)
                 done += 1
                 if progress:
                     progress(Progress(done, total, index, clip.engine))
@@ -169,16 +223,47 @@ class Pipeline:
                         on_clip(results[emitted])  # type: ignore[arg-type]
                     emitted += 1
 
+        def arrived_late(index: int, fut: Future[SegmentClip]) -> None:
+            if fut.cancelled() or fut.exception() is not None:
+                return
+            clip = fut.result()
+            with lock:
+                n = position[index]
+                current = results[n]
+                if current is None:  # before the offline clip was even recorded
+                    upgraded[index] = clip
+                    return
+                if clip.engine == current.engine:
+                    return
+                results[n] = clip
+                if n < emitted and on_clip:
+                    on_clip(clip)
+
+        def late(index: int, fut: Future[SegmentClip]) -> None:
+            with lock:
+                late_futures.append(fut)
+            fut.add_done_callback(partial(arrived_late, index))
+
+        def run(seg: Segment, n: int) -> SegmentClip:
+            if n < deadline_for:
+                assert first_deadline is not None
+                return self._within_deadline(seg, prefer_primary, first_deadline,
+                                             partial(late, seg.index))
+            return self.synthesize_segment(seg, prefer_primary)
+
         with ThreadPoolExecutor(max_workers=self.settings.concurrency,
                                 thread_name_prefix="segment") as pool:
             futures = []
-            for seg in segments:
-                fut = pool.submit(self.synthesize_segment, seg, prefer_primary)
+            for n, seg in enumerate(segments):
+                fut = pool.submit(run, seg, n)
                 fut.add_done_callback(partial(finished, seg.index))
                 futures.append(fut)
             _, pending = wait(futures, return_when=FIRST_EXCEPTION)
             for f in pending:
                 f.cancel()
+        with lock:
+            waiting = list(late_futures)
+        wait(waiting)  # no reading outlives this call
         for f in futures:
             if not f.cancelled() and f.exception() is not None:
                 raise f.exception()  # type: ignore[misc]
@@ -218,6 +303,14 @@ class Pipeline:
         if progress:
             progress(Progress(total, total, stage="done"))
         return program
+
+
+def first_segment_count(segments: Sequence[Segment]) -> int:
+    """Return how many segments a listener hears first: up to the first body paragraph."""
+    for n, seg in enumerate(segments):
+        if seg.kind not in ("title", "date"):
+            return n + 1
+    return len(segments)
 
 
 def default_tags(script: Script) -> dict[str, Any]:

@@ -111,6 +111,7 @@ class ResilientEngine:
         # audio (a web page with status 200) is a failure like any other, retried and counted.
         self.check = check
         self.requests = 0
+        self.failed_requests = 0  # requests that ended in a failure (429, 5xx, timeout...)
         self._count_lock = threading.Lock()
 
     @property
@@ -138,6 +139,8 @@ class ResilientEngine:
                     raise SynthesisError(f"{self.label} trả về dữ liệu không phải âm thanh "
                                          f"({problem})", "thử lại sau")
             except SynthesisError as exc:
+                with self._count_lock:
+                    self.failed_requests += 1
                 attempt += 1
                 transient = exc.retryable
                 if not transient or attempt > self.policy.retries:
