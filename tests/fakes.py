@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import random
 import re
 import subprocess
 import threading
@@ -81,10 +82,16 @@ class FakeGoogle:
     fail_first: int = 0  # answer `mode` for the first N requests, then "ok"
     ok_first: int = 0  # answer "ok" for the first N requests, then `mode`
     retry_after: str | None = None
+    fail_rate: float = 0.0  # answer 429 to this share of requests, at random (seeded)
+    throttle_rps: float = 0.0  # answer 429 to requests beyond this many in the last second
+    seed: int = 14
     answered: int = 0  # replies sent (a hanging or dropped request is not one)
     texts: list[str] = field(default_factory=list)
     langs: list[str] = field(default_factory=list)
+    throttled: int = 0  # 429s sent by fail_rate or throttle_rps
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _recent: list[float] = field(default_factory=list)
+    _random: random.Random | None = None
 
     @property
     def requests(self) -> int:
@@ -105,6 +112,17 @@ class FakeGoogle:
         mode = self.mode if not self.fail_first or n < self.fail_first else "ok"
         if n < self.ok_first:
             mode = "ok"
+        if mode == "ok" and (self.fail_rate or self.throttle_rps):
+            with self._lock:
+                now = time.monotonic()
+                self._recent = [t for t in self._recent if now - t < 1.0]
+                self._recent.append(now)
+                if self._random is None:
+                    self._random = random.Random(self.seed)
+                over = bool(self.throttle_rps) and len(self._recent) > self.throttle_rps
+                if over or self._random.random() < self.fail_rate:
+                    mode = "429"
+                    self.throttled += 1
         if self.delay:
             time.sleep(self.delay)
         if mode not in ("timeout", "connection"):

@@ -210,3 +210,18 @@ def test_no_deadline_without_an_offline_voice(fake_google: FakeGoogle,
     services = build_services(settings, engine="gtts")
     clips = services.pipeline.synthesize(_script(), first_deadline=0.05)
     assert [c.engine for c in clips] == ["google"] * 6
+
+
+def test_the_first_paragraph_goes_to_google_first(fake_google: FakeGoogle,
+                                                  settings: Settings) -> None:
+    fake_google.delay = 0.05
+    cfg = settings.replace(concurrency=1, concurrency_max=1, engine="gtts")
+    build_services(cfg).pipeline.synthesize(_script())
+    in_order = list(fake_google.texts)
+    # many segments start at once; Google still hears them in reading order
+    fake_google.texts.clear()
+    services = build_services(settings.replace(concurrency=2, concurrency_max=2,
+                                               engine="gtts", data_dir=settings.data_dir / "b"))
+    services.pipeline.synthesize(_script())
+    assert fake_google.texts[:2] == in_order[:2]
+    assert fake_google.texts[0] == "Bản tin nông thôn mới"

@@ -21,7 +21,7 @@ from typing import Any
 from .audio.cache import ClipCache, clip_key
 from .audio.stitch import decode_clip, prepare_clip, stitch
 from .config import Settings
-from .engines.base import Engine
+from .engines.base import REQUEST_PRIORITY, Engine
 from .errors import AudioError, SynthesisError
 from .model import Program, Progress, Script, Segment, SegmentClip
 from .speech.chunks import split_phrases
@@ -41,10 +41,13 @@ class Pipeline:
         self.engines = list(engines)
         self.cache = cache
         self.settings = settings
-        # each engine has its own slots: the offline voice never waits behind Google's requests
-        self._slots = {e.name: threading.BoundedSemaphore(settings.concurrency)
-                       for e in self.engines}
-        self._phrase_pool = ThreadPoolExecutor(max_workers=settings.concurrency,
+        ceiling = settings.concurrency_ceiling
+        # Each engine has its own slots, so the offline voice never waits behind Google's
+        # requests; an engine that adapts its concurrency (Google) admits fewer at a time, in
+        # reading order. The phrase threads outnumber the slots so that every waiting phrase
+        # reaches that ordered queue instead of a first-come one.
+        self._slots = {e.name: threading.BoundedSemaphore(ceiling) for e in self.engines}
+        self._phrase_pool = ThreadPoolExecutor(max_workers=4 * ceiling,
                                                thread_name_prefix="phrase")
         # Google's reading of the first paragraphs, when it outlives their deadline
         self._late_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="late")
@@ -111,7 +114,8 @@ class Pipeline:
             key = clip_key(engine.name, segment.spoken)
             try:
                 data, cached = self.cache.get_or_create(
-                    key, engine.audio_format, partial(self._speak, engine, segment.spoken))
+                    key, engine.audio_format,
+                    partial(self._speak, engine, segment.spoken, segment.index))
             except (SynthesisError, AudioError) as exc:
                 log.warning("segment %d: %s failed: %s", segment.index, engine.label, exc)
                 failures.append(f"{engine.label}: {exc.message}")
@@ -126,11 +130,12 @@ class Pipeline:
             "thử lại sau hoặc dùng --engine espeak",
         )
 
-    def _speak(self, engine: Engine, text: str) -> bytes:
+    def _speak(self, engine: Engine, text: str, position: int = 0) -> bytes:
         phrases = split_phrases(text, engine.max_chars) if engine.max_chars else [text]
         if len(phrases) == 1:
-            return self._request(engine, phrases[0])
-        futures = [self._phrase_pool.submit(self._request, engine, p) for p in phrases]
+            return self._request(engine, phrases[0], (position, 0))
+        futures = [self._phrase_pool.submit(self._request, engine, p, (position, n))
+                   for n, p in enumerate(phrases)]
         wait(futures, return_when=FIRST_EXCEPTION)
         failed = next((f for f in futures if f.done() and f.exception() is not None), None)
         if failed is not None:
@@ -143,9 +148,13 @@ class Pipeline:
         # whole segments (max_chars is None), so they never reach this join.
         return b"".join(f.result() for f in futures)
 
-    def _request(self, engine: Engine, phrase: str) -> bytes:
-        with self._slots[engine.name]:
-            return engine.synthesize(phrase)
+    def _request(self, engine: Engine, phrase: str, priority: tuple[int, int]) -> bytes:
+        token = REQUEST_PRIORITY.set(priority)
+        try:
+            with self._slots[engine.name]:
+                return engine.synthesize(phrase)
+        finally:
+            REQUEST_PRIORITY.reset(token)
 
     # -- a whole script ------------------------------------------------------------------------
 
@@ -155,7 +164,8 @@ class Pipeline:
         key = clip_key(offline.name, segment.spoken)
         try:
             data, cached = self.cache.get_or_create(
-                key, offline.audio_format, partial(self._speak, offline, segment.spoken))
+                key, offline.audio_format,
+                partial(self._speak, offline, segment.spoken, segment.index))
         except (SynthesisError, AudioError) as exc:
             log.warning("segment %d: no offline reading either: %s", segment.index, exc)
             return None
@@ -251,7 +261,7 @@ class Pipeline:
                                              partial(late, seg.index))
             return self.synthesize_segment(seg, prefer_primary)
 
-        with ThreadPoolExecutor(max_workers=self.settings.concurrency,
+        with ThreadPoolExecutor(max_workers=self.settings.concurrency_ceiling,
                                 thread_name_prefix="segment") as pool:
             futures = []
             for n, seg in enumerate(segments):

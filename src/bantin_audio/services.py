@@ -8,7 +8,13 @@ from pathlib import Path
 from .audio.cache import ClipCache, audio_problem
 from .config import Settings
 from .engines.base import Engine
-from .engines.chain import CircuitBreaker, RateLimiter, ResilientEngine, RetryPolicy
+from .engines.chain import (
+    AdaptiveConcurrency,
+    CircuitBreaker,
+    RateLimiter,
+    ResilientEngine,
+    RetryPolicy,
+)
 from .engines.espeak import EspeakEngine
 from .engines.google import GoogleEngine
 from .pipeline import Pipeline
@@ -37,6 +43,7 @@ def build_engines(settings: Settings, engine: str | None = None) -> list[Engine]
         breaker=CircuitBreaker(settings.breaker_threshold, settings.breaker_cooldown),
         policy=RetryPolicy(settings.retries, settings.backoff_base, settings.backoff_max),
         check=audio_problem,
+        concurrency=AdaptiveConcurrency(settings.concurrency, settings.concurrency_ceiling),
     )
     offline = ResilientEngine(EspeakEngine(voice=settings.espeak_voice,
                                            rate_wpm=settings.espeak_rate), check=audio_problem)

@@ -58,6 +58,15 @@ def pooled_session() -> requests.Session:
         return _session
 
 
+def close_pooled_session() -> None:
+    """Close this process's connections to Google (the next request opens a new one)."""
+    global _session
+    with _session_lock:
+        if _session is not None:
+            _session.close()
+        _session = None
+
+
 def _forget_session_after_fork() -> None:
     # A child process (a scaled-out worker) must not share its parent's sockets.
     global _session
