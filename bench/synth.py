@@ -134,7 +134,7 @@ def main() -> None:
         base = Settings.from_env(data_dir=Path(tmp) / "data")
         article = load_article(str(args.article), base)
         script = build_script(article, base)
-        fixed = base.replace(concurrency=4, concurrency_max=4)
+        fixed = base.replace(concurrency=4, concurrency_start=4)
 
         with Endpoint(d, h) as ep:
             ours = run_pipeline(base, script, Path(tmp) / "a.mp3")
@@ -166,8 +166,8 @@ def main() -> None:
 
     print(f"article: {args.article.name}, {len(script.segments)} segments; fake Google: "
           f"{d * 1000:.0f} ms per request, {h * 1000:.0f} ms per new connection; "
-          f"rate limit {base.google_rps:g}/s, concurrency {base.concurrency} up to "
-          f"{base.concurrency_ceiling}")
+          f"rate limit {base.google_rps:g}/s, concurrency {base.concurrency_initial} up to "
+          f"{base.concurrency}")
     print(f"{'':26}{'first seg':>10}{'total':>9}{'encode':>8}{'requests':>10}"
           f"{'connections':>13}{'in flight':>11}")
     for name, r, reqs, conns in rows:
@@ -180,7 +180,7 @@ def main() -> None:
 
     ours_reqs, ours_conns = rows[0][2], rows[0][3]
     four_reqs = rows[3][2]
-    f_ours = floor(ours, ours_reqs, base.concurrency_ceiling)
+    f_ours = floor(ours, ours_reqs, base.concurrency)
     f_four = floor(four, four_reqs, 4)
     retries = ours["failed"]
     print()

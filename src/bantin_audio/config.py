@@ -30,10 +30,10 @@ class Settings:
     gtts_tld: str = "com"
     gtts_timeout: float = 10.0
     google_rps: float = 15.0  # process-wide requests per second
-    concurrency: int = 4  # parallel Google requests at the start
-    # ceiling: more parallel requests while Google answers well, half as many on each 429/5xx
-    # (set it to `concurrency` for a fixed number)
-    concurrency_max: int = 12
+    # most parallel Google requests: from `concurrency_start`, one more per round of good
+    # answers up to this, half as many on each 429/5xx (set both equal for a fixed number)
+    concurrency: int = 12
+    concurrency_start: int = 4
     retries: int = 3
     backoff_base: float = 0.5
     backoff_max: float = 8.0
@@ -63,9 +63,9 @@ class Settings:
     trusted_proxies: int = 0  # reverse proxies (nginx) whose X-Forwarded-* headers to trust
 
     @property
-    def concurrency_ceiling(self) -> int:
-        """Return the most parallel Google requests allowed (never below the starting number)."""
-        return max(self.concurrency, self.concurrency_max)
+    def concurrency_initial(self) -> int:
+        """Return the parallel Google requests at the start (never above the ceiling)."""
+        return min(self.concurrency, self.concurrency_start)
 
     @property
     def clip_cache_dir(self) -> Path:
@@ -97,9 +97,9 @@ class Settings:
                 f"Giọng đọc không hợp lệ: {self.engine!r}",
                 "chọn một trong: " + ", ".join(ENGINES),
             )
-        if self.concurrency < 1 or self.concurrency_max < 1 or self.google_rps <= 0:
-            raise InputError("BANTIN_CONCURRENCY, BANTIN_CONCURRENCY_MAX và BANTIN_GOOGLE_RPS "
-                             "phải lớn hơn 0")
+        if self.concurrency < 1 or self.concurrency_start < 1 or self.google_rps <= 0:
+            raise InputError("BANTIN_CONCURRENCY, BANTIN_CONCURRENCY_START và "
+                             "BANTIN_GOOGLE_RPS phải lớn hơn 0")
         if self.first_audio_s < 0:
             raise InputError("BANTIN_FIRST_AUDIO_S không được âm")
         if self.retries < 0:

@@ -397,6 +397,10 @@ class Worker:
         try:
             if kind == "broadcast":
                 program = self._write_broadcast(clips, tmp, kbps, rate, tags)
+            elif hasattr(self.pipeline, "stitch"):  # clips decoded once, whatever the prefix
+                program = self.pipeline.stitch(clips, tmp, fmt=fmt, bitrate_kbps=kbps,
+                                               sample_rate=rate, tags=tags,
+                                               keep=article is not None)
             else:
                 program = stitch(clips, tmp, fmt=fmt, bitrate_kbps=kbps, sample_rate=rate,
                                  tags=tags)

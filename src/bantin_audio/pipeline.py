@@ -9,7 +9,10 @@ and the total time is bounded by the number of parallel requests, not by the lon
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import shutil
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -19,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from .audio.cache import ClipCache, clip_key
-from .audio.stitch import decode_clip, prepare_clip, stitch
+from .audio.stitch import STITCH_VERSION, decode_clip, prepare_clip, stitch, write_atomically
 from .config import Settings
 from .engines.base import REQUEST_PRIORITY, Engine
 from .errors import AudioError, SynthesisError
-from .model import Program, Progress, Script, Segment, SegmentClip
+from .model import Program, Progress, Script, Segment, SegmentClip, TimingEntry
 from .speech.chunks import split_phrases
 
 log = logging.getLogger(__name__)
@@ -41,7 +44,7 @@ class Pipeline:
         self.engines = list(engines)
         self.cache = cache
         self.settings = settings
-        ceiling = settings.concurrency_ceiling
+        ceiling = settings.concurrency
         # Each engine has its own slots, so the offline voice never waits behind Google's
         # requests; an engine that adapts its concurrency (Google) admits fewer at a time, in
         # reading order. The phrase threads outnumber the slots so that every waiting phrase
@@ -261,7 +264,7 @@ class Pipeline:
                                              partial(late, seg.index))
             return self.synthesize_segment(seg, prefer_primary)
 
-        with ThreadPoolExecutor(max_workers=self.settings.concurrency_ceiling,
+        with ThreadPoolExecutor(max_workers=self.settings.concurrency,
                                 thread_name_prefix="segment") as pool:
             futures = []
             for n, seg in enumerate(segments):
@@ -279,16 +282,107 @@ class Pipeline:
                 raise f.exception()  # type: ignore[misc]
         return [c for c in results if c is not None]
 
+    # -- stitching without redoing work ----------------------------------------------------
+
+    def prepared_pcm(self, clip: SegmentClip, sample_rate: int | None = None) -> bytes:
+        """Return the clip decoded, trimmed and levelled (raw PCM), decoding it only once.
+
+        The PCM is kept in the scratch cache under the clip's content, so publishing a longer
+        prefix of an article or re-reading it after an edit never decodes a clip twice.
+        """
+        rate = sample_rate or self.settings.sample_rate
+        key = hashlib.sha256(b"%d:%s:%d\x00" % (STITCH_VERSION, clip.audio_format.encode(),
+                                                  rate) + clip.audio).hexdigest()
+        pcm = self.cache.get_scratch("pcm", key, "s16")
+        if pcm is None:
+            pcm = prepare_clip(clip, rate)
+            self.cache.put_scratch("pcm", key, "s16", pcm)
+        return pcm
+
+    def stitch(self, clips: Sequence[SegmentClip], out_path: Path, *, fmt: str = "mp3",
+               bitrate_kbps: int = 32, sample_rate: int | None = None,
+               tags: dict[str, Any] | None = None,
+               prepared: dict[int, bytes] | None = None, keep: bool = True) -> Program:
+        """Write `clips` as one file like audio.stitch.stitch, but never redo finished work.
+
+        A finished rendition is kept in the scratch cache under a key made of every clip's
+        content, the pauses, the texts of the timing map, the tags and the encoding settings:
+        asked again, the file is copied from there without decoding or encoding anything.
+        Otherwise only clips never decoded before are decoded (see prepared_pcm), then one
+        encode. `keep=False` skips keeping the rendition (a passing prefix of an article).
+        """
+        rate = sample_rate or self.settings.sample_rate
+        key = rendition_key(clips, fmt, bitrate_kbps, rate, tags)
+        program = self._reuse_rendition(key, fmt, out_path) if keep else None
+        if program is not None:
+            return program
+        pcm = dict(prepared or {})
+        for clip in clips:
+            if clip.segment.index not in pcm:
+                pcm[clip.segment.index] = self._prepared_or_evict(clip, rate)
+        program = stitch(clips, out_path, fmt=fmt, bitrate_kbps=bitrate_kbps, sample_rate=rate,
+                         tags=tags, prepared=pcm)
+        if keep:
+            self._keep_rendition(key, fmt, out_path, program)
+        return program
+
+    def _prepared_or_evict(self, clip: SegmentClip, rate: int) -> bytes:
+        try:
+            return self.prepared_pcm(clip, rate)
+        except AudioError:
+            self.evict(clip)  # the next attempt makes the clip again
+            raise
+
+    def _reuse_rendition(self, key: str, fmt: str, out_path: Path) -> Program | None:
+        meta_raw = self.cache.get_scratch("renditions", key, "json")
+        source = self.cache.scratch_path("renditions", key, fmt)
+        if meta_raw is None or not source.is_file():
+            return None
+        try:
+            meta = json.loads(meta_raw)
+            if source.stat().st_size != meta["bytes"] or _file_sha256(source) != meta["sha256"]:
+                raise ValueError("changed since it was kept")
+            timings = [TimingEntry(**t) for t in meta["timings"]]
+        except (ValueError, KeyError, TypeError, OSError) as exc:
+            log.warning("kept rendition %s unusable (%s): made again", key[:12], exc)
+            return None
+        # A copy, not a link: whoever edits the output file in place must not change the copy
+        # kept here.
+        write_atomically(Path(out_path), lambda tmp: shutil.copyfile(source, tmp))
+        return Program(path=str(out_path), duration_ms=meta["duration_ms"], timings=timings,
+                       bytes=meta["bytes"], engines=meta["engines"])
+
+    def _keep_rendition(self, key: str, fmt: str, out_path: Path, program: Program) -> None:
+        try:
+            data = Path(out_path).read_bytes()
+        except OSError:
+            return
+        if self.cache.put_scratch("renditions", key, fmt, data) is None:
+            return
+        meta = {"duration_ms": program.duration_ms, "bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(), "engines": program.engines,
+                "timings": [t.to_dict() for t in program.timings]}
+        self.cache.put_scratch("renditions", key, "json", json.dumps(meta).encode())
+
+    # -- a whole reading to one file -------------------------------------------------------
+
     def render(self, script: Script, out_path: Path, progress: ProgressCallback | None = None,
                tags: dict[str, Any] | None = None, fmt: str = "mp3") -> Program:
-        """Synthesize `script` and write the stitched, tagged program to `out_path` atomically."""
+        """Synthesize `script` and write the stitched, tagged program to `out_path` atomically.
+
+        An unchanged reading is copied from the scratch cache (no decode, no encode); a reading
+        with some new clips decodes only those, as they arrive, and encodes once.
+        """
         rate = self.settings.sample_rate
         decoding: dict[int, Future[bytes]] = {}
-        # Decode each clip as soon as it is ready, while later segments are still synthesized,
-        # so only the encoding is left when the last clip arrives.
+        # Decode each newly made clip as soon as it is ready, while later segments are still
+        # synthesized, so only the encoding is left when the last clip arrives. Clips that
+        # came from the cache wait: the whole rendition may be in the scratch cache already.
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="decode") as decoders:
             def on_clip(clip: SegmentClip) -> None:
-                decoding[clip.segment.index] = decoders.submit(prepare_clip, clip, rate)
+                if not clip.cached:
+                    decoding[clip.segment.index] = decoders.submit(self.prepared_pcm, clip,
+                                                                   rate)
 
             clips = self.synthesize(script, progress, on_clip)
             prepared: dict[int, bytes] = {}
@@ -308,11 +402,48 @@ class Pipeline:
         if tags is None:
             tags = default_tags(script)
         bitrate = self.settings.bitrate_kbps if fmt == "mp3" else 24
-        program = stitch(clips, out_path, fmt=fmt, bitrate_kbps=bitrate, sample_rate=rate,
-                         tags=tags, prepared=prepared)
+        try:
+            program = self.stitch(clips, out_path, fmt=fmt, bitrate_kbps=bitrate,
+                                  sample_rate=rate, tags=tags, prepared=prepared)
+        except AudioError:
+            # A cached clip the decoder refuses was evicted: make it again, stitch once more.
+            clips = [c if c.segment.index in prepared else self._fresh(c) for c in clips]
+            program = self.stitch(clips, out_path, fmt=fmt, bitrate_kbps=bitrate,
+                                  sample_rate=rate, tags=tags, prepared=prepared)
         if progress:
             progress(Progress(total, total, stage="done"))
         return program
+
+    def _fresh(self, clip: SegmentClip) -> SegmentClip:
+        """Return `clip`, or a new one when its cache entry was evicted as undecodable."""
+        engine = self._engine(clip.engine)
+        if engine is not None and self.cache.get(clip_key(engine.name, clip.segment.spoken),
+                                                 clip.audio_format) is None:
+            return self.synthesize_segment(clip.segment)
+        return clip
+
+
+def rendition_key(clips: Sequence[SegmentClip], fmt: str, bitrate_kbps: int, sample_rate: int,
+                  tags: dict[str, Any] | None) -> str:
+    """Return the content address of a rendition: everything that shapes its bytes."""
+    h = hashlib.sha256()
+    head = {"v": STITCH_VERSION, "fmt": fmt, "kbps": bitrate_kbps, "rate": sample_rate,
+            "tags": tags}
+    h.update(json.dumps(head, sort_keys=True, default=str).encode())
+    for clip in clips:
+        seg = clip.segment
+        h.update(json.dumps([seg.index, seg.kind, seg.display, seg.pause_ms, clip.engine,
+                             clip.audio_format], ensure_ascii=False).encode())
+        h.update(hashlib.sha256(clip.audio).digest())
+    return h.hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def first_segment_count(segments: Sequence[Segment]) -> int:

@@ -39,11 +39,11 @@ def build_engines(settings: Settings, engine: str | None = None) -> list[Engine]
     choice = engine or settings.engine
     google = ResilientEngine(
         GoogleEngine(tld=settings.gtts_tld, timeout=settings.gtts_timeout),
-        limiter=RateLimiter(settings.google_rps, burst=settings.concurrency),
+        limiter=RateLimiter(settings.google_rps, burst=settings.concurrency_initial),
         breaker=CircuitBreaker(settings.breaker_threshold, settings.breaker_cooldown),
         policy=RetryPolicy(settings.retries, settings.backoff_base, settings.backoff_max),
         check=audio_problem,
-        concurrency=AdaptiveConcurrency(settings.concurrency, settings.concurrency_ceiling),
+        concurrency=AdaptiveConcurrency(settings.concurrency_initial, settings.concurrency),
     )
     offline = ResilientEngine(EspeakEngine(voice=settings.espeak_voice,
                                            rate_wpm=settings.espeak_rate), check=audio_problem)

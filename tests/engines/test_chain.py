@@ -109,7 +109,7 @@ def test_concurrency_grows_while_answers_are_good_and_halves_on_congestion() -> 
         gate.release(t, congested=True)
     assert gate.limit == 4 and gate.decreases == 1
     for t in tickets[4:]:
-        gate.release(t, congested=None)  # other failures (a timeout) change nothing
+        gate.release(t, congested=None)  # other failures change nothing
     assert gate.limit == 4
     for _ in range(8):  # after congestion: about one more per round of answers
         gate.release(gate.acquire(), congested=False)

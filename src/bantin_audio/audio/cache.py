@@ -36,6 +36,10 @@ _BITRATES = {
 }
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 _ID3V1 = 128
+# Decoded clips and finished renditions only save work: each scratch area is kept under this
+# size, the least recently used files going first.
+SCRATCH_MAX_BYTES = 512 * 1024 * 1024
+PRUNE_EVERY = 64  # puts between two checks of an area's size
 
 
 def clip_key(engine_name: str, spoken: str) -> str:
@@ -107,10 +111,12 @@ def audio_problem(data: bytes, fmt: str) -> str | None:
 class ClipCache:
     """Clips stored as <root>/<ab>/<key>.<format>, written atomically (temp file + rename)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, scratch_max_bytes: int = SCRATCH_MAX_BYTES) -> None:
         self.root = Path(root)
+        self.scratch_max_bytes = scratch_max_bytes
         self._lock = threading.Lock()
         self._inflight: dict[str, Future[bytes]] = {}
+        self._scratch_puts = 0
 
     def path(self, key: str, fmt: str) -> Path:
         """Return where the clip with this key lives."""
@@ -149,6 +155,72 @@ class ClipCache:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        return target
+
+    # -- scratch: derived files kept so that work is not redone -------------------------------
+
+    def scratch_path(self, area: str, key: str, ext: str) -> Path:
+        """Return where a derived file (decoded audio, a finished rendition) lives."""
+        return self.root / area / key[:2] / f"{key}.{ext}"
+
+    def get_scratch(self, area: str, key: str, ext: str) -> bytes | None:
+        """Return a derived file's bytes, or None (a hit counts as a use, for pruning)."""
+        path = self.scratch_path(area, key, ext)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            os.utime(path)
+        except OSError:  # a read-only cache is still usable
+            pass
+        return data
+
+    def prune_scratch(self, area: str) -> int:
+        """Delete the least recently used files of `area` beyond its size; return how many."""
+        files = []
+        for path in (self.root / area).glob("*/*"):
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                continue
+            files.append((st.st_mtime, st.st_size, path))
+        total = sum(size for _, size, _ in files)
+        removed = 0
+        for _, size, path in sorted(files):
+            if total <= self.scratch_max_bytes:
+                break
+            path.unlink(missing_ok=True)
+            total -= size
+            removed += 1
+        return removed
+
+    def put_scratch(self, area: str, key: str, ext: str, data: bytes) -> Path | None:
+        """Store a derived file atomically; return its path (None when it cannot be written:
+        the scratch area only saves work, its failures never fail a reading)."""
+        target = self.scratch_path(area, key, ext)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix="." + ext)
+        except OSError as exc:
+            log.warning("scratch %s not written: %s", area, exc)
+            return None
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            log.warning("scratch %s not written: %s", area, exc)
+            return None
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        with self._lock:
+            self._scratch_puts += 1
+            prune = self._scratch_puts % PRUNE_EVERY == 0
+        if prune:
+            self.prune_scratch(area)
         return target
 
     def get_or_create(self, key: str, fmt: str, create: Callable[[], bytes]) -> tuple[bytes, bool]:

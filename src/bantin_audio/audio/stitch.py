@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 AudioSegment.converter = find_ffmpeg()
 
 SAMPLE_WIDTH = 2
+# Bump when the way clips are shaped or joined changes: it is part of the keys of the decoded
+# clips and finished renditions kept in the scratch cache.
+STITCH_VERSION = 1
 KEEP_EDGE_MS = 40  # keep a little of the silence so consonant onsets are not clipped
 TARGET_DBFS = -20.0  # average speech level of every clip before joining
 

@@ -137,7 +137,8 @@ class AdaptiveConcurrency:
             return self._started
 
     def release(self, ticket: int, congested: bool | None) -> None:
-        """Give the slot back: congested=True on 429/5xx, False on success, None otherwise."""
+        """Give the slot back: congested=True on 429/5xx/timeouts, False on success, None
+        otherwise (a refusal that says nothing about load)."""
         with self._cond:
             self._in_flight -= 1
             if congested is False:
@@ -212,8 +213,11 @@ class ResilientEngine:
                     raise SynthesisError(f"{self.label} trả về dữ liệu không phải âm thanh "
                                          f"({problem})", "thử lại sau")
             except SynthesisError as exc:
-                status = exc.status or 0
-                congested = True if status == 429 or status >= 500 else None
+                # 429 and 5xx say "too much"; so does a timeout or a refused connection (no
+                # status): fewer requests at once until answers come back.
+                status = exc.status
+                congested = True if status == 429 or (status or 0) >= 500 or \
+                    (status is None and exc.retryable) else None
                 with self._count_lock:
                     self.failed_requests += 1
                 raise
