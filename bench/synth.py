@@ -41,7 +41,7 @@ from bantin_audio.model import Progress, Script  # noqa: E402
 from bantin_audio.services import build_services  # noqa: E402
 from bantin_audio.speech.script import build_script  # noqa: E402
 from tests.fakegoogle_proxy import FakeGoogleProxy  # noqa: E402
-from tests.fakes import FakeGoogle  # noqa: E402
+from tests.fakes import FakeGoogle, tone_mp3  # noqa: E402
 
 SEED = ROOT.parent / "shared" / "seed" / "bach-thong-2-nam-nghi-quyet.txt"
 
@@ -54,6 +54,7 @@ class Endpoint:
         self.proxy = FakeGoogleProxy(self.fake, handshake_delay=handshake)
 
     def __enter__(self) -> Endpoint:
+        tone_mp3()  # the fake's audio is made once, before anything is timed
         self.proxy.start()
         close_pooled_session()  # every scenario starts without an open connection
         for key in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy"):
