@@ -3,12 +3,14 @@
 Engines are used only through the Engine protocol, in order of preference: each segment is
 spoken by the first engine that succeeds (Google, then the offline voice in `auto`), and the
 engine that spoke it is recorded. Long segments are cut into phrases for engines with a length
-limit; phrases of all segments share one pool of workers, so the first segments start at once
-and the total time is bounded by the number of parallel requests, not by the longest paragraph.
+limit; phrases of all segments share one pool of workers and wait for the engine's slots in
+reading order, so the first segments start at once and the total time is bounded by the number
+of parallel requests, not by the longest paragraph.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -49,7 +51,9 @@ class Pipeline:
         # requests; an engine that adapts its concurrency (Google) admits fewer at a time, in
         # reading order. The phrase threads outnumber the slots so that every waiting phrase
         # reaches that ordered queue instead of a first-come one.
-        self._slots = {e.name: threading.BoundedSemaphore(ceiling) for e in self.engines}
+        self._slots: dict[str, Any] = {
+            e.name: contextlib.nullcontext() if getattr(e, "concurrency", None) is not None
+            else threading.BoundedSemaphore(ceiling) for e in self.engines}
         self._phrase_pool = ThreadPoolExecutor(max_workers=4 * ceiling,
                                                thread_name_prefix="phrase")
         # Google's reading of the first paragraphs, when it outlives their deadline
