@@ -211,7 +211,7 @@
       api.onload = function () {
         var a = api.response, j = a && a.job;
         if (info && j) {
-          info.textContent = j.status === "failed" ? "Chưa tạo được âm thanh: " + (j.error || "")
+          info.textContent = j.status === "failed" ? "Chưa tạo được âm thanh cho bài này. Hệ thống sẽ thử lại; ban biên tập xem chi tiết lỗi trong trang quản trị."
             : (j.status === "done" ? "Đã tạo xong âm thanh. Tải lại trang để có tệp tải về."
               : "Đang tạo âm thanh: " + j.done + "/" + j.total + " đoạn. Có thể nghe ngay phần đã xong.");
         }

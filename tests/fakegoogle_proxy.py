@@ -3,7 +3,9 @@
 Start a server subprocess with HTTPS_PROXY=<proxy.url>: gTTS sends CONNECT, the proxy answers
 200, wraps the socket in TLS with a throw-away self-signed certificate (gTTS does not verify)
 and answers the batchexecute POST through tests.fakes.FakeGoogle, so `delay`, `mode` and the
-recorded texts work exactly as in-process. Nothing leaves 127.0.0.1.
+recorded texts work exactly as in-process. Connections are kept alive as a real server keeps
+them; `handshake_delay` is added to each new one (the TCP and TLS round trips to a distant
+server) and `connections` counts them. Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -59,16 +61,25 @@ class _Handler(socketserver.BaseRequestHandler):
             if not line.startswith("CONNECT "):
                 conn.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
                 return
+            self.server.count_connection()
+            if self.server.handshake_delay:
+                # The TCP and TLS round trips to a distant server, paid once per connection.
+                time.sleep(self.server.handshake_delay)
             conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
             tls = self.server.tls.wrap_socket(conn, server_side=True)
-            self._serve_https(tls)
+            try:
+                while self._serve_https(tls):  # keep-alive: one request after another
+                    pass
+            finally:
+                tls.close()
         except (OSError, ssl.SSLError):
             return
 
-    def _serve_https(self, tls: ssl.SSLSocket) -> None:
+    def _serve_https(self, tls: ssl.SSLSocket) -> bool:
+        """Answer one request; return whether the connection stays open for another."""
         got = _read_head(tls)
         if got is None:
-            return
+            return False
         head, body = got
         lines = head.decode("latin-1").split("\r\n")
         method, path = lines[0].split(" ")[:2]
@@ -87,36 +98,55 @@ class _Handler(socketserver.BaseRequestHandler):
         if status == 0:  # a dropped connection or a read timeout
             if text == "timeout":
                 time.sleep(min(self.server.timeout_sleep, 30))
-            return
+            tls.close()
+            return False
         payload = text.encode("utf-8")
         reason = {200: "OK", 302: "Found", 429: "Too Many Requests"}.get(status, "Error")
+        close = headers.get("connection", "").lower() == "close"
         out = [f"HTTP/1.1 {status} {reason}", f"Content-Length: {len(payload)}",
-               "Connection: close"]
+               "Connection: " + ("close" if close else "keep-alive")]
         out += [f"{k}: {v}" for k, v in reply_headers.items()]
         tls.sendall(("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + payload)
-        tls.close()
+        if close:
+            tls.close()
+        return not close
 
 
 class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128
     fake: FakeGoogle
     tls: ssl.SSLContext
     timeout_sleep: float = 15.0
+    handshake_delay: float = 0.0
+    connections: int = 0
+    _count_lock: threading.Lock
+
+    def count_connection(self) -> None:
+        with self._count_lock:
+            self.connections += 1
 
 
 class FakeGoogleProxy:
     """Run the fake Google endpoint behind a loopback HTTPS proxy in a background thread."""
 
-    def __init__(self, fake: FakeGoogle | None = None) -> None:
+    def __init__(self, fake: FakeGoogle | None = None, handshake_delay: float = 0.0) -> None:
         self.fake = fake or FakeGoogle()
         cert, key = _certificate()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self.fake
+        self._server.handshake_delay = handshake_delay
+        self._server._count_lock = threading.Lock()
         self._server.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._server.tls.load_cert_chain(cert, key)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
                                         name="fakegoogle-proxy")
+
+    @property
+    def connections(self) -> int:
+        """Return how many connections (CONNECT tunnels, each one TLS handshake) were opened."""
+        return self._server.connections
 
     @property
     def url(self) -> str:

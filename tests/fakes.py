@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import random
 import re
 import subprocess
 import threading
@@ -52,6 +53,10 @@ def batchexecute_body(audio: bytes) -> str:
     return f")]}}'\n\n{len(frame)}\n{frame}\n25\n[[\"e\",4,null,null,{len(frame)}]]\n"
 
 
+# What a captive portal or an intercepting proxy answers with status 200.
+HTML_PAGE = ("<!DOCTYPE html><html><head><title>Đăng nhập Wi-Fi</title></head><body>"
+             "<form action=/login><input name=u></form></body></html>\n")
+
 NULL_PAYLOAD_BODY = ")]}'\n\n60\n[[\"wrb.fr\",\"jQ1olc\",null,null,null,[3],\"generic\"]]\n"
 NO_AUDIO_BODY = ")]}'\n\n25\n[[\"di\",42],[\"af.httprm\",42]]\n"
 
@@ -70,14 +75,23 @@ def decode_request(body: str | bytes) -> tuple[str, str, bool | None]:
 class FakeGoogle:
     """The fake's behaviour and what it has seen; change `mode` at any time."""
 
-    mode: str = "ok"  # ok | 429 | sorry | 500 | null | noaudio | timeout | connection
+    # ok | 429 | sorry | 500 | null | noaudio | html | htmlpage | timeout | connection
+    # (html: the audio slot carries a web page; htmlpage: the whole answer is a web page)
+    mode: str = "ok"
     delay: float = 0.0  # seconds before each answer
     fail_first: int = 0  # answer `mode` for the first N requests, then "ok"
     ok_first: int = 0  # answer "ok" for the first N requests, then `mode`
     retry_after: str | None = None
+    fail_rate: float = 0.0  # answer 429 to this share of requests, at random (seeded)
+    throttle_rps: float = 0.0  # answer 429 to requests beyond this many in the last second
+    seed: int = 14
+    answered: int = 0  # replies sent (a hanging or dropped request is not one)
     texts: list[str] = field(default_factory=list)
     langs: list[str] = field(default_factory=list)
+    throttled: int = 0  # 429s sent by fail_rate or throttle_rps
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _recent: list[float] = field(default_factory=list)
+    _random: random.Random | None = None
 
     @property
     def requests(self) -> int:
@@ -98,8 +112,22 @@ class FakeGoogle:
         mode = self.mode if not self.fail_first or n < self.fail_first else "ok"
         if n < self.ok_first:
             mode = "ok"
+        if mode == "ok" and (self.fail_rate or self.throttle_rps):
+            with self._lock:
+                now = time.monotonic()
+                self._recent = [t for t in self._recent if now - t < 1.0]
+                self._recent.append(now)
+                if self._random is None:
+                    self._random = random.Random(self.seed)
+                over = bool(self.throttle_rps) and len(self._recent) > self.throttle_rps
+                if over or self._random.random() < self.fail_rate:
+                    mode = "429"
+                    self.throttled += 1
         if self.delay:
             time.sleep(self.delay)
+        if mode not in ("timeout", "connection"):
+            with self._lock:
+                self.answered += 1
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if mode == "ok":
             return 200, headers, batchexecute_body(speech_like_mp3(text))
@@ -115,4 +143,8 @@ class FakeGoogle:
             return 200, headers, NULL_PAYLOAD_BODY
         if mode == "noaudio":
             return 200, headers, NO_AUDIO_BODY
+        if mode == "html":
+            return 200, headers, batchexecute_body(HTML_PAGE.encode())
+        if mode == "htmlpage":
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, HTML_PAGE
         return 0, {}, mode

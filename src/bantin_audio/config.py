@@ -29,13 +29,19 @@ class Settings:
     # Google (gTTS)
     gtts_tld: str = "com"
     gtts_timeout: float = 10.0
-    google_rps: float = 10.0  # process-wide requests per second
-    concurrency: int = 4  # parallel Google requests
+    google_rps: float = 15.0  # process-wide requests per second
+    # most parallel Google requests: from `concurrency_start`, one more per round of good
+    # answers up to this, half as many on each 429/5xx (set both equal for a fixed number)
+    concurrency: int = 12
+    concurrency_start: int = 4
     retries: int = 3
     backoff_base: float = 0.5
     backoff_max: float = 8.0
     breaker_threshold: int = 5  # consecutive failures that open the circuit
     breaker_cooldown: float = 60.0  # seconds Google is skipped after that
+    # seconds a listener waits at most for the first paragraphs before the offline voice reads
+    # them (Google's reading replaces it when it arrives); 0 waits for Google
+    first_audio_s: float = 3.0
     # offline voice
     espeak_voice: str = "vi"
     espeak_rate: int = 150  # words per minute
@@ -67,6 +73,11 @@ class Settings:
                          for h in self.private_fetch_hosts.split(",") if h.strip())
 
     @property
+    def concurrency_initial(self) -> int:
+        """Return the parallel Google requests at the start (never above the ceiling)."""
+        return min(self.concurrency, self.concurrency_start)
+
+    @property
     def clip_cache_dir(self) -> Path:
         """Return where synthesized clips are cached."""
         return self.cache_dir or (self.data_dir / "cache")
@@ -96,8 +107,11 @@ class Settings:
                 f"Giọng đọc không hợp lệ: {self.engine!r}",
                 "chọn một trong: " + ", ".join(ENGINES),
             )
-        if self.concurrency < 1 or self.google_rps <= 0:
-            raise InputError("BANTIN_CONCURRENCY và BANTIN_GOOGLE_RPS phải lớn hơn 0")
+        if self.concurrency < 1 or self.concurrency_start < 1 or self.google_rps <= 0:
+            raise InputError("BANTIN_CONCURRENCY, BANTIN_CONCURRENCY_START và "
+                             "BANTIN_GOOGLE_RPS phải lớn hơn 0")
+        if self.first_audio_s < 0:
+            raise InputError("BANTIN_FIRST_AUDIO_S không được âm")
         if self.retries < 0:
             raise InputError("BANTIN_RETRIES không được âm")
 

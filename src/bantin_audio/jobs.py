@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import BantinError, ExtractionError, InputError, NotFound, SynthesisError
+from .errors import (
+    AudioError,
+    BantinError,
+    ExtractionError,
+    InputError,
+    NotFound,
+    SynthesisError,
+)
 from .model import Article, Script, Segment, SegmentClip
 from .store import (
     ArticleRow,
@@ -421,6 +428,7 @@ class Worker:
         clips: dict[int, SegmentClip] = {}
         failed: dict[int, str] = {}
         state = {"last": 0.0, "published": -1}
+        marked = {r.segment.index: r.engine for r in rows if r.status == "done"}
         # Publish as soon as the first paragraph is ready; then at most once per interval.
         body = [s.index for s in segments if s.kind not in ("title", "date")]
         eager_until = segments.index(next(s for s in segments if s.index == body[0])) + 1 \
@@ -455,9 +463,14 @@ class Worker:
             if lost.is_set():
                 return
             seg = clip.segment
+            if seg.index in clips and clips[seg.index].engine != clip.engine:
+                # Google's reading of a first paragraph, after the offline voice stood in for
+                # it: publish the prefix again at once with the better voice.
+                state["published"] = -1
             clips[seg.index] = clip
             row = by_index.get(seg.index)
-            if row is None or row.status != "done" or row.engine != clip.engine:
+            if row is None or row.status != "done" or marked.get(seg.index) != clip.engine:
+                marked[seg.index] = clip.engine
                 self.store.mark_segment(
                     article_id, seg.index, seg.spoken, status="done", engine=clip.engine,
                     fallback_reason=clip.fallback_reason,
@@ -474,7 +487,10 @@ class Worker:
         try:
             # prefer_primary: a paragraph read by the offline voice during an outage is read
             # by Google when its job runs again (a retry, an edit) and Google is back.
-            self.pipeline.synthesize(script, on_clip=record, prefer_primary=True)
+            # first_deadline: a listener's first audio never waits long for Google; the
+            # offline voice stands in for the first paragraphs until Google's reading arrives.
+            self.pipeline.synthesize(script, on_clip=record, prefer_primary=True,
+                                     first_deadline=self.settings.first_audio_s or None)
         except BantinError as exc:
             log.warning("job %d: batch synthesis stopped (%s); continuing segment by segment",
                         job.id, exc)
@@ -514,12 +530,22 @@ class Worker:
         try:
             if kind == "broadcast":
                 program = self._write_broadcast(clips, tmp, kbps, rate, tags)
+            elif hasattr(self.pipeline, "stitch"):  # clips decoded once, whatever the prefix
+                program = self.pipeline.stitch(clips, tmp, fmt=fmt, bitrate_kbps=kbps,
+                                               sample_rate=rate, tags=tags,
+                                               keep=article is not None)
             else:
                 program = stitch(clips, tmp, fmt=fmt, bitrate_kbps=kbps, sample_rate=rate,
                                  tags=tags)
             digest = _file_hash(tmp)
             name = f"{digest[:32]}.{ext}"
             os.replace(tmp, self.media / name)
+        except AudioError:
+            # A clip the decoder refuses (a damaged cache entry) is removed from the cache, so
+            # the job's next attempt makes it again instead of failing the same way.
+            if hasattr(self.pipeline, "evict_undecodable"):
+                self.pipeline.evict_undecodable(clips)
+            raise
         finally:
             tmp.unlink(missing_ok=True)
         size = (self.media / name).stat().st_size

@@ -5,10 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .audio.cache import ClipCache
+from .audio.cache import ClipCache, audio_problem
 from .config import Settings
 from .engines.base import Engine
-from .engines.chain import CircuitBreaker, RateLimiter, ResilientEngine, RetryPolicy
+from .engines.chain import (
+    AdaptiveConcurrency,
+    CircuitBreaker,
+    RateLimiter,
+    ResilientEngine,
+    RetryPolicy,
+)
 from .engines.espeak import EspeakEngine
 from .engines.google import GoogleEngine
 from .pipeline import Pipeline
@@ -33,12 +39,14 @@ def build_engines(settings: Settings, engine: str | None = None) -> list[Engine]
     choice = engine or settings.engine
     google = ResilientEngine(
         GoogleEngine(tld=settings.gtts_tld, timeout=settings.gtts_timeout),
-        limiter=RateLimiter(settings.google_rps, burst=settings.concurrency),
+        limiter=RateLimiter(settings.google_rps, burst=settings.concurrency_initial),
         breaker=CircuitBreaker(settings.breaker_threshold, settings.breaker_cooldown),
         policy=RetryPolicy(settings.retries, settings.backoff_base, settings.backoff_max),
+        check=audio_problem,
+        concurrency=AdaptiveConcurrency(settings.concurrency_initial, settings.concurrency),
     )
     offline = ResilientEngine(EspeakEngine(voice=settings.espeak_voice,
-                                           rate_wpm=settings.espeak_rate))
+                                           rate_wpm=settings.espeak_rate), check=audio_problem)
     if choice == "gtts":
         return [google]
     if choice == "espeak":

@@ -90,3 +90,75 @@ def test_backoff_grows_and_is_capped() -> None:
     assert all(0 <= policy.delay(5) <= 3.0 for _ in range(50))
     assert max(policy.delay(3) for _ in range(200)) > 1.0
     assert policy.delay(2, retry_after=4.5) == 4.5
+
+
+# -- adaptive concurrency --------------------------------------------------------------------
+
+def test_concurrency_grows_while_answers_are_good_and_halves_on_congestion() -> None:
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    gate = AdaptiveConcurrency(start=4, ceiling=10, gather_s=0)
+    for _ in range(4):  # slow start: one more per good answer
+        gate.release(gate.acquire(), congested=False)
+    assert gate.limit == 8
+    tickets = [gate.acquire() for _ in range(8)]  # a full round in flight
+    assert gate.in_flight == 8 and gate.peak == 8
+    gate.release(tickets[0], congested=True)
+    assert gate.limit == 4 and gate.decreases == 1
+    for t in tickets[1:4]:  # the rest of that round's 429s do not halve it again
+        gate.release(t, congested=True)
+    assert gate.limit == 4 and gate.decreases == 1
+    for t in tickets[4:]:
+        gate.release(t, congested=None)  # other failures change nothing
+    assert gate.limit == 4
+    for _ in range(8):  # after congestion: about one more per round of answers
+        gate.release(gate.acquire(), congested=False)
+    assert 5 <= gate.limit < 6.5
+    for _ in range(200):
+        gate.release(gate.acquire(), congested=False)
+    assert gate.limit == 10  # never above the ceiling
+    for _ in range(10):
+        gate.release(gate.acquire(), congested=True)
+    assert gate.limit == 1  # never below one
+
+
+def test_waiting_requests_go_in_reading_order() -> None:
+    import threading
+
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    gate = AdaptiveConcurrency(start=1, ceiling=1, gather_s=0)
+    holder = gate.acquire()
+    admitted: list[tuple[int, ...]] = []
+
+    def request(priority: tuple[int, ...]) -> None:
+        ticket = gate.acquire(priority)
+        admitted.append(priority)
+        gate.release(ticket, congested=False)
+
+    threads = [threading.Thread(target=request, args=(p,)) for p in [(7, 0), (0, 3), (2, 1),
+                                                                      (0, 1)]]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 5
+    while len(gate._queue) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    gate.limit = 1.0
+    gate.release(holder, congested=None)
+    for t in threads:
+        t.join(5)
+    assert admitted == [(0, 1), (0, 3), (2, 1), (7, 0)]
+
+
+def test_google_429s_shrink_the_concurrency(fake_google: FakeGoogle) -> None:
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    gate = AdaptiveConcurrency(start=4, ceiling=8, gather_s=0)
+    engine = ResilientEngine(GoogleEngine(), policy=QUICK, concurrency=gate)
+    engine.synthesize("Một")
+    assert gate.limit == 5
+    fake_google.mode = "429"
+    fake_google.fail_first = fake_google.requests + 1  # one 429, then answers again
+    assert engine.synthesize("Hai")
+    assert gate.limit == pytest.approx(2.5 + 1 / 2.5) and gate.decreases == 1  # halved, +1/limit
+    assert engine.failed_requests == 1 and engine.requests == 3

@@ -71,3 +71,72 @@ def test_refuses_phrases_longer_than_google_takes(fake_google: FakeGoogle) -> No
     with pytest.raises(SynthesisError):
         GoogleEngine().synthesize("chữ " * 40)
     assert fake_google.requests == 0
+
+
+# -- connection reuse ------------------------------------------------------------------------
+
+def test_the_gtts_pieces_connection_reuse_relies_on_are_still_there() -> None:
+    """Fails loudly when a gTTS release moves what engines/google.py lends its session to."""
+    import inspect
+
+    import gtts
+    import gtts.tts
+
+    from bantin_audio.engines import google
+
+    source = inspect.getsource(gtts.tts.gTTS.stream)
+    assert "requests.Session()" in source and ".send(" in source, (
+        f"gTTS {gtts.__version__} no longer sends from `requests.Session()` in gTTS.stream: "
+        "the pooled keep-alive session of engines/google.py is not used, every phrase opens "
+        "a new connection. Adapt engines/google.py to this release or pin gTTS below it "
+        "in pyproject.toml.")
+    assert google.POOLING and gtts.tts.requests is google._REQUESTS_FOR_GTTS, (
+        f"gTTS {gtts.__version__} does not reach requests through `gtts.tts.requests`: "
+        "engines/google.py could not lend it the pooled session. Adapt engines/google.py "
+        "or pin gTTS below this release in pyproject.toml.")
+    assert "_prepare_requests" in source and "jQ1olc" in source, (
+        f"gTTS {gtts.__version__} changed how it prepares requests or decodes answers; check "
+        "the fake Google (tests/fakes.py) against it.")
+
+
+def test_requests_reuse_one_connection_with_timeout_and_proxy_unchanged() -> None:
+    import os
+
+    import gtts
+
+    from tests.fakegoogle_proxy import FakeGoogleProxy
+
+    with FakeGoogleProxy(handshake_delay=0.05) as proxy:
+        old = {k: os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy", "NO_PROXY",
+                                              "no_proxy")}
+        os.environ["HTTPS_PROXY"] = os.environ["https_proxy"] = proxy.url
+        for k in ("NO_PROXY", "no_proxy"):
+            os.environ.pop(k, None)
+        try:
+            engine = GoogleEngine(timeout=5.0)
+            for n in range(6):
+                assert engine.synthesize(f"Câu thứ {n} của bản tin.")[:2] == b"\xff\xf3"
+            assert proxy.fake.requests == 6
+            assert proxy.connections == 1  # every request went over the one kept-alive link
+            # gTTS used by anyone else keeps its fresh session per request
+            for n in range(2):
+                gtts.gTTS(f"Câu {n}", lang="vi").write_to_fp(__import__("io").BytesIO())
+            assert proxy.connections == 3
+            # the timeout is still gTTS's own: a hanging Google fails after it
+            proxy.fake.mode = "timeout"
+            proxy._server.timeout_sleep = 3.0
+            import time
+
+            started = time.monotonic()
+            with pytest.raises(SynthesisError):
+                GoogleEngine(timeout=0.5).synthesize("Câu treo.")
+            assert time.monotonic() - started < 2.5
+            # a connection dropped by the server is replaced, the next phrase still succeeds
+            proxy.fake.mode = "ok"
+            assert GoogleEngine().synthesize("Câu sau khi mất kết nối.")[:2] == b"\xff\xf3"
+        finally:
+            for k, v in old.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v

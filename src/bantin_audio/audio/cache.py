@@ -1,17 +1,45 @@
-"""Content-addressed clip cache: one file per (engine, voice, settings, spoken text)."""
+"""Content-addressed clip cache: one file per (engine, voice, settings, spoken text).
+
+Only audio gets in: every clip is checked before it is stored (an MP3 must be a chain of MPEG
+audio frames, a WAV a RIFF/WAVE file with samples), because a proxy or a refusing Google can
+answer 200 with a web page, and a cached page would fail every later reading of the paragraph.
+An entry that fails the check when read (or that the stitcher cannot decode, see `evict`) is
+removed, so the clip is made again instead of failing forever.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import tempfile
 import threading
+import wave
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 
+from ..errors import AudioError
+
 log = logging.getLogger(__name__)
+
+# MPEG audio frame header tables: bitrates (kbps) by [version is 1][layer], sample rates by
+# version. Version codes: 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5 (1 is reserved).
+_BITRATES = {
+    (True, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
+    (True, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
+    (True, 3): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    (False, 1): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
+    (False, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+    (False, 3): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+_ID3V1 = 128
+# Decoded clips and finished renditions only save work: each scratch area is kept under this
+# size, the least recently used files going first.
+SCRATCH_MAX_BYTES = 512 * 1024 * 1024
+PRUNE_EVERY = 64  # puts between two checks of an area's size
 
 
 def clip_key(engine_name: str, spoken: str) -> str:
@@ -19,27 +47,104 @@ def clip_key(engine_name: str, spoken: str) -> str:
     return hashlib.sha256(f"{engine_name}\x00{spoken}".encode()).hexdigest()
 
 
+def _mpeg_frame_length(header: bytes) -> int:
+    """Return the length of the MPEG audio frame starting with `header`, or 0 if it is none."""
+    if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
+        return 0
+    version = (header[1] >> 3) & 0x3
+    layer = 4 - ((header[1] >> 1) & 0x3)  # 1, 2, 3; 4 means reserved
+    bitrate_index = header[2] >> 4
+    rate_index = (header[2] >> 2) & 0x3
+    if version == 1 or layer == 4 or bitrate_index in (0, 15) or rate_index == 3:
+        return 0
+    mpeg1 = version == 3
+    bitrate = _BITRATES[(mpeg1, layer)][bitrate_index] * 1000
+    rate = _RATES[version][rate_index]
+    padding = (header[2] >> 1) & 0x1
+    if layer == 1:
+        return (12 * bitrate // rate + padding) * 4
+    if layer == 3 and not mpeg1:
+        return 72 * bitrate // rate + padding
+    return 144 * bitrate // rate + padding
+
+
+def audio_problem(data: bytes, fmt: str) -> str | None:
+    """Return why `data` is not a usable clip of format `fmt`, or None when it is one.
+
+    A header check, not a decode: it costs microseconds per clip, catches everything that is
+    not audio (web pages, JSON, empty or truncated answers) and lets real clips through.
+    """
+    if not data:
+        return "rỗng"
+    if fmt == "wav":
+        try:
+            with wave.open(io.BytesIO(data), "rb") as w:
+                if w.getnframes() <= 0:
+                    return "tệp WAV không có mẫu âm thanh"
+        except (wave.Error, EOFError) as exc:
+            return f"không phải tệp WAV ({exc})"
+        return None
+    if fmt != "mp3":
+        return None
+    pos = 0
+    if data[:3] == b"ID3" and len(data) >= 10:  # ID3v2: skip the synchsafe-sized tag
+        size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
+        pos = 10 + size
+    frames = 0
+    end = len(data)
+    if end - pos > _ID3V1 and data[end - _ID3V1:end - _ID3V1 + 3] == b"TAG":
+        end -= _ID3V1
+    while pos < end:
+        length = _mpeg_frame_length(data[pos:pos + 4])
+        if length == 0:
+            break
+        frames += 1
+        pos += length
+    if frames == 0:
+        start = data[:40].decode("latin-1").strip()
+        return f"không phải âm thanh MP3 (bắt đầu bằng {start[:24]!r})"
+    if pos < end:
+        return f"dữ liệu MP3 hỏng sau {frames} khung"
+    return None
+
+
 class ClipCache:
     """Clips stored as <root>/<ab>/<key>.<format>, written atomically (temp file + rename)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, scratch_max_bytes: int = SCRATCH_MAX_BYTES) -> None:
         self.root = Path(root)
+        self.scratch_max_bytes = scratch_max_bytes
         self._lock = threading.Lock()
         self._inflight: dict[str, Future[bytes]] = {}
+        self._scratch_puts = 0
 
     def path(self, key: str, fmt: str) -> Path:
         """Return where the clip with this key lives."""
         return self.root / key[:2] / f"{key}.{fmt}"
 
     def get(self, key: str, fmt: str) -> bytes | None:
-        """Return the cached clip, or None."""
+        """Return the cached clip, or None (an entry that is not audio is removed)."""
         try:
-            return self.path(key, fmt).read_bytes()
+            data = self.path(key, fmt).read_bytes()
         except FileNotFoundError:
             return None
+        problem = audio_problem(data, fmt)
+        if problem is not None:
+            log.warning("clip %s.%s in the cache is not audio (%s): removed", key[:12], fmt,
+                        problem)
+            self.evict(key, fmt)
+            return None
+        return data
+
+    def evict(self, key: str, fmt: str) -> None:
+        """Remove a clip (one that turned out to be unusable), so it is made again."""
+        self.path(key, fmt).unlink(missing_ok=True)
 
     def put(self, key: str, fmt: str, data: bytes) -> Path:
-        """Store a clip atomically; return its path."""
+        """Store a clip atomically; return its path. Refuse anything that is not audio."""
+        problem = audio_problem(data, fmt)
+        if problem is not None:
+            raise AudioError(f"Không lưu đoạn âm thanh hỏng vào bộ nhớ đệm: {problem}")
         target = self.path(key, fmt)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix="." + fmt)
@@ -52,8 +157,78 @@ class ClipCache:
             raise
         return target
 
+    # -- scratch: derived files kept so that work is not redone -------------------------------
+
+    def scratch_path(self, area: str, key: str, ext: str) -> Path:
+        """Return where a derived file (decoded audio, a finished rendition) lives."""
+        return self.root / area / key[:2] / f"{key}.{ext}"
+
+    def get_scratch(self, area: str, key: str, ext: str) -> bytes | None:
+        """Return a derived file's bytes, or None (a hit counts as a use, for pruning)."""
+        path = self.scratch_path(area, key, ext)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            os.utime(path)
+        except OSError:  # a read-only cache is still usable
+            pass
+        return data
+
+    def prune_scratch(self, area: str) -> int:
+        """Delete the least recently used files of `area` beyond its size; return how many."""
+        files = []
+        for path in (self.root / area).glob("*/*"):
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                continue
+            files.append((st.st_mtime, st.st_size, path))
+        total = sum(size for _, size, _ in files)
+        removed = 0
+        for _, size, path in sorted(files):
+            if total <= self.scratch_max_bytes:
+                break
+            path.unlink(missing_ok=True)
+            total -= size
+            removed += 1
+        return removed
+
+    def put_scratch(self, area: str, key: str, ext: str, data: bytes) -> Path | None:
+        """Store a derived file atomically; return its path (None when it cannot be written:
+        the scratch area only saves work, its failures never fail a reading)."""
+        target = self.scratch_path(area, key, ext)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix="." + ext)
+        except OSError as exc:
+            log.warning("scratch %s not written: %s", area, exc)
+            return None
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            log.warning("scratch %s not written: %s", area, exc)
+            return None
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        with self._lock:
+            self._scratch_puts += 1
+            prune = self._scratch_puts % PRUNE_EVERY == 0
+        if prune:
+            self.prune_scratch(area)
+        return target
+
     def get_or_create(self, key: str, fmt: str, create: Callable[[], bytes]) -> tuple[bytes, bool]:
-        """Return (clip, was_cached); the same key requested at once is created only once."""
+        """Return (clip, was_cached); the same key requested at once is created only once.
+
+        `create` must return audio of format `fmt`; anything else raises AudioError and is not
+        stored.
+        """
         data = self.get(key, fmt)
         if data is not None:
             return data, True

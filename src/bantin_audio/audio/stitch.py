@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 AudioSegment.converter = find_ffmpeg()
 
 SAMPLE_WIDTH = 2
+# Bump when the way clips are shaped or joined changes: it is part of the keys of the decoded
+# clips and finished renditions kept in the scratch cache.
+STITCH_VERSION = 1
 KEEP_EDGE_MS = 40  # keep a little of the silence so consonant onsets are not clipped
 TARGET_DBFS = -20.0  # average speech level of every clip before joining
 
@@ -61,8 +64,18 @@ def decode_clip(data: bytes, fmt: str, sample_rate: int) -> AudioSegment:
             # codec= makes pydub call ffmpeg directly instead of ffprobe (which is not bundled).
             seg = AudioSegment.from_file(io.BytesIO(data), format=fmt, codec=fmt)
     except (CouldntDecodeError, IndexError, ValueError, EOFError) as exc:
-        raise AudioError(f"Không giải mã được đoạn âm thanh ({fmt}): {exc}") from exc
+        raise AudioError(f"Không giải mã được đoạn âm thanh ({fmt})",
+                         _short_reason(str(exc))) from exc
     return seg.set_channels(1).set_sample_width(SAMPLE_WIDTH).set_frame_rate(sample_rate)
+
+
+def _short_reason(text: str, limit: int = 160) -> str | None:
+    """Return the last meaningful line of a decoder's report, shortened (for logs and admins)."""
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    if not lines:
+        return None
+    last = lines[-1]
+    return last if len(last) <= limit else last[:limit - 1] + "…"
 
 
 def decode_clips(clips: Sequence[tuple[bytes, str]], sample_rate: int) -> list[AudioSegment]:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Protocol, runtime_checkable
+
+#: The priority of the request this thread is about to make (lower goes first): the reading
+#: position of its segment and phrase, so a listener's first paragraph is never queued behind
+#: the rest of the article. Engines that queue requests honour it; others ignore it.
+REQUEST_PRIORITY: ContextVar[tuple[int, ...]] = ContextVar("request_priority", default=())
 
 
 @runtime_checkable

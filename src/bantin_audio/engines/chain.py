@@ -6,6 +6,8 @@ makes each engine call as likely to succeed as it can be without hammering Googl
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import random
 import threading
@@ -14,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import SynthesisError
-from .base import Engine
+from .base import REQUEST_PRIORITY, Engine
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,79 @@ class CircuitBreaker:
                             self.cooldown, self.threshold)
 
 
+class AdaptiveConcurrency:
+    """How many requests may be in flight at once, adapted to how the server answers (AIMD).
+
+    Starts at `start`; every answer that comes back well adds one request until the first sign
+    of congestion (as TCP's slow start), then 1/limit (one more request per round of
+    answers); a 429 or 5xx halves the limit, once per round (the requests already in
+    flight when it halved do not halve it again); never above `ceiling` nor below 1. Waiting
+    requests go in order of priority (REQUEST_PRIORITY, then arrival), so the first paragraph
+    goes first; when the first requests of a burst find nothing in flight, they wait
+    `gather_s` for the rest of the burst, so that order holds from the very first request.
+    """
+
+    def __init__(self, start: int, ceiling: int, gather_s: float = 0.03) -> None:
+        self.ceiling = max(1, ceiling)
+        self.limit = float(min(max(1, start), self.ceiling))
+        self.gather_s = gather_s
+        self._slow_start = True
+        self._in_flight = 0
+        self._started = 0
+        self._round_end = 0  # requests started up to here belong to the round already halved
+        self._queue: list[tuple[tuple[int, ...], int]] = []
+        self._order = itertools.count()
+        self._cond = threading.Condition()
+        self._gathering_until = 0.0
+        self.peak = 0  # most requests in flight at once
+        self.decreases = 0
+
+    @property
+    def in_flight(self) -> int:
+        """Return how many requests are under way."""
+        with self._cond:
+            return self._in_flight
+
+    def acquire(self, priority: tuple[int, ...] = ()) -> int:
+        """Wait for a slot (the best-priority waiter first); return a ticket for `release`."""
+        with self._cond:
+            entry = (priority, next(self._order))
+            heapq.heappush(self._queue, entry)
+            now = time.monotonic()
+            if self._in_flight == 0 and len(self._queue) == 1 and now >= self._gathering_until:
+                self._gathering_until = now + self.gather_s  # an idle gate: gather the burst
+            while True:
+                wait = self._gathering_until - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                if self._queue[0] == entry and self._in_flight < int(self.limit):
+                    break
+                self._cond.wait()
+            heapq.heappop(self._queue)
+            self._in_flight += 1
+            self._started += 1
+            self.peak = max(self.peak, self._in_flight)
+            self._cond.notify_all()  # the next in line may fit too
+            return self._started
+
+    def release(self, ticket: int, congested: bool | None) -> None:
+        """Give the slot back: congested=True on 429/5xx/timeouts, False on success, None
+        otherwise (a refusal that says nothing about load)."""
+        with self._cond:
+            self._in_flight -= 1
+            if congested is False:
+                step = 1.0 if self._slow_start else 1.0 / self.limit
+                self.limit = min(float(self.ceiling), self.limit + step)
+            elif congested and ticket > self._round_end:
+                self._slow_start = False
+                self.limit = max(1.0, self.limit / 2)
+                self._round_end = self._started
+                self.decreases += 1
+                log.info("server congested: %d requests at once now", int(self.limit))
+            self._cond.notify_all()
+
+
 @dataclass
 class RetryPolicy:
     """How often and how long to retry a failed call."""
@@ -97,7 +172,9 @@ class ResilientEngine:
     """An engine wrapped with rate limit, retries and a circuit breaker; an Engine itself."""
 
     def __init__(self, engine: Engine, *, limiter: RateLimiter | None = None,
-                 breaker: CircuitBreaker | None = None, policy: RetryPolicy | None = None):
+                 breaker: CircuitBreaker | None = None, policy: RetryPolicy | None = None,
+                 check: Callable[[bytes, str], str | None] | None = None,
+                 concurrency: AdaptiveConcurrency | None = None):
         self.engine = engine
         self.label = engine.label
         self.name = engine.name
@@ -106,13 +183,49 @@ class ResilientEngine:
         self.limiter = limiter
         self.breaker = breaker
         self.policy = policy or RetryPolicy(retries=0)
+        # check(audio, format) -> why the answer is not audio, or None: an answer that is not
+        # audio (a web page with status 200) is a failure like any other, retried and counted.
+        self.check = check
+        self.concurrency = concurrency
         self.requests = 0
+        self.failed_requests = 0  # requests that ended in a failure (429, 5xx, timeout...)
         self._count_lock = threading.Lock()
 
     @property
     def available(self) -> bool:
         """Tell whether the engine is worth trying now (its circuit is closed)."""
         return self.breaker is None or not self.breaker.is_open
+
+    def _attempt(self, text: str) -> bytes:
+        """Make one request: a concurrency slot, a rate-limit token, the call, the check."""
+        ticket = self.concurrency.acquire(REQUEST_PRIORITY.get()) \
+            if self.concurrency is not None else 0
+        congested: bool | None = None
+        try:
+            if self.limiter is not None:
+                self.limiter.acquire()
+            with self._count_lock:
+                self.requests += 1
+            try:
+                audio = self.engine.synthesize(text)
+                problem = self.check(audio, self.audio_format) if self.check else None
+                if problem is not None:
+                    raise SynthesisError(f"{self.label} trả về dữ liệu không phải âm thanh "
+                                         f"({problem})", "thử lại sau")
+            except SynthesisError as exc:
+                # 429 and 5xx say "too much"; so does a timeout or a refused connection (no
+                # status): fewer requests at once until answers come back.
+                status = exc.status
+                congested = True if status == 429 or (status or 0) >= 500 or \
+                    (status is None and exc.retryable) else None
+                with self._count_lock:
+                    self.failed_requests += 1
+                raise
+            congested = False
+            return audio
+        finally:
+            if self.concurrency is not None:
+                self.concurrency.release(ticket, congested)
 
     def synthesize(self, text: str) -> bytes:
         """Return audio for `text`, retrying transient failures; raise SynthesisError."""
@@ -123,12 +236,8 @@ class ResilientEngine:
                     f"Tạm thời không dùng {self.label} sau nhiều lỗi liên tiếp",
                     "hệ thống sẽ thử lại sau thời gian chờ",
                 )
-            if self.limiter is not None:
-                self.limiter.acquire()
-            with self._count_lock:
-                self.requests += 1
             try:
-                audio = self.engine.synthesize(text)
+                audio = self._attempt(text)
             except SynthesisError as exc:
                 attempt += 1
                 transient = exc.retryable
