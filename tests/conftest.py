@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from pathlib import Path
 
@@ -52,6 +53,8 @@ def fake_google() -> FakeGoogle:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_callback(responses.POST, GOOGLE_URL, callback=callback)
         mock.add(responses.GET, SORRY_URL, status=429, body="sorry")
+        # Loopback test servers (the fake portal) are reached for real.
+        mock.add_passthru(re.compile(r"http://127\.0\.0\.\d+:\d+/"))
         yield fake
 
 
