@@ -20,7 +20,7 @@ from flask_limiter.util import get_remote_address
 from ..config import Settings
 from ..jobs import media_dir, open_store
 from ..store import Store
-from . import admin, api, bulletins, errors, feeds, media, reader, sources_admin
+from . import admin, api, bulletins, embed, errors, feeds, media, reader, sources_admin
 from .common import register_template_helpers
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     app.register_blueprint(bulletins.admin_blueprint())
     app.register_blueprint(bulletins.public_blueprint())
     app.register_blueprint(sources_admin.blueprint())
+    app.register_blueprint(embed.blueprint())
     errors.register(app)
     app.after_request(_finish_response)
     # Behind nginx every client would share one address (and one rate limit): trust the
