@@ -161,7 +161,9 @@ def lookup() -> Response:
 
 def script() -> Response:
     """Serve the embed script: immutable when versioned (?v=), an hour otherwise."""
-    return current_app.view_functions["static"](SCRIPT_NAME)  # type: ignore[no-any-return]
+    resp = current_app.view_functions["static"](SCRIPT_NAME)
+    assert isinstance(resp, Response)  # the static view always answers a Response
+    return resp
 
 
 def frame(article_id: int) -> str:
