@@ -7,7 +7,7 @@
   if (!me || !window.fetch || !d.head.attachShadow) return;
   var base = me.src.replace(/\/(static\/)?nhung\.js(\?.*)?$/, "");
   var CSS = ":host{all:initial;display:block;font-size:inherit}" +
-    ".w{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1b1b1b;background:#fff;border:.125rem solid #6b6b6b;border-radius:.5rem;padding:.5em .75em;margin:.5em 0;line-height:1.5;max-width:40em}" +
+    ".w{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1b1b1b;background:#fff;border:.125rem solid #6b6b6b;border-radius:.5rem;padding:.5em .75em;margin:.5em 0;line-height:1.5;max-width:40em;letter-spacing:normal;word-spacing:normal;text-transform:none;text-align:left;text-indent:0;font-style:normal;white-space:normal}" +
     "p{margin:.25em 0}.h{font-weight:700}a{color:#0645ad;display:inline-block;min-height:1.5rem}" +
     ".c,.s{display:flex;flex-wrap:wrap;gap:.375em;align-items:center;margin:.375em 0}" +
     "button,select{font:inherit;color:#1b1b1b;background:#f2f2f2;min-height:2.75rem;min-width:2.75rem;padding:.25em .75em;border:.125rem solid #6b6b6b;border-radius:.375rem;cursor:pointer}" +

@@ -273,12 +273,14 @@ class FakePortal:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} - {SITE}</title>{head}
 <style>body {{ font-family: Arial, sans-serif; margin: 0 1rem; line-height: 1.5; }}
-p {{ color: #222; }} button {{ background: #f0f; color: #000; }}</style>
+p {{ color: #222; }} button {{ background: #f0f; color: #000; padding: 12px; }}
+section, div {{ letter-spacing: 0.3em; }}</style>
 {script}
 </head><body><form method="post" action="./chi-tiet.aspx" id="aspnetForm">
 <div id="s4-workspace"><header class="pp-header"><p class="pp-banner">{SITE}</p>
 <nav aria-label="Chuyên mục"><ul class="root static"><li><a href="/">Trang chủ</a></li>
-<li><a href="{LISTING}">Tin tức - Sự kiện</a></li></ul></nav></header>
+<li><a href="{LISTING}">Tin tức - Sự kiện</a></li></ul></nav>
+<button type="button" class="pp-tim-kiem">Tìm kiếm</button></header>
 <main class="pp-main"><div class="pp-center">{body}</div></main>
 <footer class="pp-footer"><p>Cơ quan chủ quản: Ủy ban nhân dân huyện Yên Hòa</p></footer>
 </div></form></body></html>"""

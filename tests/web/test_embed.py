@@ -57,6 +57,11 @@ def test_lookup_answers_by_any_spelling_with_cors_for_registered_portals(
     other = client.get("/api/lookup", query_string={"url": spelled},
                        headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
+    # "Not found" may be read by any page, so an unregistered portal's player hides quietly.
+    missing = client.get("/api/lookup", query_string={"url": PORTAL + "/khong-co"},
+                         headers={"Origin": "https://evil.example"})
+    assert missing.status_code == 404
+    assert missing.headers["Access-Control-Allow-Origin"] == "*"
     # Unknown article, unknown host, bad input.
     assert client.get("/api/lookup?url=https://khac.example.vn/bai-1").status_code == 404
     assert client.get("/api/lookup?url=javascript:alert(1)").status_code == 400

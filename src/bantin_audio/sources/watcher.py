@@ -91,7 +91,7 @@ class Watcher:
 
     # -- loop -----------------------------------------------------------------------------
 
-    def run_forever(self, stop: threading.Event, max_sleep_s: float = 30.0) -> None:
+    def run_forever(self, stop: threading.Event, max_sleep_s: float = 5.0) -> None:
         """Poll due sources until `stop` is set; sleep until the next one is due."""
         log.info("watcher started")
         while not stop.is_set():

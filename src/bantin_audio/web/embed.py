@@ -239,6 +239,10 @@ def _embed_headers(resp: Response) -> Response:
     endpoint = request.endpoint or ""
     if endpoint in ("embed.lookup", "embed.oembed"):
         origin = _allowed_origin(request.headers.get("Origin"))
+        if origin is None and resp.status_code == 404 and request.headers.get("Origin"):
+            # "Not here" tells nothing: any page may read it, so the player on an
+            # unregistered portal hides quietly instead of filling the console with errors.
+            origin = "*"
         if origin:
             resp.headers["Access-Control-Allow-Origin"] = origin
             resp.headers["Access-Control-Allow-Methods"] = "GET"
