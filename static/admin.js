@@ -14,7 +14,8 @@
       x.response.jobs.forEach(function (j) {
         var row = document.querySelector('tr[data-job="' + j.id + '"]');
         if (!row) return;
-        row.querySelector(".status").textContent = LABELS[j.status] + (j.error ? ": " + j.error : "");
+        var label = j.stage === "fetch" && j.status === "running" ? "Đang tải và làm sạch bài" : LABELS[j.status];
+        row.querySelector(".status").textContent = label + (j.error ? ": " + j.error : "");
         row.querySelector(".done").textContent = j.done + "/" + j.total + " đoạn";
         if (j.status === "queued" || j.status === "running") busy = true;
       });

@@ -47,8 +47,12 @@ class Settings:
     # fetching
     fetch_max_bytes: int = 5 * 1024 * 1024
     fetch_connect_timeout: float = 5.0
-    fetch_read_timeout: float = 15.0
-    allow_private_fetch: bool = False  # allow loopback/private hosts (a portal on the LAN)
+    fetch_read_timeout: float = 15.0  # per socket read
+    fetch_total_timeout: float = 30.0  # the whole fetch: every hop, headers and body
+    # Host names (comma-separated) that may be fetched at a private address: a portal on the
+    # local network. Every redirect hop is checked on its own host name.
+    private_fetch_hosts: str = ""
+    allow_private_fetch: bool = False  # deprecated: any private address, on every hop
     # web
     host: str = "127.0.0.1"
     port: int = 8000
@@ -59,6 +63,12 @@ class Settings:
     watch: bool = True  # `serve` runs the watcher
     source_interval: int = 600  # default poll interval of a new source, seconds
     source_first_take: int = 20  # articles a new source's first poll takes
+
+    @property
+    def private_hosts(self) -> frozenset[str]:
+        """Return the host names allowed at private addresses, lower case, no trailing dot."""
+        return frozenset(h.strip().lower().rstrip(".").strip("[]")
+                         for h in self.private_fetch_hosts.split(",") if h.strip())
 
     @property
     def clip_cache_dir(self) -> Path:

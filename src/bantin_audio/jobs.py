@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import BantinError, InputError, NotFound, SynthesisError
+from .errors import BantinError, ExtractionError, InputError, NotFound, SynthesisError
 from .model import Article, Script, Segment, SegmentClip
 from .store import (
+    ArticleRow,
     BulletinBuildRow,
     JobRow,
     RenditionRow,
@@ -87,6 +88,84 @@ def submit_article(store: Store, article: Article, settings: Settings,
     if wake is not None and result.job.status == "queued":
         wake.set()
     return result
+
+
+MAX_TEXT_CHARS = 500_000  # pasted text or page HTML given directly
+MAX_URL_CHARS = 2048
+
+
+@dataclass(frozen=True)
+class ArticleSource:
+    """Where a submitted article comes from: a URL to fetch, page HTML or pasted text."""
+
+    kind: str  # "url", "html" or "text"
+    url: str | None = None
+    data: str | bytes | None = None
+
+    @classmethod
+    def from_url(cls, url: str, settings: Settings) -> ArticleSource:
+        """Check a URL without touching the network (scheme, host, literal addresses)."""
+        from .ingest.fetch import check_url_syntax
+
+        url = (url or "").strip()
+        if not url:
+            raise InputError("Chưa nhập địa chỉ bài viết", "dán địa chỉ https://... của bài")
+        if len(url) > MAX_URL_CHARS:
+            raise InputError("Địa chỉ quá dài", f"tối đa {MAX_URL_CHARS} ký tự")
+        check_url_syntax(url, settings)
+        return cls("url", url=url)
+
+    @classmethod
+    def from_data(cls, kind: str, data: str | bytes) -> ArticleSource:
+        """Check page HTML or pasted text: not empty, not too long."""
+        if kind not in ("html", "text"):
+            raise InputError("Nguồn bài viết không hợp lệ")
+        if len(data) > MAX_TEXT_CHARS * (4 if isinstance(data, bytes) else 1):
+            raise InputError("Bài viết quá dài", f"tối đa {MAX_TEXT_CHARS} ký tự")
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        if not text.strip():
+            raise InputError("Nội dung trống: không có gì để đọc",
+                             "hãy dán văn bản bài viết hoặc chọn một tệp HTML có nội dung")
+        return cls(kind, data=data)
+
+
+@dataclass
+class QueuedSource:
+    """A queued submission: its job, and the article when the source is already known."""
+
+    job: JobRow
+    article: ArticleRow | None
+    created: bool  # a new job (False: the same source was already queued or running)
+
+
+def queue_source(store: Store, source: ArticleSource,
+                 wake: threading.Event | None = None) -> QueuedSource:
+    """Queue "fetch (or take) this source, clean, normalize, then synthesize" as one job.
+
+    Nothing is fetched or parsed here: a web request or a portal watcher answers at once,
+    and the worker does the rest (see Worker._ingest).
+    """
+    job, created = store.queue_source(source.kind, url=source.url, data=source.data)
+    article = store.article_by_url(source.url) if source.url else None
+    log.info("job %d: %s source queued (new=%s)", job.id, source.kind, created)
+    if wake is not None and job.status == "queued":
+        wake.set()
+    return QueuedSource(job=job, article=article, created=created)
+
+
+def ingest_source(kind: str, url: str | None, data: str | bytes | None,
+                  settings: Settings) -> Article:
+    """Fetch (for a URL) and clean a source into an article."""
+    from .ingest import extract_article, fetch_url
+
+    if kind == "url":
+        if not url:
+            raise InputError("Thiếu địa chỉ bài viết")
+        page = fetch_url(url, settings)
+        return extract_article(page.text, url=page.url, content_type=page.content_type)
+    if data is None:
+        raise InputError("Nguồn bài viết trống")
+    return extract_article(data, content_type="text/html" if kind == "html" else "text/plain")
 
 
 def rebuild_scripts(store: Store, settings: Settings, lexicon_path: Path | None,
@@ -225,16 +304,22 @@ class Worker:
             if job.kind == "bulletin":
                 self._run_bulletin(job, lost)
                 return True
+            if job.article_id is None and job.source_kind:
+                ingested = self._ingest(job)
+                if ingested is None:
+                    return True  # lease lost, or nothing left to synthesize
+                job = ingested
             failed = self._run(job, lost)
-        except InputError as exc:  # the input itself is wrong: trying again cannot help
+        except (InputError, ExtractionError) as exc:  # the input is wrong: retrying cannot help
             log.warning("job %d: %s", job.id, exc)
-            self.store.finish_job(job.id, self.owner, status="failed",
-                                  error=exc.message + (f" ({exc.hint})" if exc.hint else ""))
+            self.store.finish_job(job.id, self.owner, status="failed", error=str(exc))
             return True
         except BantinError as exc:
             status = "queued" if job.attempts < MAX_ATTEMPTS else "failed"
             log.warning("job %d: %s (attempt %d, now %s)", job.id, exc, job.attempts, status)
-            self.store.finish_job(job.id, self.owner, status=status, error=exc.message)
+            # The last attempt keeps the hint: it is what the editor reads on the job.
+            self.store.finish_job(job.id, self.owner, status=status,
+                                  error=str(exc) if status == "failed" else exc.message)
             return True
         except Exception as exc:
             log.exception("job %d: crashed", job.id)
@@ -266,6 +351,25 @@ class Worker:
         return True
 
     # -- one job --------------------------------------------------------------------------
+
+    def _ingest(self, job: JobRow) -> JobRow | None:
+        """Fetch and clean the job's source, store the article; None when nothing follows."""
+        kind, url, data = self.store.job_source(job.id)
+        t0 = time.monotonic()
+        article = ingest_source(kind, url, data, self.settings)
+        segments = build_segments(article, self.settings, self.lexicon_path)
+        result = self.store.attach_article(job.id, self.owner, article, segments)
+        if result is None:
+            log.warning("job %d: lease lost while fetching", job.id)
+            return None
+        log.info("job %d: %s source became article %d (created=%s changed=%s) in %.0f ms",
+                 job.id, kind, result.article.id, result.created, result.changed,
+                 (time.monotonic() - t0) * 1000)
+        if self.store.pending_count(result.article.id) == 0 and self.store.renditions(
+                result.article.id):
+            self.store.finish_job(job.id, self.owner, status="done")
+            return None
+        return result.job
 
     def _run(self, job: JobRow, lost: threading.Event) -> list[tuple[int, str]]:
         """Synthesize every segment of the job's article; return the (index, reason) failures."""

@@ -26,7 +26,7 @@ from .model import Article, Segment
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DATABASE_FILENAME = "bantin.sqlite3"
 
 _MIGRATIONS: dict[int, str] = {
@@ -153,9 +153,18 @@ _MIGRATIONS: dict[int, str] = {
     CREATE INDEX jobs_article ON jobs(article_id, id);
     CREATE INDEX jobs_bulletin ON jobs(bulletin_id, id);
     """,
+    # Submissions are fetched, cleaned and normalized by the job, not the request: an article
+    # job may start with no article yet, only its source (a URL, page HTML or pasted text).
+    3: """
+    ALTER TABLE jobs ADD COLUMN source_kind TEXT;
+    ALTER TABLE jobs ADD COLUMN source_url TEXT;
+    ALTER TABLE jobs ADD COLUMN source_data BLOB;
+    ALTER TABLE jobs ADD COLUMN source_key TEXT;
+    CREATE INDEX jobs_source_key ON jobs(source_key, status);
+    """,
     # Watched portals (sources), the article addresses found on them, and holds that keep an
     # article off public pages (withdrawn by its portal, or waiting for an editor's approval).
-    3: """
+    4: """
     CREATE TABLE sources (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
@@ -200,6 +209,11 @@ _MIGRATIONS: dict[int, str] = {
 JOB_STATUSES = ("queued", "running", "done", "failed")
 HOLD_REASONS = ("withdrawn", "awaiting_approval")
 _NOT_HELD = "id NOT IN (SELECT article_id FROM article_holds)"
+SOURCE_KINDS = ("url", "html", "text")
+# Every column of a job row except the source's HTML or text (up to megabytes, read only by
+# the worker that ingests it).
+_JOB_COLUMNS = ("id, kind, article_id, bulletin_id, status, done, total, error, attempts, "
+                "lease_owner, lease_until, created_at, updated_at, source_kind, source_url")
 SEGMENT_STATUSES = ("pending", "done", "failed")
 
 
@@ -246,6 +260,15 @@ class JobRow:
     updated_at: float
     kind: str = "article"
     bulletin_id: int | None = None
+    source_kind: str | None = None  # url, html or text: what the job fetches and cleans first
+    source_url: str | None = None
+
+    @property
+    def stage(self) -> str:
+        """Return what the job does now: "fetch" before its article exists, else "synthesize"."""
+        if self.kind == "article" and self.article_id is None and self.source_kind:
+            return "fetch"
+        return "build" if self.kind == "bulletin" else "synthesize"
 
     def to_dict(self) -> dict[str, Any]:
         """Return the API shape of a job."""
@@ -254,6 +277,8 @@ class JobRow:
                                 "error": self.error}
         if self.kind != "article":
             data.update(kind=self.kind, bulletin_id=self.bulletin_id)
+        if self.source_kind:
+            data.update(stage=self.stage, source=self.source_kind, source_url=self.source_url)
         return data
 
 
@@ -482,40 +507,112 @@ class Store:
         The same URL or the same content gives back the existing article and job; an edited
         article (same URL) keeps its page address and only its changed segments are queued.
         """
-        digest = content_hash(article)
-        now = time.time()
         with self.transaction() as conn:
-            row = None
-            if article.source_url:
-                row = conn.execute("SELECT * FROM articles WHERE source_url=?",
-                                   (article.source_url,)).fetchone()
-            if row is None:
-                row = conn.execute("SELECT * FROM articles WHERE content_hash=? ORDER BY id "
-                                   "LIMIT 1", (digest,)).fetchone()
-            created = row is None
-            if created:
-                cur = conn.execute(
-                    "INSERT INTO articles(slug, source_url, content_hash, title, date, fields, "
-                    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    ("tmp-" + secrets.token_hex(8), article.source_url, digest, article.headline,
-                     article.date, json.dumps(article.to_dict(), ensure_ascii=False), now, now))
-                article_id = int(cur.lastrowid or 0)
-                slug = f"{ascii_slug(article.headline)}-{article_id}"
-                conn.execute("UPDATE articles SET slug=? WHERE id=?", (slug, article_id))
-            else:
-                article_id = int(row["id"])
-                if row["content_hash"] != digest:
-                    fields = article.to_dict()
-                    if not fields.get("source_url"):
-                        fields["source_url"] = row["source_url"]
-                    conn.execute(
-                        "UPDATE articles SET content_hash=?, title=?, date=?, fields=?, "
-                        "updated_at=? WHERE id=?",
-                        (digest, article.headline, article.date,
-                         json.dumps(fields, ensure_ascii=False), now, article_id))
+            article_id, created = self._upsert_article(conn, article)
             changed = self._replace_segments(conn, article_id, segments)
             job = self._ensure_job(conn, article_id, requeue=changed or created)
             return SubmitResult(self.get_article(article_id), job, created, changed)
+
+    def _upsert_article(self, conn: sqlite3.Connection, article: Article) -> tuple[int, bool]:
+        """Find the article by URL, then by content, updating it; or insert it. (id, created)"""
+        digest = content_hash(article)
+        now = time.time()
+        row = None
+        if article.source_url:
+            row = conn.execute("SELECT * FROM articles WHERE source_url=?",
+                               (article.source_url,)).fetchone()
+        if row is None:
+            row = conn.execute("SELECT * FROM articles WHERE content_hash=? ORDER BY id "
+                               "LIMIT 1", (digest,)).fetchone()
+        if row is None:
+            cur = conn.execute(
+                "INSERT INTO articles(slug, source_url, content_hash, title, date, fields, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                ("tmp-" + secrets.token_hex(8), article.source_url, digest, article.headline,
+                 article.date, json.dumps(article.to_dict(), ensure_ascii=False), now, now))
+            article_id = int(cur.lastrowid or 0)
+            slug = f"{ascii_slug(article.headline)}-{article_id}"
+            conn.execute("UPDATE articles SET slug=? WHERE id=?", (slug, article_id))
+            return article_id, True
+        article_id = int(row["id"])
+        if row["content_hash"] != digest:
+            fields = article.to_dict()
+            if not fields.get("source_url"):
+                fields["source_url"] = row["source_url"]
+            conn.execute(
+                "UPDATE articles SET content_hash=?, title=?, date=?, fields=?, "
+                "updated_at=? WHERE id=?",
+                (digest, article.headline, article.date,
+                 json.dumps(fields, ensure_ascii=False), now, article_id))
+        return article_id, False
+
+    # -- submissions fetched by their job ---------------------------------------------------
+
+    def queue_source(self, kind: str, *, url: str | None = None,
+                     data: str | bytes | None = None) -> tuple[JobRow, bool]:
+        """Queue a job that ingests a source, then synthesizes it; (job, created).
+
+        The same source while its job is still queued or running gives back that job.
+        """
+        if kind not in SOURCE_KINDS or (kind == "url") != (url is not None) \
+                or (kind == "url") == (data is not None):
+            raise ValueError(kind)
+        raw = url.encode() if url is not None else \
+            (data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data or b"")
+        key = hashlib.sha256(kind.encode() + b"\0" + raw).hexdigest()
+        now = time.time()
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id FROM jobs WHERE source_key=? AND status IN "
+                               "('queued', 'running') ORDER BY id DESC LIMIT 1",
+                               (key,)).fetchone()
+            if row is not None:
+                return self._job(conn, int(row["id"])), False
+            cur = conn.execute(
+                "INSERT INTO jobs(kind, status, source_kind, source_url, source_data, "
+                "source_key, created_at, updated_at) VALUES ('article', 'queued', ?, ?, ?, ?, "
+                "?, ?)", (kind, url, data, key, now, now))
+            return self._job(conn, int(cur.lastrowid or 0)), True
+
+    def job_source(self, job_id: int) -> tuple[str, str | None, str | bytes | None]:
+        """Return a job's source as (kind, url, data), or raise NotFound."""
+        row = self._conn().execute("SELECT source_kind, source_url, source_data FROM jobs "
+                                   "WHERE id=?", (job_id,)).fetchone()
+        if row is None or row["source_kind"] is None:
+            raise NotFound(f"Công việc số {job_id} không có nguồn bài viết")
+        return str(row["source_kind"]), row["source_url"], row["source_data"]
+
+    def article_by_url(self, url: str) -> ArticleRow | None:
+        """Return the article fetched from `url`, if there is one."""
+        row = self._conn().execute("SELECT * FROM articles WHERE source_url=?",
+                                   (url,)).fetchone()
+        return None if row is None else self._article(row)
+
+    def attach_article(self, job_id: int, owner: str, article: Article,
+                       segments: Sequence[Segment]) -> SubmitResult | None:
+        """Store what a job ingested and make the job that article's synthesis job.
+
+        The article is found by URL, then by content, as `submit` does. A queued job of the
+        same article is folded into this one; None when `owner` lost the job's lease.
+        """
+        now = time.time()
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM jobs WHERE id=? AND lease_owner=? AND "
+                            "status='running'", (job_id, owner)).fetchone() is None:
+                return None
+            article_id, created = self._upsert_article(conn, article)
+            changed = self._replace_segments(conn, article_id, segments)
+            conn.execute("DELETE FROM jobs WHERE article_id=? AND id<>? AND status='queued'",
+                         (article_id, job_id))
+            if not changed:  # the same article again: its failed segments are tried again
+                conn.execute("UPDATE segments SET status='pending', error=NULL "
+                             "WHERE article_id=? AND status='failed'", (article_id,))
+            done, total = conn.execute(
+                "SELECT count(CASE WHEN status='done' THEN 1 END), count(*) FROM segments "
+                "WHERE article_id=?", (article_id,)).fetchone()
+            conn.execute("UPDATE jobs SET article_id=?, source_data=NULL, done=?, total=?, "
+                         "updated_at=? WHERE id=?", (article_id, done, total, now, job_id))
+            return SubmitResult(self.get_article(article_id), self._job(conn, job_id), created,
+                                changed)
 
     def update_script(self, article_id: int, segments: Sequence[Segment]) -> JobRow | None:
         """Replace an article's script (e.g. after a lexicon edit); queue a job if it changed."""
@@ -704,7 +801,7 @@ class Store:
     # -- jobs -----------------------------------------------------------------------------
 
     def _job(self, conn: sqlite3.Connection, job_id: int) -> JobRow:
-        row = conn.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+        row = conn.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id=?", (job_id,)).fetchone()
         if row is None:
             raise NotFound(f"Không có công việc số {job_id}")
         return JobRow(**{k: row[k] for k in row.keys()})

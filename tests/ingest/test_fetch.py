@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import time
+from typing import Any
 
 import pytest
 import responses
@@ -202,3 +204,88 @@ def test_dns_rebinding_to_loopback_is_refused(local_server: LocalServer, setting
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     with pytest.raises(FetchError, match="nội bộ"):
         fetch_url(f"http://rebind.example.vn:{port}/x", settings)
+
+
+def _drip(headers_too: bool) -> Any:
+    """A route that sends one byte every 50 ms for up to 20 s (each read well inside 1 s)."""
+
+    def route(h: Any) -> None:
+        h.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        head = b"Content-Type: text/html\r\nX-Pad: " + b"a" * 400 + b"\r\n\r\n"
+        body = b"<p>" + b"x" * 400 + b"</p>"
+        if not headers_too:
+            h.wfile.write(head)
+        try:
+            for byte in (head if headers_too else b"") + body:
+                h.wfile.write(bytes([byte]))
+                h.wfile.flush()
+                time.sleep(0.05)
+        except OSError:
+            h.close_connection = True  # the client hung up at its deadline
+
+    return route
+
+
+@pytest.mark.parametrize("headers_too", [False, True], ids=["body", "headers"])
+def test_drip_fed_page_ends_at_the_total_deadline(local_server: LocalServer, local_ok: Settings,
+                                                  headers_too: bool) -> None:
+    url = local_server.add("/drip", _drip(headers_too))
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="quá 1 giây"):
+        fetch_url(url, local_ok.replace(fetch_read_timeout=1.0, fetch_total_timeout=1.0))
+    # Each byte came within the read timeout; only the total deadline can have ended it
+    # (the whole page would take more than 20 s).
+    assert time.monotonic() - started < 10
+
+
+def test_total_deadline_spans_redirect_hops(local_server: LocalServer,
+                                            local_ok: Settings) -> None:
+    def slow_redirect(h: Any) -> None:
+        time.sleep(0.4)
+        redirect_to("/hop")(h)
+
+    local_server.add("/hop", slow_redirect)
+    with pytest.raises(FetchError, match="Hết thời gian"):
+        fetch_url(local_server.base + "/hop",
+                  local_ok.replace(fetch_read_timeout=1.0, fetch_total_timeout=1.0))
+
+
+@pytest.fixture
+def named_ok(settings: Settings) -> Settings:
+    """Settings that allow only the host named 127.0.0.1 at a private address."""
+    return settings.replace(private_fetch_hosts="127.0.0.1", fetch_connect_timeout=2.0,
+                            fetch_read_timeout=2.0)
+
+
+def test_private_fetch_is_allowed_per_named_host(local_server: LocalServer,
+                                                 named_ok: Settings) -> None:
+    url = local_server.add("/tin/2", send_body("<p>Cổng nội bộ</p>".encode()))
+    assert "Cổng nội bộ" in fetch_url(url, named_ok).text
+    with pytest.raises(FetchError, match="BANTIN_PRIVATE_FETCH_HOSTS"):
+        fetch_url(url.replace("127.0.0.1", "localhost"), named_ok)
+
+
+@pytest.mark.parametrize("target", ["http://localhost:{port}/tin/2", "http://10.1.2.3/noi-bo",
+                                    "http://169.254.169.254/latest/meta-data/",
+                                    "http://[::1]:{port}/tin/2"])
+def test_allowed_host_cannot_redirect_to_another_private_address(
+        local_server: LocalServer, named_ok: Settings, target: str) -> None:
+    port = local_server.httpd.server_address[1]
+    local_server.add("/tin/2", send_body(b"<p>bi mat</p>"))
+    url = local_server.add("/chuyen", redirect_to(target.format(port=port)))
+    with pytest.raises(FetchError, match="nội bộ"):
+        fetch_url(url, named_ok)
+
+
+def test_deprecated_switch_still_allows_every_private_hop(local_server: LocalServer,
+                                                          settings: Settings) -> None:
+    port = local_server.httpd.server_address[1]
+    local_server.add("/tin/2", send_body(b"<p>noi bo</p>"))
+    url = local_server.add("/chuyen", redirect_to(f"http://localhost:{port}/tin/2"))
+    page = fetch_url(url, settings.replace(allow_private_fetch=True))
+    assert page.url.startswith("http://localhost:")
+
+
+def test_private_hosts_setting_is_read_from_the_environment() -> None:
+    settings = Settings.from_env({"BANTIN_PRIVATE_FETCH_HOSTS": " Portal.Huyen.LAN., 10.0.0.7 "})
+    assert settings.private_hosts == frozenset({"portal.huyen.lan", "10.0.0.7"})

@@ -40,7 +40,7 @@ def portal() -> Iterator[FakePortal]:
 @pytest.fixture
 def watch_settings(settings: Settings) -> Settings:
     """Settings that let the watcher reach the loopback portal, with quick timeouts."""
-    return settings.replace(allow_private_fetch=True, fetch_read_timeout=3.0,
+    return settings.replace(private_fetch_hosts="127.0.0.2", fetch_read_timeout=3.0,
                             fetch_connect_timeout=2.0)
 
 

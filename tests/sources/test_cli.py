@@ -16,7 +16,7 @@ from tests.fakeportal import LISTING, FakePortal, sample_article
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("BANTIN_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("BANTIN_ALLOW_PRIVATE_FETCH", "1")
+    monkeypatch.setenv("BANTIN_PRIVATE_FETCH_HOSTS", "127.0.0.2")
 
     def invoke(*args: str) -> tuple[int, str]:
         result = CliRunner().invoke(main, list(args), catch_exceptions=False)

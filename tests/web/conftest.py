@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from bantin_audio.jobs import Worker
 from bantin_audio.services import Services, build_services
 from bantin_audio.web import create_app
 from tests.fakes import FakeGoogle
+from tests.ingest.conftest import LocalServer, send_body
 
 ARTICLE = """Huyện Bạch Thông hoàn thành 37 chỉ tiêu
 
@@ -28,7 +29,8 @@ Thu nhập bình quân đầu người đạt 32 triệu đồng.
 @pytest.fixture
 def web_settings(settings: Settings) -> Settings:
     """Settings with Google only, so a fake-Google failure is visible."""
-    return settings.replace(engine="gtts", retries=1)
+    # The loopback test pages are allowed by name; every other private address stays refused.
+    return settings.replace(engine="gtts", retries=1, private_fetch_hosts="127.0.0.1")
 
 
 @pytest.fixture
@@ -73,13 +75,46 @@ def worker(app: Flask, services: Services, web_settings: Settings) -> Worker:
 
 
 @pytest.fixture
-def submit(client: FlaskClient, auth: dict[str, str]) -> Callable[..., dict[str, Any]]:
-    """Submit an article through the API and return the 202 body."""
+def post_article(client: FlaskClient, auth: dict[str, str]) -> Callable[..., dict[str, Any]]:
+    """Submit an article through the API and return the 202 body (nothing fetched yet)."""
 
     def do(text: str = ARTICLE, **payload: Any) -> dict[str, Any]:
         body = payload or {"text": text}
         resp = client.post("/api/articles", json=body, headers=auth)
         assert resp.status_code == 202, resp.get_json()
+        assert resp.headers["Location"] == resp.get_json()["job"]["url"]
         return resp.get_json()  # type: ignore[no-any-return]
 
     return do
+
+
+@pytest.fixture
+def submit(client: FlaskClient, post_article: Callable[..., dict[str, Any]],
+           worker: Worker) -> Callable[..., dict[str, Any]]:
+    """Submit an article, let the worker fetch, clean and read it; return its job and article."""
+
+    def do(text: str = ARTICLE, **payload: Any) -> dict[str, Any]:
+        queued = post_article(text, **payload)
+        worker.run_until_idle()
+        job = client.get(queued["job"]["url"]).get_json()
+        assert job["article_id"] is not None, job
+        article = client.get(job["article_url"]).get_json()
+        return {"job": job, "article": article, "queued": queued}
+
+    return do
+
+
+@pytest.fixture
+def local_page() -> Iterator[Callable[[str, bytes], str]]:
+    """Serve pages from a local HTTP server on 127.0.0.1; return a function adding one."""
+    server = LocalServer()
+    server.thread.start()
+
+    def add(path: str, body: bytes) -> str:
+        return server.add(path, send_body(body))
+
+    try:
+        yield add
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()

@@ -45,8 +45,11 @@ def test_add_text_retry_and_delete(client: FlaskClient, token: str, app: Flask,
                                                "csrf_token": csrf})
     assert resp.status_code == 303
     page = client.get("/quan-tri").get_data(as_text=True)
-    assert "Đã thêm bài" in page and "Đang chờ" in page
+    # Answered before anything is parsed: the job shows its source until the worker reads it.
+    assert "Đã nhận bài, công việc số" in page and "Đang chờ" in page
+    assert "Văn bản dán vào" in page and "Huyện Bạch Thông" not in page
     worker.run_until_idle()
+    assert "Huyện Bạch Thông" in client.get("/quan-tri").get_data(as_text=True)
     store = app.extensions["bantin"].store
     job = store.list_jobs()[0]
     assert client.get("/quan-tri/cong-viec.json").get_json()["jobs"][0]["status"] == "done"
@@ -57,7 +60,8 @@ def test_add_text_retry_and_delete(client: FlaskClient, token: str, app: Flask,
     assert store.list_articles() == []
 
 
-def test_add_by_upload_and_errors_are_shown(client: FlaskClient, token: str) -> None:
+def test_add_by_upload_and_errors_are_shown(client: FlaskClient, token: str,
+                                            worker: Worker) -> None:
     import io
 
     _sign_in(client, token)
@@ -70,9 +74,23 @@ def test_add_by_upload_and_errors_are_shown(client: FlaskClient, token: str) -> 
                                                "html": (io.BytesIO(html), "bai.html")},
                        content_type="multipart/form-data")
     assert resp.status_code == 303
+    assert "Tệp HTML" in client.get("/quan-tri").get_data(as_text=True)
+    worker.run_until_idle()
     assert "Xã Quang Thuận" in client.get("/quan-tri").get_data(as_text=True)
     client.post("/quan-tri/them", data={"nguon": "url", "url": "ftp://x", "csrf_token": csrf})
     assert "Không thêm được bài" in client.get("/quan-tri").get_data(as_text=True)
+    # A page with no article fails in its job, and the job says why, in Vietnamese.
+    client.post("/quan-tri/them", data={"nguon": "text", "text": "   \n  ", "csrf_token": csrf})
+    assert "Không thêm được bài: Nội dung trống" in client.get("/quan-tri").get_data(as_text=True)
+    client.post("/quan-tri/them", data={"nguon": "html", "csrf_token": csrf,
+                                        "html": (io.BytesIO(b"<html><body><nav>Trang ch\xe1\xbb"
+                                                            b"\xa7</nav></body></html>"),
+                                                 "rong.html")},
+                content_type="multipart/form-data")
+    worker.run_until_idle()
+    failed = client.get("/quan-tri/cong-viec.json").get_json()["jobs"][0]
+    assert failed["status"] == "failed" and failed["stage"] == "fetch" and failed["error"]
+    assert failed["error"] in client.get("/quan-tri").get_data(as_text=True)
 
 
 def test_lexicon_edit_resynthesizes_only_changed_segments(

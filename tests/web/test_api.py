@@ -10,41 +10,78 @@ from flask.testing import FlaskClient
 from bantin_audio.jobs import Worker
 
 ERROR_KEYS = {"error", "message", "hint", "status"}
+ARTICLE_HTML = ("<html><head><title>Xã Quang Thuận họp dân</title></head><body><article>"
+                "<h1>Xã Quang Thuận họp dân</h1><p>Sáng nay, xã đã tổ chức họp dân bàn về việc "
+                "làm đường giao thông nông thôn năm nay.</p><p>Người dân đồng thuận góp công "
+                "và góp đất để mở rộng mặt đường.</p></article></body></html>").encode()
 
 
-def test_submit_returns_202_with_article_and_job(client: FlaskClient, submit: Any) -> None:
+def test_submit_answers_202_with_the_job_before_any_work(
+        client: FlaskClient, post_article: Any) -> None:
+    body = post_article()
+    assert set(body) == {"article", "job"} and body["article"] is None
+    job = body["job"]
+    assert set(job) == {"id", "article_id", "status", "done", "total", "error", "stage",
+                        "source", "source_url", "url"}
+    assert job["status"] == "queued" and job["stage"] == "fetch" and job["source"] == "text"
+    assert job["article_id"] is None and job["url"].endswith(f"/api/jobs/{job['id']}")
+    assert client.get("/api/articles").get_json()["articles"] == []  # not parsed yet
+
+
+def test_article_and_job_after_synthesis(client: FlaskClient, submit: Any) -> None:
     body = submit()
-    assert set(body) == {"article", "job"}
-    job, article = body["job"], body["article"]
-    assert set(job) == {"id", "article_id", "status", "done", "total", "error"}
-    assert job["status"] == "queued" and job["article_id"] == article["id"]
-    for key in ("id", "status", "page_url", "renditions", "title", "paragraphs"):
-        assert key in article
-    assert article["page_url"].endswith(f"/bai/{article['slug']}")
-
-
-def test_article_and_job_after_synthesis(client: FlaskClient, submit: Any,
-                                         worker: Worker) -> None:
-    body = submit()
-    worker.run_until_idle()
-    data = client.get(f"/api/articles/{body['article']['id']}").get_json()
+    data = body["article"]
     assert data["status"] == "done"
+    for key in ("id", "status", "page_url", "renditions", "title", "paragraphs"):
+        assert key in data
+    assert data["page_url"].endswith(f"/bai/{data['slug']}")
     kinds = [r["kind"] for r in data["renditions"]]
     assert kinds[0] == "webm" and set(kinds) == {"webm", "mp3", "broadcast"}
     for r in data["renditions"]:
         assert {"kind", "url", "bytes", "duration_s"} <= set(r)
         assert r["bytes"] > 0 and r["duration_s"] > 0
-    job = client.get(f"/api/jobs/{body['job']['id']}").get_json()
-    assert job == {"id": body["job"]["id"], "article_id": data["id"], "status": "done",
-                   "done": 4, "total": 4, "error": None}
+    job_id = body["queued"]["job"]["id"]
+    job = client.get(f"/api/jobs/{job_id}").get_json()
+    assert {k: job[k] for k in ("id", "article_id", "status", "done", "total", "error",
+                                "stage")} == {
+        "id": job_id, "article_id": data["id"], "status": "done", "done": 4, "total": 4,
+        "error": None, "stage": "synthesize"}
+    assert job["page_url"] == data["page_url"]
     listed = client.get("/api/articles").get_json()["articles"]
     assert [a["id"] for a in listed] == [data["id"]]
 
 
-def test_same_article_twice_is_one_article_one_job(submit: Any) -> None:
-    first, second = submit(), submit()
-    assert first["article"]["id"] == second["article"]["id"]
-    assert first["job"]["id"] == second["job"]["id"]
+def test_same_article_twice_is_one_article_one_job(post_article: Any, submit: Any) -> None:
+    first, second = post_article(), post_article()
+    assert first["job"]["id"] == second["job"]["id"]  # the same source while it is queued
+    done = submit()  # and once more after it was read: the same article, nothing to redo
+    again = submit()
+    assert done["article"]["id"] == again["article"]["id"]
+    assert done["job"]["article_id"] == again["job"]["article_id"]
+    assert again["job"]["status"] == "done"
+
+
+def test_same_url_is_one_article(client: FlaskClient, submit: Any, local_page: Any) -> None:
+    url = local_page("/tin/1", ARTICLE_HTML)
+    first = submit(url=url)
+    again = submit(url=url)
+    assert first["article"]["id"] == again["article"]["id"]
+    assert first["article"]["source_url"] == url
+    assert again["queued"]["article"]["id"] == first["article"]["id"]  # known at once by URL
+
+
+def test_fetch_failure_is_shown_on_the_job_in_vietnamese(
+        client: FlaskClient, post_article: Any, worker: Worker, local_page: Any) -> None:
+    url = local_page("/khong-co-bai", b"<html><body><nav>Trang chu</nav></body></html>")
+    missing = post_article(url=url.replace("/khong-co-bai", "/mat-roi"))
+    empty = post_article(url=url)
+    worker.run_until_idle()
+    gone = client.get(missing["job"]["url"]).get_json()
+    assert gone["status"] == "failed" and gone["article_id"] is None
+    assert "HTTP 404" in gone["error"] and gone["stage"] == "fetch"
+    nothing = client.get(empty["job"]["url"]).get_json()
+    assert nothing["status"] == "failed" and nothing["error"]
+    assert client.get("/api/articles").get_json()["articles"] == []
 
 
 def test_writes_need_the_token(client: FlaskClient) -> None:
@@ -65,9 +102,16 @@ def test_bad_input_uses_the_one_error_shape(client: FlaskClient, auth: dict[str,
     assert resp.status_code == 400
 
 
-def test_private_urls_are_refused(client: FlaskClient, auth: dict[str, str]) -> None:
-    resp = client.post("/api/articles", json={"url": "http://127.0.0.1:9/bai"}, headers=auth)
-    assert resp.status_code in (400, 502) and set(resp.get_json()) == ERROR_KEYS
+def test_private_urls_are_refused(client: FlaskClient, auth: dict[str, str],
+                                  worker: Worker) -> None:
+    for url in ("http://10.0.0.5/bai", "http://[::1]:9/bai", "http://169.254.169.254/"):
+        resp = client.post("/api/articles", json={"url": url}, headers=auth)
+        assert resp.status_code == 400 and set(resp.get_json()) == ERROR_KEYS  # literal
+    resp = client.post("/api/articles", json={"url": "http://localhost:9/bai"}, headers=auth)
+    assert resp.status_code == 202  # a name is resolved and refused by the job, not the request
+    worker.run_until_idle()
+    job = client.get(resp.get_json()["job"]["url"]).get_json()
+    assert job["status"] == "failed" and "nội bộ" in job["error"]
 
 
 def test_body_size_is_limited(client: FlaskClient, auth: dict[str, str]) -> None:

@@ -65,8 +65,13 @@ class Live:
         """Submit an article; wait until it is done (or until its first audio is playable)."""
         body = self.api("POST", "/api/articles", {"text": text})
         deadline = time.monotonic() + 90
+        art: dict[str, Any] = {}
         while time.monotonic() < deadline:
-            art = self.api("GET", f"/api/articles/{body['article']['id']}")
+            job = self.api("GET", f"/api/jobs/{body['job']['id']}")
+            if job["article_id"] is None:
+                time.sleep(0.1)
+                continue
+            art = self.api("GET", f"/api/articles/{job['article_id']}")
             if until == "done" and art["status"] == "done":
                 return art
             if until == "partial" and art["renditions"] and art["status"] == "running":

@@ -86,7 +86,7 @@ def live() -> Iterator[Live]:
         _sources_add(data_dir, portal)
         env = proxy_env(proxy.url)
         env.update(BANTIN_API_TOKEN=TOKEN, BANTIN_ENGINE="gtts", BANTIN_CONCURRENCY="2",
-                   BANTIN_ALLOW_PRIVATE_FETCH="1")
+                   BANTIN_PRIVATE_FETCH_HOSTS="127.0.0.2")
         log = open(data_dir / "server.log", "wb")  # noqa: SIM115
         proc = subprocess.Popen([BANTIN, "serve", "--host", "127.0.0.1", "--port", str(port),
                                  "--data-dir", str(data_dir / "data"), "--production"],

@@ -12,7 +12,9 @@ import feedparser
 from flask import Flask
 from flask.testing import FlaskClient
 
-from bantin_audio.jobs import Worker, media_dir
+from bantin_audio.ingest import extract_article
+from bantin_audio.jobs import Worker, build_segments, media_dir
+from tests.web.conftest import ARTICLE
 
 EVIL = ('<html><body><article><h1>Tin &lt;b&gt;đậm&lt;/b&gt; về xã</h1><p>&lt;script&gt;alert(1)'
         "&lt;/script&gt; Sau hai năm, huyện đã đạt nhiều kết quả tích cực trong xây dựng nông "
@@ -85,10 +87,18 @@ def test_html_is_no_cache_with_etag_and_gzip(client: FlaskClient) -> None:
     assert again.status_code == 304
 
 
-def test_progress_shown_while_synthesizing(client: FlaskClient, submit: Any) -> None:
-    body = submit()
+def _stored(app: Flask, text: str) -> Any:
+    """Store an article as its job's fetch stage leaves it: cleaned, not yet synthesized."""
+    st = app.extensions["bantin"]
+    article = extract_article(text, content_type="text/plain")
+    return st.store.submit(article, build_segments(article, st.settings, None))
+
+
+def test_progress_shown_while_synthesizing(client: FlaskClient, app: Flask) -> None:
+    result = _stored(app, ARTICLE)
+    body = {"article": {"slug": result.article.slug}}
     html = _page(client, body)
-    assert f"Đang tạo âm thanh: 0/{body['job']['total']} đoạn" in html
+    assert f"Đang tạo âm thanh: 0/{result.job.total} đoạn" in html
     assert 'id="am-thanh"' in html and "hidden" in html.split('id="am-thanh"')[1].split(">")[0]
 
 
@@ -178,10 +188,10 @@ def test_timings_and_webvtt(client: FlaskClient, submit: Any, worker: Worker) ->
     assert "Huyện Bạch Thông hoàn thành 37 chỉ tiêu" in text
 
 
-def test_podcast_feed(client: FlaskClient, submit: Any, worker: Worker) -> None:
+def test_podcast_feed(client: FlaskClient, submit: Any, worker: Worker, app: Flask) -> None:
     body = _done(submit, worker)
     # not in the feed until complete:
-    submit(text=_text("Xã Quang Thuận đón nhận chuẩn nông thôn mới nâng cao"))
+    _stored(app, _text("Xã Quang Thuận đón nhận chuẩn nông thôn mới nâng cao"))
     resp = client.get("/feed.xml")
     assert resp.mimetype == "application/rss+xml" and resp.headers["Cache-Control"] == "no-cache"
     feed = feedparser.parse(resp.data)

@@ -62,7 +62,7 @@ def test_sources_admin_flow(client: FlaskClient, token: str, app: Flask) -> None
 
 def test_errors_and_approval_on_the_page(client: FlaskClient, token: str, app: Flask) -> None:
     st = app.extensions["bantin"]
-    settings = st.settings.replace(allow_private_fetch=True)
+    settings = st.settings.replace(private_fetch_hosts="127.0.0.2")
     with FakePortal() as portal:
         art = portal.publish(**sample_article(1))
         _sign_in(client, token)

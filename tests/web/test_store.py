@@ -122,3 +122,68 @@ def test_delete_cascades(tmp_path: Path) -> None:
     with pytest.raises(NotFound):
         store.get_job(result.job.id)
     assert store.segments(result.article.id) == []
+
+
+def test_a_queued_source_becomes_its_article_in_the_same_job(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    job, created = store.queue_source("url", url="https://x.vn/a")
+    again, created_again = store.queue_source("url", url="https://x.vn/a")
+    assert created and not created_again and again.id == job.id  # deduplicated while queued
+    assert (job.article_id, job.stage, job.source_kind) == (None, "fetch", "url")
+    text_job, _ = store.queue_source("text", data="Tin\n\nMột.")
+    assert text_job.id != job.id and store.job_source(text_job.id) == ("text", None,
+                                                                        "Tin\n\nMột.")
+    claimed = store.claim_job("w1")
+    assert claimed is not None and claimed.id == job.id
+    # Another worker that does not hold the lease cannot attach anything.
+    assert store.attach_article(job.id, "w2", _article(url="https://x.vn/a"),
+                                _segments("Tin", "Một.")) is None
+    result = store.attach_article(job.id, "w1", _article(url="https://x.vn/a"),
+                                  _segments("Tin", "Một."))
+    assert result is not None and result.created and result.job.id == job.id
+    assert result.job.article_id == result.article.id and result.job.stage == "synthesize"
+    assert result.job.total == 2 and store.job_source(job.id)[2] is None  # the page is let go
+    assert store.queue_source("url", url="https://x.vn/a")[0].id == job.id  # still running
+    assert store.finish_job(job.id, "w1", status="done")
+    # Once finished, the same URL is a new job (the page may have changed); the article is
+    # known at once by its URL.
+    later, created = store.queue_source("url", url="https://x.vn/a")
+    known = store.article_by_url("https://x.vn/a")
+    assert created and later.id != job.id and known is not None
+    assert known.id == result.article.id
+
+
+def test_a_queued_job_of_the_same_article_is_folded_into_the_fetching_one(
+        tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    old = store.submit(_article(url="https://x.vn/a"), _segments("Tin", "Một.")).job
+    job, _ = store.queue_source("url", url="https://x.vn/a")
+    claimed = store.claim_job("w1", only_job=job.id)
+    assert claimed is not None
+    result = store.attach_article(job.id, "w1", _article(url="https://x.vn/a"),
+                                  _segments("Tin", "Một.", "Hai."))
+    assert result is not None and result.changed
+    assert [j.id for j in store.list_jobs()] == [job.id]  # one job does the article's work
+    with pytest.raises(NotFound):
+        store.get_job(old.id)
+
+
+def test_a_version_2_database_gains_job_sources(tmp_path: Path) -> None:
+    from bantin_audio.store import _MIGRATIONS
+
+    path = tmp_path / "bantin.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(_MIGRATIONS[1] + _MIGRATIONS[2])
+    conn.execute("INSERT INTO articles(id, slug, content_hash, title, fields, created_at, "
+                 "updated_at) VALUES (7, 'a-7', 'h', 'Tin', '{\"title\": \"Tin\"}', 1, 1)")
+    conn.execute("INSERT INTO jobs(id, article_id, status, done, total, created_at, updated_at) "
+                 "VALUES (3, 7, 'done', 4, 4, 1, 1)")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert store.schema_version() == SCHEMA_VERSION >= 3
+    job = store.get_job(3)
+    assert (job.article_id, job.status, job.source_kind, job.stage) == (7, "done", None,
+                                                                         "synthesize")
+    assert "stage" not in job.to_dict()  # older jobs keep their API shape

@@ -21,7 +21,7 @@ from ..config import Settings
 from ..jobs import media_dir, open_store
 from ..store import Store
 from . import admin, api, bulletins, embed, errors, feeds, media, reader, sources_admin
-from .common import register_template_helpers
+from .common import BoundedInt, register_template_helpers, reject_odd_paths
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     """Build the Flask app for `settings` (services are needed only by in-process workers)."""
     templates, static = web_root()
     app = Flask("bantin_audio.web", template_folder=str(templates), static_folder=None)
+    app.url_map.converters["int"] = BoundedInt
     store = store or open_store(settings)
     media_dir(settings).mkdir(parents=True, exist_ok=True)
     lexicon_path = services.lexicon_path if services is not None else \
@@ -96,6 +97,7 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://",
                       headers_enabled=True, default_limits=[])
     register_template_helpers(app)
+    app.before_request(reject_odd_paths)
     _register_static(app, static)
     app.register_blueprint(reader.blueprint())
     app.register_blueprint(media.blueprint())
@@ -127,8 +129,12 @@ def _register_static(app: Flask, folder: Path) -> None:
     def load(name: str) -> tuple[bytes, bytes, str, str]:
         with lock:
             if name not in cache:
-                path = (folder / name).resolve()
-                if folder.resolve() not in path.parents or not path.is_file():
+                try:
+                    path = (folder / name).resolve()
+                    found = folder.resolve() in path.parents and path.is_file()
+                except (OSError, ValueError):  # a name no file system accepts
+                    found = False
+                if not found:
                     abort(404)
                 data = path.read_bytes()
                 ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

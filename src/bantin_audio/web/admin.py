@@ -19,8 +19,8 @@ from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 
 from ..errors import BantinError, InputError
-from ..jobs import rebuild_scripts, submit_article
-from .api import article_from_input, remove_article
+from ..jobs import queue_source, rebuild_scripts
+from .api import remove_article, source_from_input
 from .common import Unauthorized, check_csrf, signed_in, state, token_matches
 
 LEXICON_KINDS = {"expand": "Đọc thành cụm từ", "spell": "Đánh vần từng chữ",
@@ -96,25 +96,22 @@ def add() -> ResponseReturnValue:
 def _add(source: str) -> None:
     st = state()
     if source == "url":
-        article = article_from_input(url=request.form.get("url", ""))
+        given = source_from_input(url=request.form.get("url", "").strip() or None)
     elif source == "text":
-        article = article_from_input(text=request.form.get("text", ""))
+        given = source_from_input(text=request.form.get("text", "") or None)
     elif source == "html":
         upload = request.files.get("html")
         if upload is None or not upload.filename:
             raise InputError("Chưa chọn tệp HTML", "chọn một tệp .html rồi gửi lại")
-        article = article_from_input(html=upload.read())
+        given = source_from_input(html=upload.read() or None)
     else:
         raise InputError("Nguồn bài viết không hợp lệ")
-    result = submit_article(st.store, article, st.settings, st.lexicon_path, st.wake)
-    if result.created:
-        flash(f"Đã thêm bài “{result.article.article.headline}”, công việc số {result.job.id}.",
-              "ok")
-    elif result.changed:
-        flash(f"Bài “{result.article.article.headline}” đã có: đã cập nhật và tạo lại các đoạn "
-              "thay đổi.", "ok")
+    queued = queue_source(st.store, given, st.wake)
+    if queued.created:
+        flash(f"Đã nhận bài, công việc số {queued.job.id}: đang tải, làm sạch và chuẩn bị đọc. "
+              "Theo dõi tiến độ trong bảng dưới đây.", "ok")
     else:
-        flash(f"Bài “{result.article.article.headline}” đã có, không có gì thay đổi.", "ok")
+        flash(f"Bài này đang được xử lý trong công việc số {queued.job.id}.", "ok")
 
 
 def jobs_json() -> Response:

@@ -8,11 +8,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask_limiter import Limiter
 
 from ..errors import InputError
-from ..jobs import media_dir, submit_article
-from ..model import Article
-from .common import Unauthorized, article_json, bearer_ok, external_url, state
-
-MAX_TEXT_CHARS = 500_000
+from ..jobs import ArticleSource, QueuedSource, media_dir, queue_source
+from ..store import JobRow
+from .common import Unauthorized, article_json, bearer_ok, external_url, read_json, state
 
 
 def blueprint(limiter: Limiter) -> Blueprint:
@@ -40,44 +38,56 @@ def _require_token() -> None:
                            "mã được in ra khi khởi động bantin-audio serve")
 
 
-def article_from_input(*, url: str | None = None, html: str | bytes | None = None,
-                       text: str | None = None) -> Article:
-    """Build an article from exactly one of a URL, page HTML or pasted text."""
-    from ..ingest import extract_article, load_article
-
+def source_from_input(*, url: str | None = None, html: str | bytes | None = None,
+                      text: str | None = None) -> ArticleSource:
+    """Check exactly one of a URL, page HTML or pasted text (nothing is fetched or parsed)."""
     given = [k for k, v in (("url", url), ("html", html), ("text", text)) if v]
     if len(given) != 1:
         raise InputError("Cần đúng một trong các trường: url, html, text",
                          'ví dụ {"url": "https://..."}')
     if url:
-        url = url.strip()
-        if not url.lower().startswith(("http://", "https://")):
-            raise InputError("Địa chỉ phải bắt đầu bằng http:// hoặc https://")
-        return load_article(url, state().settings)
-    data = html if html else text
-    if isinstance(data, str) and len(data) > MAX_TEXT_CHARS:
-        raise InputError("Bài viết quá dài", f"tối đa {MAX_TEXT_CHARS} ký tự")
-    return extract_article(data or "", content_type="text/html" if html else "text/plain")
+        return ArticleSource.from_url(url, state().settings)
+    if html:
+        return ArticleSource.from_data("html", html)
+    return ArticleSource.from_data("text", text or "")
+
+
+def queued_json(queued: QueuedSource) -> dict[str, Any]:
+    """Return the 202 body of a submission: the job, its address, the article if known."""
+    st = state()
+    article = queued.article
+    body: dict[str, Any] = {"job": job_json(queued.job), "article": None}
+    if article is not None:
+        body["article"] = article_json(article, st.store.renditions(article.id),
+                                       st.store.latest_job(article.id))
+    return body
+
+
+def job_json(job: JobRow) -> dict[str, Any]:
+    """Return a job with its own address and, once its article is known, the article's."""
+    data = job.to_dict()
+    data["url"] = external_url("api.get_job", job_id=job.id)
+    if job.article_id is not None:
+        slug = state().store.get_article(job.article_id).slug
+        data["article_url"] = external_url("api.get_article", article_id=job.article_id)
+        data["page_url"] = external_url("reader.article", slug=slug)
+    return data
 
 
 def create_article() -> tuple[Response, int, dict[str, str]]:
-    """Store an article from JSON {url|html|text} and queue its synthesis (202)."""
+    """Queue an article from JSON {url|html|text}: fetched, cleaned and read by a job (202)."""
     _require_token()
-    payload = request.get_json(silent=True)
+    payload = read_json()
     if not isinstance(payload, dict):
         raise InputError("Thân yêu cầu phải là JSON", 'ví dụ {"text": "Tiêu đề\\n\\nĐoạn 1"}')
     values = {k: payload.get(k) for k in ("url", "html", "text")}
     for key, value in values.items():
         if value is not None and not isinstance(value, str):
             raise InputError(f"Trường {key} phải là chuỗi")
-    article = article_from_input(**values)
     st = state()
-    result = submit_article(st.store, article, st.settings, st.lexicon_path, st.wake)
-    body = {"article": article_json(result.article, st.store.renditions(result.article.id),
-                                    result.job),
-            "job": result.job.to_dict()}
-    return jsonify(body), 202, {"Location": external_url("api.get_article",
-                                                         article_id=result.article.id)}
+    queued = queue_source(st.store, source_from_input(**values), st.wake)
+    return jsonify(queued_json(queued)), 202, {
+        "Location": external_url("api.get_job", job_id=queued.job.id)}
 
 
 def list_articles() -> Response:
@@ -117,8 +127,8 @@ def remove_article(article_id: int) -> None:
 
 
 def get_job(job_id: int) -> Response:
-    """Return one job: id, article_id, status, done, total, error."""
-    return jsonify(state().store.get_job(job_id).to_dict())
+    """Return one job: id, article_id, status, done, total, error (and where to find it)."""
+    return jsonify(job_json(state().store.get_job(job_id)))
 
 
 def retry_job(job_id: int) -> tuple[Response, int]:
@@ -127,4 +137,4 @@ def retry_job(job_id: int) -> tuple[Response, int]:
     st = state()
     job = st.store.retry_job(job_id)
     st.wake.set()
-    return jsonify(job.to_dict()), 202
+    return jsonify(job_json(job)), 202

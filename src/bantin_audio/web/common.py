@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, request, session, url_for
+from werkzeug.routing import IntegerConverter
 
-from ..errors import BantinError
+from ..errors import BantinError, InputError
 from ..store import ArticleRow, JobRow, RenditionRow, SegmentRow
 
 if TYPE_CHECKING:
@@ -22,6 +24,9 @@ KIND_LABELS = {"mp3": "MP3", "webm": "WebM Opus", "broadcast": "MP3 phát thanh 
 MIME_TYPES = {"mp3": "audio/mpeg", "webm": "audio/webm"}
 STATUS_LABELS = {"queued": "Đang chờ", "running": "Đang tạo âm thanh", "done": "Hoàn tất",
                  "failed": "Lỗi"}
+STAGE_LABELS = {"fetch": "Đang tải và làm sạch bài", "synthesize": "Đang tạo âm thanh",
+                "build": "Đang dựng bản tin"}
+SOURCE_LABELS = {"url": "Địa chỉ", "html": "Tệp HTML", "text": "Văn bản dán vào"}
 
 
 class Unauthorized(BantinError):
@@ -36,6 +41,53 @@ class Forbidden(BantinError):
 
     http_status = 403
     code = "bi_tu_choi"
+
+
+class BoundedInt(IntegerConverter):
+    """The `int` URL converter, bounded to what SQLite stores (a larger id is simply 404)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def reject_odd_paths() -> None:
+    """Refuse a path carrying NUL or other control characters before any view sees it."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in request.path):
+        raise InputError("Địa chỉ chứa ký tự không hợp lệ", "kiểm tra lại đường dẫn")
+
+
+def read_json() -> Any:
+    """Parse the request body as JSON, turning every malformed body into an InputError.
+
+    Covers what Flask's parser lets through as a 500: nesting deep enough to exhaust the
+    recursion limit, and lone surrogates (\\ud800) that no database or file can store.
+    """
+    example = 'ví dụ {"text": "Tiêu đề\\n\\nĐoạn 1"}'
+    try:
+        payload = json.loads(request.get_data(cache=True).decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise InputError("Thân yêu cầu phải là JSON hợp lệ (UTF-8)", example) from exc
+    _check_text(payload, 0)
+    return payload
+
+
+def _check_text(value: Any, depth: int) -> None:
+    if depth > 32:
+        raise InputError("JSON lồng nhau quá sâu", "tối đa 32 tầng")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError("Văn bản chứa ký tự không hợp lệ (nửa cặp UTF-16)",
+                             "kiểm tra lại văn bản gửi lên") from exc
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, depth + 1)
+            _check_text(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item, depth + 1)
 
 
 def state() -> WebState:
@@ -186,5 +238,6 @@ def register_template_helpers(app: Flask) -> None:
         asset=asset, format_size=format_size, format_duration=format_duration,
         format_date=format_date, csrf_token=csrf_token, signed_in=signed_in,
         ENGINE_LABELS=ENGINE_LABELS, KIND_LABELS=KIND_LABELS, STATUS_LABELS=STATUS_LABELS,
+        STAGE_LABELS=STAGE_LABELS, SOURCE_LABELS=SOURCE_LABELS,
         MIME_TYPES=MIME_TYPES,
     )
