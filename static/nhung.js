@@ -52,7 +52,7 @@
   function player(host, data, opts) {
     var root = host.shadowRoot || host.attachShadow({ mode: "open" });
     style(root, CSS);
-    root.innerHTML = '<section class="w" aria-label="Nghe bài viết: ' + esc(data.headline) + '">' +
+    root.innerHTML = '<section class="w" aria-label="Nghe bài viết' + (data.headline ? ": " + esc(data.headline) : "") + '">' +
       '<p class="h">Nghe bài viết <span class="f"></span></p><p class="g" hidden></p>' +
       '<div class="c"><button type="button" class="p" data-a="play" disabled>Phát</button>' +
       '<button type="button" data-a="back">Lùi 10 giây</button><button type="button" data-a="fwd">Tới 10 giây</button>' +
@@ -123,6 +123,8 @@
     }
     function update(x) {
       data = x;
+      posKey = "bantin:vitri:" + x.id;
+      if (x.headline) q(".w").setAttribute("aria-label", "Nghe bài viết: " + x.headline);
       var mp3 = null;
       (x.renditions || []).forEach(function (r) { if (r.kind === "mp3") mp3 = r; });
       timings = x.timings || [];
@@ -150,7 +152,9 @@
       q(".v").innerHTML = (x.voice && x.voice.length ? "Giọng đọc máy: " + esc(x.voice.join(", ")) + ". " : "Giọng đọc máy. ") +
         '<a href="' + esc(x.page_url) + '">Đọc bài trên Bản tin nghe</a>';
       show(); fromHere();
-      if (busy || (mp3 && !mp3.complete)) setTimeout(function () { ask("id=" + x.id).then(function (y) { if (y) update(y); }); }, 1500);
+      if (busy || (mp3 && !mp3.complete)) setTimeout(function () {
+        ask(x.id ? "id=" + x.id : "url=" + encodeURIComponent(opts.url)).then(function (y) { if (y) update(y); else host.hidden = true; });
+      }, 1000);
     }
 
     root.querySelector(".c").addEventListener("click", function (ev) {
@@ -197,6 +201,7 @@
     if (data) { player(el, data, opts); return; }
     var canon = d.querySelector("link[rel=canonical]");
     var url = el.getAttribute("data-bantin-url") || (canon && canon.href) || location.href.split("#")[0];
+    opts.url = url;
     if (opts.reserve) { el.style.display = "block"; el.style.minHeight = "10em"; }
     ask("url=" + encodeURIComponent(url)).then(function (x) {
       el.style.minHeight = "";

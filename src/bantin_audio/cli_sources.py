@@ -123,8 +123,9 @@ def watch(once: bool, data_dir: Path | None) -> None:
         if not reports:
             click.echo("Không có nguồn nào đến hạn kiểm tra.")
         for r in reports:
-            click.echo(f"{r.source}: {r.found} địa chỉ, {r.new} mới, {r.imported} bài đã đọc, "
-                       f"{r.changed} bài sửa, {r.withdrawn} bài bị gỡ, {r.failed} lỗi")
+            click.echo(f"{r.source}: {r.found} địa chỉ, {r.new} mới, {r.imported} bài xếp vào "
+                       f"hàng đợi, {r.changed} bài sửa, {r.withdrawn} bài bị gỡ, "
+                       f"{r.failed} lỗi")
             if r.error:
                 click.echo(f"  Lỗi: {r.error}", err=True)
         return

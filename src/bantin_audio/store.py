@@ -194,12 +194,16 @@ _MIGRATIONS: dict[int, str] = {
         first_seen REAL NOT NULL,
         checked_at REAL,
         next_check REAL,
+        job_id INTEGER,
+        page_hash TEXT,
         PRIMARY KEY (source_id, url)
     );
     CREATE INDEX source_items_due ON source_items(source_id, next_check);
     CREATE INDEX source_items_article ON source_items(article_id);
     CREATE TABLE article_holds (
-        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER UNIQUE REFERENCES articles(id) ON DELETE CASCADE,
+        url TEXT UNIQUE,
         reason TEXT NOT NULL,
         since REAL NOT NULL
     );
@@ -208,7 +212,10 @@ _MIGRATIONS: dict[int, str] = {
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
 HOLD_REASONS = ("withdrawn", "awaiting_approval")
-_NOT_HELD = "id NOT IN (SELECT article_id FROM article_holds)"
+# An article is held by its id, or (before a job has read it) by the address it comes from.
+_NOT_HELD = ("id NOT IN (SELECT article_id FROM article_holds WHERE article_id IS NOT NULL) "
+             "AND coalesce(source_url, '') NOT IN "
+             "(SELECT url FROM article_holds WHERE url IS NOT NULL)")
 SOURCE_KINDS = ("url", "html", "text")
 # Every column of a job row except the source's HTML or text (up to megabytes, read only by
 # the worker that ingests it).
@@ -382,6 +389,8 @@ class SourceItemRow:
     first_seen: float
     checked_at: float | None
     next_check: float | None
+    job_id: int | None = None  # the job reading it, while it is queued
+    page_hash: str | None = None  # of the page as last fetched by the watcher
 
 
 def database_path(data_dir: Path | str) -> Path:
@@ -717,8 +726,8 @@ class Store:
             " LIMIT 1), "
             "(SELECT group_concat(status || coalesce(engine, '')) FROM segments s "
             " WHERE s.article_id = a.id) "
-            "FROM articles a WHERE a.slug = ? "
-            "AND a.id NOT IN (SELECT article_id FROM article_holds)", (slug,)).fetchone()
+            "FROM articles a WHERE a.slug = ? AND a." +
+            _NOT_HELD.replace("source_url", "a.source_url"), (slug,)).fetchone()
         if row is None:
             raise NotFound("Không tìm thấy bài viết này", "xem danh sách bài mới ở trang chủ")
         return tuple(row)
@@ -1234,7 +1243,7 @@ class Store:
     def update_source_item(self, source_id: int, url: str, **values: Any) -> None:
         """Change some columns of a found address (status, article_id, validators, ...)."""
         allowed = {"status", "article_id", "lastmod", "etag", "last_modified", "gone",
-                   "failures", "error", "checked_at", "next_check"}
+                   "failures", "error", "checked_at", "next_check", "job_id", "page_hash"}
         unknown = set(values) - allowed
         if unknown:
             raise InputError(f"Cột không hợp lệ: {sorted(unknown)}")
@@ -1254,17 +1263,23 @@ class Store:
             (source_id, now, limit)).fetchall()
         return [self._item(r) for r in rows]
 
+    def queued_source_items(self, source_id: int) -> list[SourceItemRow]:
+        """Return the addresses handed to jobs whose article is not linked yet."""
+        rows = self._conn().execute("SELECT * FROM source_items WHERE source_id=? AND "
+                                    "status='queued'", (source_id,)).fetchall()
+        return [self._item(r) for r in rows]
+
+    def source_item(self, url: str) -> SourceItemRow | None:
+        """Return a found address (of any source), if it is known."""
+        row = self._conn().execute("SELECT * FROM source_items WHERE url=? LIMIT 1",
+                                   (url,)).fetchone()
+        return None if row is None else self._item(row)
+
     def source_item_for_article(self, article_id: int) -> SourceItemRow | None:
         """Return the found address an article was imported from, if any."""
         row = self._conn().execute("SELECT * FROM source_items WHERE article_id=? LIMIT 1",
                                    (article_id,)).fetchone()
         return None if row is None else self._item(row)
-
-    def article_by_source_url(self, url: str) -> ArticleRow | None:
-        """Return the article read from this address, if there is one."""
-        row = self._conn().execute("SELECT * FROM articles WHERE source_url=?",
-                                   (url,)).fetchone()
-        return None if row is None else self._article(row)
 
     @staticmethod
     def _item(r: sqlite3.Row) -> SourceItemRow:
@@ -1273,7 +1288,8 @@ class Store:
                              last_modified=r["last_modified"], gone=int(r["gone"]),
                              failures=int(r["failures"]), error=r["error"],
                              first_seen=r["first_seen"], checked_at=r["checked_at"],
-                             next_check=r["next_check"])
+                             next_check=r["next_check"], job_id=r["job_id"],
+                             page_hash=r["page_hash"])
 
     # -- holds (withdrawn, awaiting approval) ---------------------------------------------
 
@@ -1282,24 +1298,47 @@ class Store:
         if reason not in HOLD_REASONS:
             raise InputError(f"Lý do giữ bài không hợp lệ: {reason}")
         with self.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO article_holds(article_id, reason, since) "
-                         "VALUES (?, ?, ?)", (article_id, reason, time.time()))
+            row = conn.execute("SELECT source_url FROM articles WHERE id=?",
+                               (article_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"Không có bài viết số {article_id}")
+            conn.execute("DELETE FROM article_holds WHERE article_id=? OR url=?",
+                         (article_id, row["source_url"]))
+            conn.execute("INSERT INTO article_holds(article_id, url, reason, since) "
+                         "VALUES (?, ?, ?, ?)",
+                         (article_id, row["source_url"], reason, time.time()))
+
+    def hold_url(self, url: str, reason: str) -> None:
+        """Hold the article that will be read from `url` (or the one already read from it)."""
+        if reason not in HOLD_REASONS:
+            raise InputError(f"Lý do giữ bài không hợp lệ: {reason}")
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id FROM articles WHERE source_url=?", (url,)).fetchone()
+            if row is not None:
+                self.hold_article(int(row["id"]), reason)
+                return
+            conn.execute("INSERT OR REPLACE INTO article_holds(url, reason, since) "
+                         "VALUES (?, ?, ?)", (url, reason, time.time()))
 
     def release_article(self, article_id: int) -> bool:
         """Put a held article back on public pages; False when it was not held."""
         with self.transaction() as conn:
-            return conn.execute("DELETE FROM article_holds WHERE article_id=?",
-                                (article_id,)).rowcount > 0
+            return conn.execute(
+                "DELETE FROM article_holds WHERE article_id=? OR url=(SELECT source_url FROM "
+                "articles WHERE id=?)", (article_id, article_id)).rowcount > 0
 
     def article_hold(self, article_id: int) -> str | None:
         """Return why an article is held off public pages, or None."""
-        row = self._conn().execute("SELECT reason FROM article_holds WHERE article_id=?",
-                                   (article_id,)).fetchone()
+        row = self._conn().execute(
+            "SELECT reason FROM article_holds WHERE article_id=? OR url=(SELECT source_url "
+            "FROM articles WHERE id=?) LIMIT 1", (article_id, article_id)).fetchone()
         return None if row is None else str(row["reason"])
 
     def held_articles(self, reason: str | None = None, limit: int = 200) -> list[ArticleRow]:
         """Return held articles, newest hold first (optionally only for one reason)."""
-        sql = ("SELECT a.* FROM articles a JOIN article_holds h ON h.article_id = a.id" +
-               (" WHERE h.reason=?" if reason else "") + " ORDER BY h.since DESC LIMIT ?")
+        sql = ("SELECT a.*, max(h.since) AS held_since FROM articles a JOIN article_holds h "
+               "ON h.article_id = a.id OR (h.url IS NOT NULL AND h.url = a.source_url)" +
+               (" WHERE h.reason=?" if reason else "") +
+               " GROUP BY a.id ORDER BY held_since DESC LIMIT ?")
         params: tuple[Any, ...] = (reason, limit) if reason else (limit,)
         return [self._article(r) for r in self._conn().execute(sql, params)]

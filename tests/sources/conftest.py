@@ -8,12 +8,14 @@ from typing import Any
 import pytest
 
 from bantin_audio.config import Settings
-from bantin_audio.jobs import open_store
+from bantin_audio.jobs import Worker, open_store
+from bantin_audio.services import build_services
 from bantin_audio.sources.config import parse_source_config
 from bantin_audio.sources.polite import PoliteFetcher
 from bantin_audio.sources.watcher import Watcher
 from bantin_audio.store import SourceRow, Store
 from tests.fakeportal import LISTING, FakePortal
+from tests.fakes import FakeGoogle
 
 
 class Clock:
@@ -41,7 +43,15 @@ def portal() -> Iterator[FakePortal]:
 def watch_settings(settings: Settings) -> Settings:
     """Settings that let the watcher reach the loopback portal, with quick timeouts."""
     return settings.replace(private_fetch_hosts="127.0.0.2", fetch_read_timeout=3.0,
-                            fetch_connect_timeout=2.0)
+                            fetch_connect_timeout=2.0, engine="gtts", retries=1)
+
+
+@pytest.fixture
+def worker(fake_google: FakeGoogle, store: Store, watch_settings: Settings) -> Iterator[Worker]:
+    """A worker on the store (fetch, clean, synthesize against the fake Google), run by tests."""
+    services = build_services(watch_settings)
+    yield Worker(store, services.pipeline, watch_settings, build_extras=False)
+    services.pipeline.close()
 
 
 @pytest.fixture

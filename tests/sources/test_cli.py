@@ -37,9 +37,9 @@ def test_sources_add_list_watch_remove(run, portal: FakePortal, tmp_path: Path) 
     assert code == 1 and "ít nhất một địa chỉ" in out
     code, out = run("watch", "--once")
     assert code == 0, out
-    assert "yen-hoa: 1 địa chỉ, 1 mới, 1 bài đã đọc" in out
+    assert "yen-hoa: 1 địa chỉ, 1 mới, 1 bài xếp vào hàng đợi" in out
     code, out = run("sources", "list")
-    assert code == 0 and "yen-hoa" in out and "1 bài" in out and "Lỗi" not in out
+    assert code == 0 and "yen-hoa" in out and "đang theo dõi" in out and "Lỗi" not in out
     code, out = run("watch", "--once")
     assert "Không có nguồn nào đến hạn" in out
     code, out = run("sources", "remove", "yen-hoa")
@@ -47,4 +47,6 @@ def test_sources_add_list_watch_remove(run, portal: FakePortal, tmp_path: Path) 
     code, out = run("sources", "remove", "yen-hoa")
     assert code == 1 and "Không có nguồn" in out
     store = open_store(Settings(data_dir=tmp_path / "data"))
-    assert store.list_sources() == [] and len(store.list_articles()) == 1
+    assert store.list_sources() == []
+    [job] = store.list_jobs()  # the article waits for a worker: `bantin-audio worker`
+    assert job.source_url == portal.url + "/pages/tin-tuc-su-kien/bai-viet-101.aspx"

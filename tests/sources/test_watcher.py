@@ -7,9 +7,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bantin_audio.jobs import Worker
 from bantin_audio.sources.watcher import RECHECK_FACTOR, Watcher
 from bantin_audio.store import SourceRow, Store
 from tests.fakeportal import FakePortal, sample_article
+from tests.fakes import FakeGoogle
 from tests.sources.conftest import Clock
 
 AddSource = Callable[..., SourceRow]
@@ -23,27 +25,33 @@ def _articles(store: Store) -> dict[str, Any]:
     return {a.source_url: a for a in store.list_articles(limit=500, include_held=True)}
 
 
-def test_new_articles_are_read_and_queued(portal: FakePortal, store: Store, watcher: Watcher,
-                                          add_source: AddSource, clock: Clock) -> None:
+def test_new_articles_are_handed_to_jobs(portal: FakePortal, store: Store, watcher: Watcher,
+                                         worker: Worker, add_source: AddSource,
+                                         clock: Clock) -> None:
     first = _publish(portal, 1, 60)
     src = add_source()
     [report] = watcher.run_once()
     assert (report.found, report.new, report.imported, report.error) == (1, 1, 1, None)
-    articles = _articles(store)
     url = portal.article_url(first).lower()
-    assert list(articles) == [url]
+    # The watcher fetched no article page: a job fetches, cleans and reads it.
+    assert not portal.hits(first.path.lower())
+    [job] = store.list_jobs()
+    assert (job.source_url, job.status) == (url, "queued")
+    worker.run_until_idle()
+    articles = _articles(store)
+    assert list(articles) == [url]  # the feed's tracking parameters never reached it
     row = articles[url]
     assert row.article.title == first.title
     assert row.article.paragraphs == first.paragraphs
-    assert store.latest_job(row.id).status == "queued"
-    # The feed's tracking parameters never reached the stored address.
-    assert "utm_source" not in url
-    # Not due yet: nothing happens; after the interval, a new article is found.
+    assert store.latest_job(row.id).status == "done"
+    # Not due yet: nothing is polled, but the finished job is linked to its address.
     assert watcher.run_once() == []
+    assert store.get_source(src.id).articles_found == 1
     second = _publish(portal, 2)
     clock.advance(src.poll_interval_s)
     [report] = watcher.run_once()
     assert report.imported == 1
+    worker.run_until_idle()
     assert portal.article_url(second).lower() in _articles(store)
     # The portal was asked politely: our User-Agent, robots.txt first, the feed conditionally.
     assert all("bantin-audio" in r.headers.get("User-Agent", "") for r in portal.requests)
@@ -53,72 +61,81 @@ def test_new_articles_are_read_and_queued(portal: FakePortal, store: Store, watc
 
 
 def test_first_poll_takes_only_the_latest_n(portal: FakePortal, store: Store, watcher: Watcher,
-                                            add_source: AddSource, clock: Clock) -> None:
+                                            worker: Worker, add_source: AddSource,
+                                            clock: Clock) -> None:
     arts = [_publish(portal, n, age_s=1000 - n) for n in range(8)]
     add_source(first_take=3)
     [report] = watcher.run_once()
     assert (report.new, report.imported, report.skipped_first_poll) == (3, 3, 5)
+    worker.run_until_idle()
     assert set(_articles(store)) == {portal.article_url(a).lower() for a in arts[-3:]}
     # The older ones stay skipped; a later article is still taken.
     newer = _publish(portal, 99)
     clock.advance(600)
     [report] = watcher.run_once()
     assert report.imported == 1
+    worker.run_until_idle()
     assert len(_articles(store)) == 4
     assert portal.article_url(newer).lower() in _articles(store)
 
 
 def test_duplicates_across_documents_and_sources_are_read_once(
-        portal: FakePortal, store: Store, watcher: Watcher, add_source: AddSource) -> None:
+        portal: FakePortal, store: Store, watcher: Watcher, worker: Worker,
+        add_source: AddSource) -> None:
     art = _publish(portal, 1)
     add_source("qua-rss-va-sitemap", sitemap=True, listing=True)
     add_source("nguon-thu-hai", feed=False, listing=True)
     reports = watcher.run_once()
     assert [r.error for r in reports] == [None, None]
+    assert len(store.list_jobs()) == 1  # one job for the one article
+    worker.run_until_idle()
+    watcher.run_once()
     assert list(_articles(store)) == [portal.article_url(art).lower()]
-    # The article page was fetched once: the second source found it in the store.
-    assert len(portal.hits(art.path.lower())) == 1
+    assert len(portal.hits(art.path.lower())) == 1  # its page was fetched once
     assert all(s.articles_found == 1 for s in store.list_sources())
 
 
-def test_an_edited_article_is_read_again_and_only_changed_paragraphs_queued(
-        portal: FakePortal, store: Store, watcher: Watcher, add_source: AddSource,
-        clock: Clock) -> None:
+def test_an_edited_article_is_read_again_and_only_changed_paragraphs_synthesized(
+        portal: FakePortal, store: Store, watcher: Watcher, worker: Worker,
+        fake_google: FakeGoogle, add_source: AddSource, clock: Clock) -> None:
     art = _publish(portal, 1)
     src = add_source(sitemap=True, feed=False)
     watcher.run_once()
+    worker.run_until_idle()
     row = next(iter(_articles(store).values()))
-    for seg in store.segments(row.id):  # as if the worker had synthesized everything
-        store.mark_segment(row.id, seg.segment.index, seg.segment.spoken, status="done",
-                           engine="espeak")
-    # Unchanged page: the re-check is conditional and changes nothing.
-    clock.advance(src.poll_interval_s * RECHECK_FACTOR)
-    [report] = watcher.run_once()
-    assert report.changed == 0
+    # Re-checks are conditional: once the page is known, it gets 304 and changes nothing.
+    for _ in range(3):
+        clock.advance(src.poll_interval_s * RECHECK_FACTOR)
+        [report] = watcher.run_once()
+        worker.run_until_idle()
+        assert report.changed == 0
     assert portal.hits(art.path.lower())[-1].headers.get("If-None-Match")
     assert portal.hits(art.path.lower())[-1].status == 304
+    spoken_before = fake_google.requests
     # The editor fixes one paragraph: the sitemap's lastmod changes, the page is re-read at
-    # the next poll, and only that paragraph waits for synthesis again.
+    # the next poll, and only that paragraph is synthesized again.
     fixed = list(art.paragraphs)
     fixed[1] = "Toàn xã hiện có 412 trẻ trong độ tuổi tiêm chủng, đạt tỷ lệ 99 phần trăm."
     portal.edit(art.id, paragraphs=fixed)
     clock.advance(src.poll_interval_s)
     [report] = watcher.run_once()
     assert report.changed == 1
-    row2 = store.get_article(row.id)
-    assert row2.article.paragraphs == fixed
-    pending = [s.segment.display for s in store.segments(row.id) if s.status == "pending"]
-    assert pending == [fixed[1]]
-    assert store.latest_job(row.id).status == "queued"
+    worker.run_until_idle()
+    assert store.get_article(row.id).article.paragraphs == fixed
+    assert [s.status for s in store.segments(row.id)] == ["done"] * len(store.segments(row.id))
+    new_texts = fake_google.texts[spoken_before:]
+    assert new_texts and all("Trạm Y tế" not in t and "Buổi tiêm" not in t for t in new_texts)
 
 
 def test_a_deleted_article_is_withdrawn_after_two_404s(
-        portal: FakePortal, store: Store, watcher: Watcher, add_source: AddSource,
-        clock: Clock) -> None:
+        portal: FakePortal, store: Store, watcher: Watcher, worker: Worker,
+        add_source: AddSource, clock: Clock) -> None:
     art = _publish(portal, 1)
     keep = _publish(portal, 2)
     src = add_source()
     watcher.run_once()
+    worker.run_until_idle()
+    assert watcher.run_once() == []  # links the read articles to their addresses
     rows = _articles(store)
     gone_id = rows[portal.article_url(art).lower()].id
     portal.delete(art.id)
@@ -134,13 +151,15 @@ def test_a_deleted_article_is_withdrawn_after_two_404s(
     assert gone_id not in public and rows[portal.article_url(keep).lower()].id in public
     # Its audio and row stay for the admin.
     assert store.get_article(gone_id).article.title == art.title
+    assert store.renditions(gone_id)
 
 
 def test_approval_waits_for_an_editor(portal: FakePortal, store: Store, watcher: Watcher,
-                                      add_source: AddSource) -> None:
+                                      worker: Worker, add_source: AddSource) -> None:
     _publish(portal, 1)
     add_source(approval="editor")
     watcher.run_once()
+    worker.run_until_idle()
     [held] = store.held_articles("awaiting_approval")
     assert store.list_articles() == []
     assert store.release_article(held.id)
@@ -180,8 +199,8 @@ def test_listing_without_links_shows_an_error(portal: FakePortal, store: Store,
 
 
 def test_portal_down_backs_off_and_recovers(portal: FakePortal, store: Store,
-                                            watcher: Watcher, add_source: AddSource,
-                                            clock: Clock) -> None:
+                                            watcher: Watcher, worker: Worker,
+                                            add_source: AddSource, clock: Clock) -> None:
     _publish(portal, 1)
     portal.status = 503
     src = add_source(poll_interval_s=120)
@@ -196,6 +215,7 @@ def test_portal_down_backs_off_and_recovers(portal: FakePortal, store: Store,
     portal.status = None
     error, row = _poll_error(watcher, store, src)
     assert error is None and row.failures == 0 and row.last_error is None
+    worker.run_until_idle()
     assert len(_articles(store)) == 1
 
 
@@ -259,8 +279,8 @@ def test_robots_txt_is_honoured(portal: FakePortal, store: Store, watcher: Watch
 
 
 def test_paused_source_is_not_polled_and_nothing_stops_the_watcher(
-        portal: FakePortal, store: Store, watcher: Watcher, add_source: AddSource,
-        clock: Clock) -> None:
+        portal: FakePortal, store: Store, watcher: Watcher, worker: Worker,
+        add_source: AddSource, clock: Clock) -> None:
     import threading
 
     _publish(portal, 1)
@@ -279,6 +299,8 @@ def test_paused_source_is_not_polled_and_nothing_stops_the_watcher(
     watcher.wake.set()
     thread.join(10)
     assert not thread.is_alive()
+    worker.run_until_idle()
+    watcher.run_once()
     assert store.get_source(good.id).articles_found == 1
     assert store.get_source(bad.id).last_error
     assert store.get_source(paused.id).last_poll_at is None

@@ -140,3 +140,47 @@ def test_script_is_small_cached_and_open_to_every_page(client: FlaskClient) -> N
     text = source.decode()
     assert "document.cookie" not in text and "sessionStorage" not in text
     assert not re.search(r"https?://", text)
+
+
+def test_lookup_queues_an_unknown_article_of_a_registered_portal(
+        client: FlaskClient, app: Flask, worker: Worker) -> None:
+    from tests.fakeportal import FakePortal, sample_article
+
+    st = app.extensions["bantin"]
+    worker.settings = worker.settings.replace(private_fetch_hosts="127.0.0.2")
+    st.settings = st.settings.replace(private_fetch_hosts="127.0.0.2")  # a portal on the LAN
+    with FakePortal() as portal:
+        art = portal.publish(**sample_article(3))
+        # Unregistered: nothing is queued, the answer is a quiet 404.
+        assert client.get("/api/lookup", query_string={"url": portal.article_url(art)}) \
+            .status_code == 404
+        assert st.store.list_jobs() == []
+        base, config = parse_source_config(portal.url, feeds=[portal.url + "/rss.xml"],
+                                           exclude=["*/pages/khac/*"])
+        source = st.store.add_source("yen-hoa", base, config.to_dict())
+        resp = client.get("/api/lookup", query_string={"url": portal.article_url(art)},
+                          headers={"Origin": portal.url})
+        assert resp.status_code == 202
+        assert resp.headers["Cache-Control"] == "no-store"
+        assert resp.headers["Access-Control-Allow-Origin"] == portal.url
+        body = resp.get_json()
+        assert body["status"] == "queued" and body["id"] is None
+        [job] = st.store.list_jobs()
+        # Nothing was fetched while the request waited: the job will fetch it.
+        assert not portal.hits(art.path.lower())
+        # Asked again while queued: the same job, no new one.
+        again = client.get("/api/lookup", query_string={"url": portal.article_url(art)})
+        assert again.status_code == 202 and len(st.store.list_jobs()) == 1
+        worker.run_until_idle()
+        done = client.get("/api/lookup", query_string={"url": portal.article_url(art)})
+        assert done.status_code == 200 and done.get_json()["status"] == "done"
+        assert st.store.source_item(portal.article_url(art).lower()).job_id == job.id
+        # Left out by the source's patterns: not queued.
+        other = portal.url + "/pages/khac/bai-1.aspx"
+        assert client.get("/api/lookup", query_string={"url": other}).status_code == 404
+        # Rate limits: one client may queue only so many new articles.
+        codes = [client.get("/api/lookup", query_string={
+            "url": f"{portal.url}/Pages/tin-tuc-su-kien/moi-{n}.aspx"}).status_code
+            for n in range(12)]
+        assert codes.count(202) == 9 and codes[-1] == 404  # 10 per client, one used above
+        assert source.id == st.store.list_sources()[0].id

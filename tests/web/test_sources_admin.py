@@ -7,6 +7,7 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
+from bantin_audio.jobs import Worker
 from bantin_audio.sources.watcher import Watcher
 from tests.fakeportal import FakePortal, sample_article
 from tests.web.test_admin import _csrf, _sign_in
@@ -60,7 +61,8 @@ def test_sources_admin_flow(client: FlaskClient, token: str, app: Flask) -> None
     assert "Đã xóa nguồn “Cổng Yên Hòa”" in page and store.list_sources() == []
 
 
-def test_errors_and_approval_on_the_page(client: FlaskClient, token: str, app: Flask) -> None:
+def test_errors_and_approval_on_the_page(client: FlaskClient, token: str, app: Flask,
+                                        worker: Worker) -> None:
     st = app.extensions["bantin"]
     settings = st.settings.replace(private_fetch_hosts="127.0.0.2")
     with FakePortal() as portal:
@@ -72,6 +74,8 @@ def test_errors_and_approval_on_the_page(client: FlaskClient, token: str, app: F
         _form(client, "/quan-tri/nguon/them", {
             "ten": "Hỏng", "dia_chi": portal.url, "sitemap": portal.url + "/khong-co.xml"})
         Watcher(st.store, settings).run_once()
+        worker.settings = worker.settings.replace(private_fetch_hosts="127.0.0.2")
+        worker.run_until_idle()
     page = client.get("/quan-tri/nguon").get_data(as_text=True)
     assert "Không tìm thấy địa chỉ tìm bài (HTTP 404)" in page
     assert re.search(r"Bài chờ duyệt \(1\)", page) and art.title in page

@@ -77,6 +77,16 @@ class PoliteFetcher:
             finally:
                 state.last_request = self.clock()
 
+    def check_allowed(self, url: str, *, hosts: frozenset[str]) -> None:
+        """Raise RobotsDisallowed when the portal's robots.txt asks us not to read `url`."""
+        host = host_of(url)
+        state = self._host(host)
+        with state.lock:
+            robots = self._robots(url, state, hosts)
+        if robots is not None and not robots.can_fetch(ROBOTS_AGENT, url):
+            raise RobotsDisallowed(f"robots.txt của {host} không cho phép đọc {url}",
+                                   "nhờ quản trị cổng cho phép bantin-audio trong robots.txt")
+
     def _host(self, host: str) -> _HostState:
         with self._lock:
             return self._hosts.setdefault(host, _HostState())

@@ -11,18 +11,17 @@ A failing source backs off exponentially and shows its error; nothing stops the 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..config import Settings
 from ..errors import BantinError
-from ..ingest import extract_article
 from ..ingest.fetch import HTTPStatusError
-from ..jobs import submit_article
+from ..jobs import ArticleSource, queue_source
 from ..store import SourceItemRow, SourceRow, Store
 from .config import SourceConfig
 from .discover import DiscoveryError, Found, read_feed, read_listing, read_sitemap
@@ -52,6 +51,8 @@ class ImportOutcome:
     not_modified: bool = False
     etag: str | None = None
     last_modified: str | None = None
+    page_hash: str | None = None
+    job_id: int | None = None  # the job that fetches, cleans and reads it
 
 
 Importer = Callable[[SourceRow, SourceItemRow], ImportOutcome]
@@ -77,12 +78,11 @@ class Watcher:
     """Polls the registered sources; safe to run in a thread beside the web service."""
 
     def __init__(self, store: Store, settings: Settings, *,
-                 lexicon_path: Path | None = None, wake_jobs: threading.Event | None = None,
+                 wake_jobs: threading.Event | None = None,
                  fetcher: PoliteFetcher | None = None, importer: Importer | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.settings = settings
-        self.lexicon_path = lexicon_path or settings.data_dir / "lexicon.tsv"
         self.wake_jobs = wake_jobs
         self.fetcher = fetcher or PoliteFetcher(settings)
         self.importer = importer or self.fetch_and_queue
@@ -114,6 +114,11 @@ class Watcher:
     def run_once(self) -> list[PollReport]:
         """Poll every source that is due now; return one report per source polled."""
         reports = []
+        for source in self.store.list_sources():
+            try:
+                self._link_queued(source, SourceConfig.from_dict(source.config))
+            except Exception:  # noqa: BLE001 - linking is retried on the next round
+                log.exception("source %s: could not link queued articles", source.name)
         for source in self.store.due_sources(self.clock()):
             reports.append(self.poll(source))
         return reports
@@ -131,6 +136,7 @@ class Watcher:
             log.exception("source %s: unexpected error while discovering", source.name)
             return self._failed(source, config, exc, report, started)
         report.found = len(found)
+        self._link_queued(source, config)
         self._record_found(source, config, found, report, started)
         self._work(source, config, report, started)
         # The discovery worked: errors of single documents or articles are shown, but the
@@ -244,19 +250,11 @@ class Watcher:
     def _read_item(self, source: SourceRow, config: SourceConfig, item: SourceItemRow,
                    report: PollReport) -> None:
         now = self.clock()
-        recheck = now + config.poll_interval_s * RECHECK_FACTOR
-        if now - item.first_seen > RECHECK_WINDOW_S and item.status != "new":
-            recheck_at: float | None = None
-        else:
-            recheck_at = recheck
+        recheck_at: float | None = now + config.poll_interval_s * RECHECK_FACTOR
+        if now - item.first_seen > RECHECK_WINDOW_S and item.article_id is not None:
+            recheck_at = None  # old news: no longer re-read
         try:
-            existing = None
-            if item.status == "new":
-                existing = self.store.article_by_source_url(item.url)
-            if existing is not None:  # found through another source or pasted by an editor
-                outcome = ImportOutcome(existing.id)
-            else:
-                outcome = self.importer(source, item)
+            outcome = self.importer(source, item)
         except HTTPStatusError as exc:
             if exc.status in (404, 410) and not isinstance(exc, RobotsDisallowed):
                 self._gone(source, item, report, now, recheck_at)
@@ -270,28 +268,60 @@ class Watcher:
             log.exception("source %s: unexpected error reading %s", source.name, item.url)
             self._item_failed(source, config, item, exc, report, now, None)
             return
-        values: dict[str, object] = {"status": "imported", "gone": 0, "failures": 0,
-                                     "error": None, "checked_at": now,
-                                     "next_check": recheck_at}
-        if outcome.article_id is not None:
-            values["article_id"] = outcome.article_id
+        values: dict[str, object] = {"gone": 0, "failures": 0, "error": None,
+                                     "checked_at": now}
         if outcome.etag or outcome.last_modified:
             values.update(etag=outcome.etag, last_modified=outcome.last_modified)
-        self.store.update_source_item(source.id, item.url, **values)
-        article_id = outcome.article_id or item.article_id
-        if item.status == "withdrawn" and article_id is not None:
-            # It is back on the portal: back on our pages (unless an editor must approve).
-            if self.store.article_hold(article_id) == "withdrawn":
-                self.store.release_article(article_id)
-            log.info("source %s: %s is back", source.name, item.url)
-        if item.status == "new" and article_id is not None:
+        if outcome.page_hash:
+            values["page_hash"] = outcome.page_hash
+        if item.article_id is None and outcome.article_id is None:
+            # Handed to a job: linked to its article once the job has read it.
+            values.update(status="queued", job_id=outcome.job_id, next_check=None)
             report.imported += 1
-            if config.approval == "editor" and outcome.created:
-                self.store.hold_article(article_id, "awaiting_approval")
-        elif outcome.changed:
+        else:
+            values.update(status="imported", next_check=recheck_at,
+                          article_id=outcome.article_id or item.article_id)
+            if item.article_id is None:
+                report.imported += 1
+        self.store.update_source_item(source.id, item.url, **values)
+        if item.status == "withdrawn" and item.article_id is not None:
+            # It is back on the portal: back on our pages.
+            if self.store.article_hold(item.article_id) == "withdrawn":
+                self.store.release_article(item.article_id)
+            log.info("source %s: %s is back", source.name, item.url)
+        if outcome.changed:
             report.changed += 1
-            log.info("source %s: %s changed, article %s re-read", source.name, item.url,
-                     article_id)
+            log.info("source %s: %s changed, article %s re-read by job %s", source.name,
+                     item.url, item.article_id, outcome.job_id)
+
+    def _link_queued(self, source: SourceRow, config: SourceConfig) -> None:
+        """Link addresses handed to jobs to the articles the jobs read (or note their failure)."""
+        now = self.clock()
+        for item in self.store.queued_source_items(source.id):
+            job = None
+            if item.job_id is not None:
+                try:
+                    job = self.store.get_job(item.job_id)
+                except BantinError:
+                    job = None
+            article_id = job.article_id if job is not None else None
+            if article_id is None:
+                found = self.store.article_by_url(item.url)
+                article_id = found.id if found is not None else None
+            if article_id is not None:
+                self.store.update_source_item(
+                    source.id, item.url, status="imported", article_id=article_id,
+                    next_check=now + config.poll_interval_s * RECHECK_FACTOR)
+                if config.approval == "editor" and self.store.article_hold(article_id) is None:
+                    # Read from another address (a redirect): the hold by address missed it.
+                    self.store.hold_article(article_id, "awaiting_approval")
+            elif job is None or job.status == "failed":
+                failures = item.failures + 1
+                self.store.update_source_item(
+                    source.id, item.url, status="failed", failures=failures,
+                    error=(job.error if job is not None else None) or
+                    "Công việc đọc bài không còn", job_id=None,
+                    next_check=now + backoff_delay(config.poll_interval_s, failures - 1))
 
     def _gone(self, source: SourceRow, item: SourceItemRow, report: PollReport, now: float,
               recheck_at: float | None) -> None:
@@ -339,24 +369,40 @@ class Watcher:
                     failures, delay, message)
         return report
 
-    # -- the default import: fetch, clean, queue ------------------------------------------
+    # -- the default hand-over to jobs ----------------------------------------------------
 
     def fetch_and_queue(self, source: SourceRow, item: SourceItemRow) -> ImportOutcome:
-        """Fetch an article page (conditionally), clean it and queue its synthesis."""
+        """Hand an address to the jobs: a new one is queued to be fetched, cleaned and read;
+        a known one is re-fetched here conditionally and queued again only if it changed."""
         config = SourceConfig.from_dict(source.config)
-        etag = last_modified = None
-        if item.article_id is not None:  # a re-check: the page may not have changed
-            etag, last_modified = item.etag, item.last_modified
-        page = self.fetcher.fetch(item.url, hosts=frozenset(config.hosts), etag=etag,
-                                  last_modified=last_modified)
+        hosts = frozenset(config.hosts)
+        if item.article_id is None:
+            existing = self.store.article_by_url(item.url)
+            if existing is not None:  # found through another source or pasted by an editor
+                return ImportOutcome(existing.id)
+            self.fetcher.check_allowed(item.url, hosts=hosts)
+            if config.approval == "editor":
+                self.store.hold_url(item.url, "awaiting_approval")
+            queued = queue_source(self.store, ArticleSource.from_url(item.url, self.settings),
+                                  self.wake_jobs)
+            return ImportOutcome(queued.article.id if queued.article else None,
+                                 created=queued.created, job_id=queued.job.id)
+        page = self.fetcher.fetch(item.url, hosts=hosts, etag=item.etag,
+                                  last_modified=item.last_modified)
         if page.not_modified:
             return ImportOutcome(item.article_id, not_modified=True, etag=page.etag,
-                                 last_modified=page.last_modified)
-        article = extract_article(page.content, url=item.url, content_type=page.content_type)
-        result = submit_article(self.store, article, self.settings, self.lexicon_path,
-                                self.wake_jobs)
-        return ImportOutcome(result.article.id, created=result.created, changed=result.changed,
-                             etag=page.etag, last_modified=page.last_modified)
+                                 last_modified=page.last_modified, page_hash=item.page_hash)
+        digest = hashlib.sha256(page.content).hexdigest()
+        outcome = ImportOutcome(item.article_id, etag=page.etag,
+                                last_modified=page.last_modified, page_hash=digest)
+        if digest != item.page_hash:
+            # The page changed (or was never hashed): the job reads it again; the store keeps
+            # every paragraph whose spoken text is unchanged, so only the rest is synthesized.
+            queued = queue_source(self.store, ArticleSource.from_url(item.url, self.settings),
+                                  self.wake_jobs)
+            outcome.job_id = queued.job.id
+            outcome.changed = item.page_hash is not None
+        return outcome
 
 
 def _plain_error(exc: Exception, delay_s: float) -> str:

@@ -14,14 +14,21 @@ article of a registered portal is handed to the jobs and the lookup answers its 
 from __future__ import annotations
 
 import json
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from ..errors import InputError, NotFound
+from ..jobs import ArticleSource, queue_source
 from ..sources.canonical import canonical_url, host_of
-from ..store import ArticleRow, SourceRow
+from ..sources.config import SourceConfig
+from ..store import ArticleRow, JobRow, SourceRow
 from .common import (
     ENGINE_LABELS,
     article_json,
@@ -32,6 +39,8 @@ from .common import (
     media_url,
     state,
 )
+
+log = logging.getLogger(__name__)
 
 FRAME_HEIGHT = 168
 LOOKUP_MAX_AGE = 60  # seconds a finished article's lookup may be cached
@@ -118,7 +127,7 @@ def find_article(url: str) -> ArticleRow | None:
     except InputError:
         pass
     for candidate in candidates:
-        row = store.article_by_source_url(candidate)
+        row = store.article_by_url(candidate)
         if row is not None:
             return None if store.article_hold(row.id) else row
     return None
@@ -141,6 +150,13 @@ def lookup() -> Response:
         if len(url) > 2000 or not url.lower().startswith(("http://", "https://")):
             raise InputError("Tham số url phải là một địa chỉ http(s)")
         row = find_article(url)
+        if row is None:
+            pending = client_import(url)
+            if pending is not None:
+                resp = jsonify(pending)
+                resp.status_code = 202
+                resp.headers["Cache-Control"] = "no-store"
+                return resp
     else:
         raise InputError("Thiếu tham số url", "ví dụ /api/lookup?url=https://cong.gov.vn/bai")
     if row is None:
@@ -155,6 +171,97 @@ def lookup() -> Response:
     resp.headers["Cache-Control"] = \
         f"public, max-age={LOOKUP_BUSY_MAX_AGE if busy else LOOKUP_MAX_AGE}"
     return resp
+
+
+# -- client-side import -------------------------------------------------------------------
+
+IMPORT_WINDOW_S = 600.0
+IMPORTS_PER_SOURCE = 30  # new articles one portal's pages may queue per window
+IMPORTS_PER_CLIENT = 10  # ...and one listener's address
+
+
+@dataclass
+class _Window:
+    """A sliding window of recent events per key (in memory, per process)."""
+
+    limit: int
+    events: dict[str, deque[float]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def allow(self, key: str, now: float) -> bool:
+        with self.lock:
+            recent = self.events.setdefault(key, deque())
+            while recent and now - recent[0] > IMPORT_WINDOW_S:
+                recent.popleft()
+            if len(recent) >= self.limit:
+                return False
+            recent.append(now)
+            return True
+
+
+def _limits() -> tuple[_Window, _Window]:
+    ext = current_app.extensions
+    if "bantin_import_limits" not in ext:
+        ext["bantin_import_limits"] = (_Window(IMPORTS_PER_SOURCE), _Window(IMPORTS_PER_CLIENT))
+    return ext["bantin_import_limits"]  # type: ignore[no-any-return]
+
+
+def client_import(url: str) -> dict[str, Any] | None:
+    """Queue an unknown article of a registered portal seen by a listener; its progress.
+
+    Nothing is fetched here: the address is handed to the jobs, which fetch, clean, read and
+    synthesize it. Unknown hosts, addresses the source leaves out, held articles and clients
+    or portals over their rate get None (the player stays hidden).
+    """
+    st = state()
+    origin = request.headers.get("Origin")
+    if origin and _allowed_origin(origin) is None:
+        return None  # only the portal's own pages (or no browser at all) may queue
+    try:
+        canonical = canonical_url(url)
+    except InputError:
+        return None
+    if st.store.article_by_url(canonical) or st.store.article_by_url(url.strip()):
+        return None  # read already, and held (withdrawn or waiting for approval)
+    item = st.store.source_item(canonical)
+    if item is not None:
+        if item.status != "queued" or item.job_id is None:
+            return None  # known to the watcher: read, skipped, failed or withdrawn
+        return _progress(st.store.get_job(item.job_id))
+    source = registered_hosts().get(host_of(canonical))
+    if source is None or source.paused:
+        return None
+    config = SourceConfig.from_dict(source.config)
+    if not config.wants(canonical):
+        return None
+    now = time.monotonic()
+    per_source, per_client = _limits()
+    if not per_client.allow(request.remote_addr or "?", now) or \
+            not per_source.allow(str(source.id), now):
+        return None
+    try:
+        queued = queue_source(st.store, ArticleSource.from_url(canonical, st.settings), st.wake)
+    except InputError:
+        return None
+    if config.approval == "editor":
+        st.store.hold_url(canonical, "awaiting_approval")
+    st.store.add_source_items(source.id, [(canonical, None, "queued")], time.time())
+    st.store.update_source_item(source.id, canonical, job_id=queued.job.id, next_check=None)
+    log.info("lookup queued %s for source %s (job %d)", canonical, source.name, queued.job.id)
+    return _progress(queued.job)
+
+
+def _progress(job: JobRow) -> dict[str, Any] | None:
+    if job.status == "failed":
+        return None
+    if job.article_id is not None:
+        try:
+            row = state().store.get_article(job.article_id)
+        except NotFound:
+            return None
+        return None if state().store.article_hold(row.id) else embed_json(row)
+    return {"id": None, "status": job.status, "headline": None, "renditions": [],
+            "timings": [], "progress": {"done": 0, "total": 0}, "job": job.to_dict()}
 
 
 # -- script and frame ---------------------------------------------------------------------
