@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import InputError
 from .canonical import canonical_url, host_of
 
-MIN_INTERVAL_S = 60
+MIN_INTERVAL_S = 15  # conditional requests keep even this cheap for a portal
 MAX_INTERVAL_S = 7 * 24 * 3600
 APPROVALS = ("auto", "editor")
 
