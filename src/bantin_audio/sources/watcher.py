@@ -85,7 +85,7 @@ class Watcher:
         self.settings = settings
         self.wake_jobs = wake_jobs
         self.fetcher = fetcher or PoliteFetcher(settings)
-        self.importer = importer or self.fetch_and_queue
+        self.importer = importer or self.hand_over
         self.clock = clock
         self.wake = threading.Event()  # set when a source is added or changed
 
@@ -371,7 +371,7 @@ class Watcher:
 
     # -- the default hand-over to jobs ----------------------------------------------------
 
-    def fetch_and_queue(self, source: SourceRow, item: SourceItemRow) -> ImportOutcome:
+    def hand_over(self, source: SourceRow, item: SourceItemRow) -> ImportOutcome:
         """Hand an address to the jobs: a new one is queued to be fetched, cleaned and read;
         a known one is re-fetched here conditionally and queued again only if it changed."""
         config = SourceConfig.from_dict(source.config)
