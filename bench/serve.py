@@ -177,15 +177,27 @@ def report(name: str, latencies: list[float], errors: int, wall: float) -> float
     return p99
 
 
+def submitted_article(server: Server, body: dict[str, Any]) -> dict[str, Any]:
+    """Wait until a submission's job has cleaned the text into an article; return the article."""
+    while True:
+        job = server.api("GET", f"/api/jobs/{body['job']['id']}")
+        if job["article_id"] is not None:
+            return server.api("GET", f"/api/articles/{job['article_id']}")  # type: ignore[no-any-return]
+        if job["status"] == "failed":
+            raise SystemExit(f"submission failed: {job['error']}")
+        time.sleep(0.02)
+
+
 def time_to_first_audio(server: Server, proxy: FakeGoogleProxy, delay: float,
                         n: int) -> tuple[float, float]:
     """Submit a new article; return seconds until its first audio answers 206, and until done."""
     proxy.fake.delay = delay
     t0 = time.perf_counter()
-    body = server.api("POST", "/api/articles", {"text": article_text(100 + n, 8)})
-    article_id = body["article"]["id"]
+    body = submitted_article(
+        server, server.api("POST", "/api/articles", {"text": article_text(100 + n, 8)}))
+    article_id = body["id"]
     first = None
-    timings_url = body["article"]["timings_url"]
+    timings_url = body["timings_url"]
     while True:
         art = server.api("GET", f"/api/articles/{article_id}")
         if first is None and art["renditions"]:
@@ -218,8 +230,8 @@ def main() -> None:
     with FakeGoogleProxy() as proxy:
         server = Server(proxy.url, args.threads)
         try:
-            ids = [server.api("POST", "/api/articles", {"text": article_text(n)})["article"]["id"]
-                   for n in range(5)]
+            ids = [submitted_article(server, server.api(
+                "POST", "/api/articles", {"text": article_text(n)}))["id"] for n in range(5)]
             articles = []
             for article_id in ids:
                 while (art := server.api("GET", f"/api/articles/{article_id}"))["status"] \

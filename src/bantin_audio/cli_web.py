@@ -45,11 +45,17 @@ def _base_url(settings: Settings) -> str:
               help="Chạy bằng máy chủ WSGI cho sản xuất (waitress).")
 @click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True,
               help="Số luồng phục vụ yêu cầu của waitress (với --production).")
+@click.option("--connection-limit", type=click.IntRange(10, 100_000), default=500,
+              show_default=True, help="Số kết nối tối đa cùng lúc (với --production).")
+@click.option("--client-connections", type=click.IntRange(1, 10_000), default=20,
+              show_default=True,
+              help="Số kết nối tối đa từ một địa chỉ (với --production, khi không có proxy).")
 @click.option("--watch/--no-watch", "watch", default=None,
               help="Theo dõi các nguồn (cổng thông tin) trong tiến trình này (mặc định có; "
                    "BANTIN_WATCH=0 để tắt).")
 def serve(host: str | None, port: int | None, data_dir: Path | None, engine: str | None,
-          workers: int, production: bool, threads: int, watch: bool | None) -> None:
+          workers: int, production: bool, threads: int, connection_limit: int,
+          client_connections: int, watch: bool | None) -> None:
     from .jobs import open_store, start_workers
     from .services import build_services
     from .web import create_app
@@ -78,11 +84,13 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, engine: str
         click.echo("Không có luồng tạo âm thanh: hãy chạy `bantin-audio worker`.")
     try:
         if production:
-            from waitress import serve as waitress_serve
+            from .web.production import ServerLimits, create_server
 
-            waitress_serve(app, host=settings.host, port=settings.port, threads=threads,
-                           ident="bantin-audio", channel_timeout=60, connection_limit=1000,
-                           _quiet=True)
+            # Behind a trusted proxy every connection comes from it: nginx limits per client.
+            limits = ServerLimits(threads=threads, connection_limit=connection_limit,
+                                  per_client=None if settings.trusted_proxies else
+                                  client_connections)
+            create_server(app, settings.host, settings.port, limits).run()
         else:
             app.run(host=settings.host, port=settings.port, threaded=True, use_reloader=False)
     finally:
@@ -107,30 +115,60 @@ def _check_port(host: str, port: int) -> None:
             from exc
 
 
-@click.command(help="Chạy các luồng tạo âm thanh riêng, dùng chung cơ sở dữ liệu với serve.")
+@click.command(help="Chạy các luồng tạo âm thanh riêng, dùng chung cơ sở dữ liệu với serve.\n\n"
+               "SIGTERM hoặc Ctrl-C: không nhận việc mới, chờ việc đang làm tối đa --grace "
+               "giây, rồi trả việc chưa xong về hàng đợi (phần đã làm được giữ lại).")
 @_data_dir_option
 @_engine_option
 @click.option("--count", type=click.IntRange(1, 32), default=1, show_default=True,
               help="Số luồng tạo âm thanh.")
-def worker(data_dir: Path | None, engine: str | None, count: int) -> None:
-    from .jobs import open_store, start_workers
+@click.option("--grace", type=click.FloatRange(0, 3600), default=20.0, show_default=True,
+              help="Số giây chờ việc đang làm xong khi được yêu cầu dừng.")
+def worker(data_dir: Path | None, engine: str | None, count: int, grace: float) -> None:
+    import signal
+
+    from .jobs import Worker, open_store, start_workers
     from .services import build_services
 
     settings = settings_from_env(data_dir=data_dir, engine=engine)
     services = build_services(settings)
     store = open_store(settings)
-    stop, wake = threading.Event(), threading.Event()
-    threads = start_workers(store, services.pipeline, settings, count, stop, wake)
+    stop, wake, term = threading.Event(), threading.Event(), threading.Event()
+    workers: list[Worker] = []
+    previous = signal.signal(signal.SIGTERM, lambda *_: term.set())
+    threads = start_workers(store, services.pipeline, settings, count, stop, wake,
+                            on_worker=workers.append)
     click.echo(f"Đang chạy {count} luồng tạo âm thanh trên {settings.data_dir}")
+    interrupted = False
     try:
-        while any(t.is_alive() for t in threads):
-            time.sleep(0.5)
+        while any(t.is_alive() for t in threads) and not term.is_set():
+            term.wait(0.5)
     except KeyboardInterrupt:
-        stop.set()
-        wake.set()
+        interrupted = True
+    finally:
+        _stop_workers(threads, workers, stop, wake, grace)
+        signal.signal(signal.SIGTERM, previous)
+        services.pipeline.close()
+    if interrupted:
+        raise KeyboardInterrupt
+
+
+def _stop_workers(threads: list[threading.Thread], workers: list[Any], stop: threading.Event,
+                  wake: threading.Event, grace: float) -> None:
+    """Stop claiming; let running jobs finish for `grace` s, then hand them back."""
+    stop.set()
+    wake.set()
+    log.info("stopping: waiting up to %.0f s for running jobs", grace)
+    deadline = time.monotonic() + grace
+    for t in threads:
+        t.join(timeout=max(0.0, deadline - time.monotonic()))
+    if any(t.is_alive() for t in threads):
+        click.echo("Đang trả các việc chưa xong về hàng đợi...", err=True)
+        for w in workers:
+            w.hand_back()
         for t in threads:
             t.join(timeout=60)
-        raise
+    click.echo("Đã dừng các luồng tạo âm thanh.", err=True)
 
 
 @click.command(help="Xếp một bài viết vào hàng đợi và in số bài cùng địa chỉ trang.\n\n"

@@ -248,6 +248,19 @@ class Worker:
         self.media = media_dir(settings)
         self.media.mkdir(parents=True, exist_ok=True)
         self.lexicon_path = settings.data_dir / "lexicon.tsv"
+        self._handing_back = False
+        self._running: set[threading.Event] = set()  # the `lost` events of running jobs
+        self._running_lock = threading.Lock()
+
+    def hand_back(self) -> None:
+        """Stop the running jobs at their next segment and return them to the queue.
+
+        What they finished stays done (segments, clips); another worker carries on from there.
+        """
+        with self._running_lock:
+            self._handing_back = True
+            for lost in self._running:
+                lost.set()
 
     # -- loop -----------------------------------------------------------------------------
 
@@ -297,19 +310,25 @@ class Worker:
         log.info("job %d: claimed by %s (%s %s, attempt %d)", job.id, self.owner, job.kind,
                  job.article_id if job.kind == "article" else job.bulletin_id, job.attempts)
         stop, lost = threading.Event(), threading.Event()
+        with self._running_lock:
+            self._running.add(lost)
+            if self._handing_back:
+                lost.set()
         beat = _Heartbeat(self.store, job.id, self.owner, stop, lost)
         thread = threading.Thread(target=beat.run, name=f"heartbeat-{job.id}", daemon=True)
         thread.start()
         try:
             if job.kind == "bulletin":
                 self._run_bulletin(job, lost)
+                if lost.is_set() and self._handing_back:
+                    self.store.release_job(job.id, self.owner)
                 return True
             if job.article_id is None and job.source_kind:
                 ingested = self._ingest(job)
                 if ingested is None:
                     return True  # lease lost, or nothing left to synthesize
                 job = ingested
-            failed = self._run(job, lost)
+            failed = [] if lost.is_set() else self._run(job, lost)
         except (InputError, ExtractionError) as exc:  # the input is wrong: retrying cannot help
             log.warning("job %d: %s", job.id, exc)
             self.store.finish_job(job.id, self.owner, status="failed", error=str(exc))
@@ -330,7 +349,11 @@ class Worker:
         finally:
             stop.set()
             thread.join()
+            with self._running_lock:
+                self._running.discard(lost)
         if lost.is_set():
+            if self._handing_back and self.store.release_job(job.id, self.owner):
+                log.info("job %d: handed back to the queue by %s", job.id, self.owner)
             return True
         assert job.article_id is not None  # article jobs always name their article
         total = len(self.store.segments(job.article_id))

@@ -508,6 +508,38 @@ class Store:
             conn.execute("INSERT INTO settings(key, value) VALUES (?, ?)", (key, value))
             return value
 
+    # -- admin sign-in sessions ---------------------------------------------------------------
+    # Kept server-side so that one can be revoked: a copied cookie dies with its row. Each
+    # records a fingerprint of the admin token it was opened with, so changing the token ends
+    # every session. They live in the settings table (key "session:<id>"), no schema change.
+
+    def open_session(self, token_fingerprint: str, ttl_s: float) -> str:
+        """Record a new signed-in session and return its id (expired ones are dropped)."""
+        sid = secrets.token_urlsafe(32)
+        now = time.time()
+        value = json.dumps({"token": token_fingerprint, "expires": now + ttl_s})
+        with self.transaction() as conn:
+            for row in conn.execute("SELECT key, value FROM settings WHERE key LIKE 'session:%'"
+                                    ).fetchall():
+                if json.loads(row["value"]).get("expires", 0) < now:
+                    conn.execute("DELETE FROM settings WHERE key=?", (row["key"],))
+            conn.execute("INSERT INTO settings(key, value) VALUES (?, ?)",
+                         ("session:" + sid, value))
+        return sid
+
+    def session_valid(self, sid: str, token_fingerprint: str) -> bool:
+        """Return whether a session is open, unexpired and opened with the current token."""
+        raw = self.get_setting("session:" + sid)
+        if raw is None:
+            return False
+        data = json.loads(raw)
+        return bool(data.get("token") == token_fingerprint and data.get("expires", 0) > time.time())
+
+    def close_session(self, sid: str) -> None:
+        """Revoke one session (sign-out)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM settings WHERE key=?", ("session:" + sid,))
+
     # -- articles -------------------------------------------------------------------------
 
     def submit(self, article: Article, segments: Sequence[Segment]) -> SubmitResult:
@@ -883,6 +915,15 @@ class Store:
                 "UPDATE jobs SET status=?, error=?, done=?, total=?, lease_owner=NULL, "
                 "lease_until=NULL, updated_at=? WHERE id=? AND lease_owner=?",
                 (status, error, done, total, time.time(), job_id, owner))
+            return cur.rowcount > 0
+
+    def release_job(self, job_id: int, owner: str) -> bool:
+        """Hand a claimed job back to the queue (a worker stopping), not counted as an attempt."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE jobs SET status='queued', lease_owner=NULL, lease_until=NULL, "
+                "attempts=max(attempts-1, 0), updated_at=? WHERE id=? AND lease_owner=? "
+                "AND status='running'", (time.time(), job_id, owner))
             return cur.rowcount > 0
 
     def retry_job(self, job_id: int) -> JobRow:

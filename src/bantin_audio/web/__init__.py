@@ -13,19 +13,27 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, request
+from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..bulletin import CHIME_MAX_BYTES
 from ..config import Settings
 from ..jobs import media_dir, open_store
 from ..store import Store
 from . import admin, api, bulletins, embed, errors, feeds, media, reader, sources_admin
+from .auth import AuthThrottle
 from .common import BoundedInt, register_template_helpers, reject_odd_paths
 
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+# Routes allowed a larger body than MAX_UPLOAD_BYTES; anything without a body gets 64 KB.
+BODY_LIMITS = {"bulletin_admin.chime": CHIME_MAX_BYTES + 64 * 1024}
+NO_BODY_BYTES = 64 * 1024
+LARGEST_BODY = max(MAX_UPLOAD_BYTES, *BODY_LIMITS.values())
 SUBMIT_LIMIT = "20 per minute"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "media-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -80,6 +88,8 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
                      admin_token=admin_token(store, settings), wake=wake or threading.Event(),
                      services=services, media_root=media_dir(settings).resolve())
     app.extensions["bantin"] = state
+    app.extensions["bantin_auth_throttle"] = AuthThrottle()
+    app.session_interface = ProxyAwareSessionInterface()
     app.config.update(
         SECRET_KEY=store.setting_or_create("session_secret"),
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
@@ -97,6 +107,7 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://",
                       headers_enabled=True, default_limits=[])
     register_template_helpers(app)
+    app.before_request(_limit_body)
     app.before_request(reject_odd_paths)
     _register_static(app, static)
     app.register_blueprint(reader.blueprint())
@@ -119,6 +130,30 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
                                 x_host=hops)
     return app
+
+
+class ProxyAwareSessionInterface(SecureCookieSessionInterface):
+    """Mark the cookie Secure whenever the request is HTTPS, as seen through trusted proxies."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Return True on HTTPS (X-Forwarded-Proto from a trusted proxy counts) or by config."""
+        return bool(request.is_secure or app.config["SESSION_COOKIE_SECURE"])
+
+
+def _limit_body() -> None:
+    """Refuse a body larger than its route allows from its declared length, before reading it.
+
+    A body sent without a length (chunked) is cut at the same limit while it is read.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS", "DELETE"):
+        limit = NO_BODY_BYTES
+    else:
+        limit = BODY_LIMITS.get(request.endpoint or "", MAX_UPLOAD_BYTES)
+    request.max_content_length = limit
+    request.max_form_memory_size = limit
+    length = request.content_length
+    if length is not None and length > limit:
+        raise RequestEntityTooLarge()
 
 
 def _register_static(app: Flask, folder: Path) -> None:

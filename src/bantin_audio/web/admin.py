@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 from flask import (
     Blueprint,
     Response,
@@ -12,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -21,6 +26,7 @@ from flask_limiter import Limiter
 from ..errors import BantinError, InputError
 from ..jobs import queue_source, rebuild_scripts
 from .api import remove_article, source_from_input
+from .auth import close_session, open_session
 from .common import Unauthorized, check_csrf, signed_in, state, token_matches
 
 LEXICON_KINDS = {"expand": "Đọc thành cụm từ", "spell": "Đánh vần từng chữ",
@@ -46,10 +52,11 @@ def blueprint(limiter: Limiter) -> Blueprint:
 
 
 def _guard() -> None:
-    if request.method == "POST":
-        check_csrf()
+    # The session first, then the form: an anonymous POST is refused before its body is parsed.
     if request.endpoint not in ("admin.home", "admin.sign_in") and not signed_in():
         raise Unauthorized("Cần đăng nhập bằng mã quản trị", "mở trang Quản trị để đăng nhập")
+    if request.method == "POST":
+        check_csrf()
 
 
 def home() -> str:
@@ -71,14 +78,14 @@ def sign_in() -> ResponseReturnValue:
     """Sign this browser in with the admin token."""
     if not token_matches(request.form.get("token", "").strip()):
         return render_template("admin_signin.html", wrong=True), 401
-    session.clear()
-    session["admin"] = True
+    st = state()
+    open_session(st.store, st.admin_token)
     return redirect(url_for("admin.home"), 303)
 
 
 def sign_out() -> ResponseReturnValue:
-    """Forget this browser's sign-in."""
-    session.clear()
+    """End this browser's sign-in, server-side: a copy of the cookie stops working too."""
+    close_session(state().store)
     return redirect(url_for("reader.index"), 303)
 
 
@@ -157,7 +164,32 @@ def lexicon_save() -> ResponseReturnValue:
     return redirect(url_for("admin.lexicon"), 303)
 
 
+@contextmanager
+def _lexicon_locked(path: Path) -> Iterator[None]:
+    """Hold the lexicon for one read-modify-write, across threads and processes.
+
+    Two editors saving at once would otherwise each write their own copy, and one edit
+    would be lost.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _LEXICON_THREAD_LOCK, open(path.with_name(path.name + ".lock"), "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+_LEXICON_THREAD_LOCK = threading.Lock()
+
+
 def _save_lexicon_entry() -> str:
+    st = state()
+    with _lexicon_locked(st.lexicon_path):
+        return _save_lexicon_entry_locked()
+
+
+def _save_lexicon_entry_locked() -> str:
     from ..speech.lexicon import LexiconEntry, read_user_entries, write_user_entries
 
     st = state()

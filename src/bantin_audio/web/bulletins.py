@@ -27,7 +27,6 @@ from flask.typing import ResponseReturnValue
 
 from ..bulletin import (
     APPROVED,
-    CHIME_MAX_BYTES,
     TEMPO_MAX,
     TEMPO_MIN,
     Block,
@@ -99,13 +98,13 @@ def public_blueprint() -> Blueprint:
 
 
 def _guard() -> None:
-    if request.endpoint == "bulletin_admin.chime":
-        # A chime may be larger than the 2 MB every other form is limited to.
-        request.max_content_length = CHIME_MAX_BYTES + 64 * 1024
-    if request.method == "POST":
-        check_csrf()
+    # Who is asking first (the session cookie alone), then the form: an anonymous upload is
+    # refused before its body is read or parsed. The body limit (a chime may be larger than
+    # other forms) is set by the app for every route before this runs.
     if not signed_in():
         raise Unauthorized("Cần đăng nhập bằng mã quản trị", "mở trang Quản trị để đăng nhập")
+    if request.method == "POST":
+        check_csrf()
 
 
 # -- loading and saving -------------------------------------------------------------------

@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from ..errors import BantinError, InputError
 from ..store import ArticleRow, JobRow, RenditionRow, SegmentRow
+from .auth import check_token, session_open
 
 if TYPE_CHECKING:
     from . import WebState
@@ -193,9 +194,8 @@ def voice_summary(segments: list[SegmentRow]) -> dict[str, Any]:
 # -- admin sign-in, bearer tokens and CSRF ---------------------------------------------------
 
 def token_matches(given: str | None) -> bool:
-    """Compare a presented token with the admin token in constant time."""
-    return bool(given) and hmac.compare_digest(str(given).encode(),
-                                               state().admin_token.encode())
+    """Compare a presented token with the admin token (constant time, wrong ones throttled)."""
+    return check_token(given, state().admin_token)
 
 
 def bearer_ok() -> bool:
@@ -205,8 +205,9 @@ def bearer_ok() -> bool:
 
 
 def signed_in() -> bool:
-    """Return whether this browser session signed in with the admin token."""
-    return session.get("admin") is True
+    """Return whether this browser's sign-in session is still open."""
+    st = state()
+    return session_open(st.store, st.admin_token)
 
 
 def csrf_token() -> str:

@@ -21,6 +21,7 @@ HTTP_MESSAGES = {
     413: ("qua_lon", "Nội dung gửi lên quá lớn (tối đa 2 MB)"),
     416: ("khoang_khong_hop_le", "Khoảng dữ liệu yêu cầu không hợp lệ"),
     429: ("qua_nhieu_yeu_cau", "Quá nhiều yêu cầu, vui lòng thử lại sau ít phút"),
+    431: ("tieu_de_qua_lon", "Phần đầu yêu cầu quá lớn"),
 }
 
 
@@ -65,6 +66,9 @@ def handle(exc: Exception) -> ResponseReturnValue:
     else:
         resp = Response(render_template("error.html", error=err, status=status), status=status,
                         mimetype="text/html")
+    retry_after = getattr(exc, "retry_after", None)
+    if isinstance(retry_after, int | float) and status == 429:
+        resp.headers["Retry-After"] = str(int(retry_after))
     if isinstance(exc, HTTPException):
         for key in ("Retry-After", "Allow"):
             value = exc.get_response().headers.get(key)
