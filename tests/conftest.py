@@ -53,8 +53,9 @@ def fake_google() -> FakeGoogle:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_callback(responses.POST, GOOGLE_URL, callback=callback)
         mock.add(responses.GET, SORRY_URL, status=429, body="sorry")
-        # Pages the tests serve themselves on the loopback interface are fetched for real.
-        mock.add_passthru(re.compile(r"https?://127\.0\.0\.1:\d+/"))
+        # Pages the tests serve themselves on the loopback interface (the fake portal on
+        # 127.0.0.2, ...) are fetched for real.
+        mock.add_passthru(re.compile(r"https?://127\.0\.0\.\d+:\d+/"))
         yield fake
 
 

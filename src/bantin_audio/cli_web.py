@@ -50,14 +50,18 @@ def _base_url(settings: Settings) -> str:
 @click.option("--client-connections", type=click.IntRange(1, 10_000), default=20,
               show_default=True,
               help="Số kết nối tối đa từ một địa chỉ (với --production, khi không có proxy).")
+@click.option("--watch/--no-watch", "watch", default=None,
+              help="Theo dõi các nguồn (cổng thông tin) trong tiến trình này (mặc định có; "
+                   "BANTIN_WATCH=0 để tắt).")
 def serve(host: str | None, port: int | None, data_dir: Path | None, engine: str | None,
           workers: int, production: bool, threads: int, connection_limit: int,
-          client_connections: int) -> None:
+          client_connections: int, watch: bool | None) -> None:
     from .jobs import open_store, start_workers
     from .services import build_services
     from .web import create_app
 
-    settings = settings_from_env(host=host, port=port, data_dir=data_dir, engine=engine)
+    settings = settings_from_env(host=host, port=port, data_dir=data_dir, engine=engine,
+                                 watch=watch)
     _check_port(settings.host, settings.port)
     services = build_services(settings)
     store = open_store(settings)
@@ -65,6 +69,11 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, engine: str
     app = create_app(settings, services, store=store, wake=wake)
     token = app.extensions["bantin"].admin_token
     start_workers(store, services.pipeline, settings, workers, stop, wake)
+    if settings.watch:
+        from .sources.watcher import start_watcher
+
+        watcher, _ = start_watcher(store, settings, stop, wake)
+        app.extensions["bantin_watcher"] = watcher
     click.echo(f"bantin-audio đang chạy tại {_base_url(settings)}/")
     click.echo(f"Dữ liệu: {settings.data_dir}")
     if settings.api_token:
@@ -87,6 +96,8 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, engine: str
     finally:
         stop.set()
         wake.set()
+        if "bantin_watcher" in app.extensions:
+            app.extensions["bantin_watcher"].wake.set()
 
 
 def _check_port(host: str, port: int) -> None:

@@ -65,6 +65,10 @@ class Settings:
     api_token: str | None = None
     public_url: str | None = None  # e.g. https://bantin.example.vn, for feeds
     trusted_proxies: int = 0  # reverse proxies (nginx) whose X-Forwarded-* headers to trust
+    # watched portals (sources)
+    watch: bool = True  # `serve` runs the watcher
+    source_interval: int = 600  # default poll interval of a new source, seconds
+    source_first_take: int = 20  # articles a new source's first poll takes
 
     @property
     def private_hosts(self) -> frozenset[str]:

@@ -178,7 +178,7 @@ def rebuild_scripts(store: Store, settings: Settings, lexicon_path: Path | None,
                     wake: threading.Event | None = None) -> list[JobRow]:
     """Rebuild every article's script (after a lexicon edit); queue jobs where it changed."""
     jobs = []
-    for row in store.list_articles(limit=1_000_000):
+    for row in store.list_articles(limit=1_000_000, include_held=True):
         job = store.update_script(row.id, build_segments(row.article, settings, lexicon_path))
         if job is not None:
             log.info("article %d: lexicon changed its script, job %d queued", row.id, job.id)

@@ -26,7 +26,7 @@ from .model import Article, Segment
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DATABASE_FILENAME = "bantin.sqlite3"
 
 _MIGRATIONS: dict[int, str] = {
@@ -162,9 +162,60 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE jobs ADD COLUMN source_key TEXT;
     CREATE INDEX jobs_source_key ON jobs(source_key, status);
     """,
+    # Watched portals (sources), the article addresses found on them, and holds that keep an
+    # article off public pages (withdrawn by its portal, or waiting for an editor's approval).
+    4: """
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        base_url TEXT NOT NULL,
+        config TEXT NOT NULL,
+        paused INTEGER NOT NULL DEFAULT 0,
+        validators TEXT NOT NULL DEFAULT '{}',
+        polled INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_poll_at REAL,
+        next_poll_at REAL,
+        last_error TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE source_items (
+        source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'new',
+        article_id INTEGER REFERENCES articles(id) ON DELETE SET NULL,
+        lastmod TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        gone INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        first_seen REAL NOT NULL,
+        checked_at REAL,
+        next_check REAL,
+        job_id INTEGER,
+        page_hash TEXT,
+        PRIMARY KEY (source_id, url)
+    );
+    CREATE INDEX source_items_due ON source_items(source_id, next_check);
+    CREATE INDEX source_items_article ON source_items(article_id);
+    CREATE TABLE article_holds (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER UNIQUE REFERENCES articles(id) ON DELETE CASCADE,
+        url TEXT UNIQUE,
+        reason TEXT NOT NULL,
+        since REAL NOT NULL
+    );
+    """,
 }
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
+HOLD_REASONS = ("withdrawn", "awaiting_approval")
+# An article is held by its id, or (before a job has read it) by the address it comes from.
+_NOT_HELD = ("id NOT IN (SELECT article_id FROM article_holds WHERE article_id IS NOT NULL) "
+             "AND coalesce(source_url, '') NOT IN "
+             "(SELECT url FROM article_holds WHERE url IS NOT NULL)")
 SOURCE_KINDS = ("url", "html", "text")
 # Every column of a job row except the source's HTML or text (up to megabytes, read only by
 # the worker that ingests it).
@@ -289,6 +340,57 @@ class BulletinBuildRow:
     warning: str | None = None
     id: int = 0
     created_at: float = 0.0
+
+
+@dataclass
+class SourceRow:
+    """A watched portal: where to discover articles, how often, and what it has done."""
+
+    id: int
+    name: str
+    base_url: str
+    config: dict[str, Any]  # feeds, sitemaps, listings, hosts, interval, patterns, approval...
+    paused: bool
+    validators: dict[str, dict[str, str]]  # per discovery URL: etag / last_modified
+    polled: bool  # a first poll has happened (later polls take every new article)
+    failures: int
+    last_poll_at: float | None
+    next_poll_at: float | None
+    last_error: str | None
+    created_at: float
+    updated_at: float
+    articles_found: int = 0
+
+    @property
+    def hosts(self) -> list[str]:
+        """Return the hosts whose pages may be articles of this source."""
+        return list(self.config.get("hosts") or [])
+
+    @property
+    def poll_interval_s(self) -> float:
+        """Return how often the source is polled, in seconds."""
+        return float(self.config.get("poll_interval_s") or 600)
+
+
+@dataclass
+class SourceItemRow:
+    """An article address found on a source, with what the watcher knows about it."""
+
+    source_id: int
+    url: str
+    status: str  # new | imported | skipped | failed | withdrawn
+    article_id: int | None
+    lastmod: str | None
+    etag: str | None
+    last_modified: str | None
+    gone: int
+    failures: int
+    error: str | None
+    first_seen: float
+    checked_at: float | None
+    next_check: float | None
+    job_id: int | None = None  # the job reading it, while it is queued
+    page_hash: str | None = None  # of the page as last fetched by the watcher
 
 
 def database_path(data_dir: Path | str) -> Path:
@@ -633,9 +735,14 @@ class Store:
             raise NotFound(f"Không có bài viết số {article_id}")
         return self._article(row)
 
-    def get_article_by_slug(self, slug: str) -> ArticleRow:
-        """Return one article by its page address, or raise NotFound."""
-        row = self._conn().execute("SELECT * FROM articles WHERE slug=?", (slug,)).fetchone()
+    def get_article_by_slug(self, slug: str, *, include_held: bool = False) -> ArticleRow:
+        """Return one article by its page address, or raise NotFound.
+
+        A held article (withdrawn, or waiting for approval) is not found unless asked for.
+        """
+        sql = "SELECT * FROM articles WHERE slug=?" + ("" if include_held else
+                                                        f" AND {_NOT_HELD}")
+        row = self._conn().execute(sql, (slug,)).fetchone()
         if row is None:
             raise NotFound("Không tìm thấy bài viết này", "xem danh sách bài mới ở trang chủ")
         return self._article(row)
@@ -651,18 +758,23 @@ class Store:
             " LIMIT 1), "
             "(SELECT group_concat(status || coalesce(engine, '')) FROM segments s "
             " WHERE s.article_id = a.id) "
-            "FROM articles a WHERE a.slug = ?", (slug,)).fetchone()
+            "FROM articles a WHERE a.slug = ? AND a." +
+            _NOT_HELD.replace("source_url", "a.source_url"), (slug,)).fetchone()
         if row is None:
             raise NotFound("Không tìm thấy bài viết này", "xem danh sách bài mới ở trang chủ")
         return tuple(row)
 
     def list_articles(self, *, query: str | None = None, limit: int = 50,
-                      offset: int = 0) -> list[ArticleRow]:
-        """Return the latest articles, optionally those whose title contains query."""
-        sql = "SELECT * FROM articles"
+                      offset: int = 0, include_held: bool = False) -> list[ArticleRow]:
+        """Return the latest articles, optionally those whose title contains query.
+
+        Held articles (withdrawn, or waiting for approval) are left out unless asked for.
+        """
+        where = "" if include_held else _NOT_HELD
+        sql = "SELECT * FROM articles" + (f" WHERE {where}" if where else "")
         params: list[Any] = []
         if query:
-            sql += " WHERE title LIKE ? ESCAPE '\\'"
+            sql += (" AND" if where else " WHERE") + " title LIKE ? ESCAPE '\\'"
             escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             params.append(f"%{escaped}%")
         sql += " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
@@ -672,7 +784,8 @@ class Store:
             # SQLite's LIKE folds ASCII case only; fold Vietnamese in Python for small stores.
             needle = query.casefold()
             rows = [r for r in self._conn().execute(
-                "SELECT * FROM articles ORDER BY created_at DESC, id DESC")
+                "SELECT * FROM articles" + (f" WHERE {where}" if where else "") +
+                " ORDER BY created_at DESC, id DESC")
                 if needle in str(r["title"]).casefold()][offset:offset + limit]
         return [self._article(r) for r in rows]
 
@@ -1048,3 +1161,225 @@ class Store:
             sizes=json.loads(r["sizes"]), cues=json.loads(r["cues"]),
             loudness=json.loads(r["loudness"]), engines=json.loads(r["engines"]),
             warning=r["warning"], created_at=r["created_at"])
+
+    # -- sources --------------------------------------------------------------------------
+
+    def add_source(self, name: str, base_url: str, config: dict[str, Any], *,
+                   paused: bool = False) -> SourceRow:
+        """Register a watched portal; its name must be new."""
+        now = time.time()
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM sources WHERE name=?", (name,)).fetchone():
+                raise InputError(f"Đã có nguồn tên {name!r}", "chọn tên khác hoặc sửa nguồn đó")
+            cur = conn.execute(
+                "INSERT INTO sources(name, base_url, config, paused, next_poll_at, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (name, base_url, json.dumps(config, ensure_ascii=False), int(paused), now,
+                 now, now))
+            return self._source(conn, int(cur.lastrowid or 0))
+
+    def update_source(self, source_id: int, *, name: str | None = None,
+                      base_url: str | None = None, config: dict[str, Any] | None = None,
+                      paused: bool | None = None) -> SourceRow:
+        """Change a source's settings; a changed discovery list forgets the old validators."""
+        with self.transaction() as conn:
+            old = self._source(conn, source_id)
+            if name is not None and name != old.name and conn.execute(
+                    "SELECT 1 FROM sources WHERE name=?", (name,)).fetchone():
+                raise InputError(f"Đã có nguồn tên {name!r}", "chọn tên khác")
+            conn.execute(
+                "UPDATE sources SET name=?, base_url=?, config=?, paused=?, updated_at=?, "
+                "next_poll_at=CASE WHEN ? THEN ? ELSE next_poll_at END WHERE id=?",
+                (name or old.name, base_url or old.base_url,
+                 json.dumps(config if config is not None else old.config, ensure_ascii=False),
+                 int(old.paused if paused is None else paused), time.time(),
+                 int(paused is False and old.paused), time.time(), source_id))
+            return self._source(conn, source_id)
+
+    def delete_source(self, source_id: int) -> None:
+        """Stop watching a portal (its articles and their audio stay)."""
+        with self.transaction() as conn:
+            if conn.execute("DELETE FROM sources WHERE id=?", (source_id,)).rowcount == 0:
+                raise NotFound(f"Không có nguồn số {source_id}")
+
+    def get_source(self, source_id: int) -> SourceRow:
+        """Return one source, or raise NotFound."""
+        return self._source(self._conn(), source_id)
+
+    def get_source_by_name(self, name: str) -> SourceRow:
+        """Return the source with this name, or raise NotFound."""
+        row = self._conn().execute("SELECT id FROM sources WHERE name=?", (name,)).fetchone()
+        if row is None:
+            raise NotFound(f"Không có nguồn tên {name!r}", "xem danh sách: bantin-audio sources "
+                           "list")
+        return self._source(self._conn(), int(row["id"]))
+
+    def list_sources(self) -> list[SourceRow]:
+        """Return every source, by name."""
+        ids = [int(r["id"]) for r in self._conn().execute("SELECT id FROM sources ORDER BY name")]
+        return [self._source(self._conn(), i) for i in ids]
+
+    def due_sources(self, now: float) -> list[SourceRow]:
+        """Return the sources not paused whose next poll time has come, most overdue first."""
+        ids = [int(r["id"]) for r in self._conn().execute(
+            "SELECT id FROM sources WHERE paused=0 AND coalesce(next_poll_at, 0) <= ? "
+            "ORDER BY coalesce(next_poll_at, 0)", (now,))]
+        return [self._source(self._conn(), i) for i in ids]
+
+    def record_poll(self, source_id: int, *, at: float, next_at: float, error: str | None,
+                    failures: int, validators: dict[str, dict[str, str]] | None = None) -> None:
+        """Record the outcome of a poll; `validators` (given after a successful discovery)
+        marks the source as polled once, so later polls take every new article."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE sources SET last_poll_at=?, next_poll_at=?, last_error=?, failures=?, "
+                "polled=CASE WHEN ? IS NOT NULL THEN 1 ELSE polled END, "
+                "validators=coalesce(?, validators) WHERE id=?",
+                (at, next_at, error, failures,
+                 None if validators is None else 1,
+                 None if validators is None else json.dumps(validators), source_id))
+
+    def _source(self, conn: sqlite3.Connection, source_id: int) -> SourceRow:
+        r = conn.execute("SELECT * FROM sources WHERE id=?", (source_id,)).fetchone()
+        if r is None:
+            raise NotFound(f"Không có nguồn số {source_id}", "xem danh sách nguồn")
+        found = conn.execute("SELECT count(*) FROM source_items WHERE source_id=? AND "
+                             "article_id IS NOT NULL", (source_id,)).fetchone()[0]
+        return SourceRow(id=int(r["id"]), name=r["name"], base_url=r["base_url"],
+                         config=json.loads(r["config"]), paused=bool(r["paused"]),
+                         validators=json.loads(r["validators"]), polled=bool(r["polled"]),
+                         failures=int(r["failures"]), last_poll_at=r["last_poll_at"],
+                         next_poll_at=r["next_poll_at"], last_error=r["last_error"],
+                         created_at=r["created_at"], updated_at=r["updated_at"],
+                         articles_found=int(found))
+
+    # -- source items ---------------------------------------------------------------------
+
+    def source_items(self, source_id: int, urls: Sequence[str] | None = None, *,
+                     limit: int = 1000) -> dict[str, SourceItemRow]:
+        """Return a source's known article addresses (only `urls`, when given), by address."""
+        conn = self._conn()
+        if urls is None:
+            rows = conn.execute("SELECT * FROM source_items WHERE source_id=? "
+                                "ORDER BY first_seen DESC LIMIT ?", (source_id, limit)).fetchall()
+        else:
+            rows = []
+            for start in range(0, len(urls), 500):
+                part = list(urls[start:start + 500])
+                marks = ",".join("?" * len(part))
+                rows += conn.execute(f"SELECT * FROM source_items WHERE source_id=? AND url IN "
+                                     f"({marks})", (source_id, *part)).fetchall()
+        return {r["url"]: self._item(r) for r in rows}
+
+    def add_source_items(self, source_id: int, items: Sequence[tuple[str, str | None, str]],
+                         now: float) -> None:
+        """Record newly found addresses as (url, lastmod, status); known ones are kept."""
+        with self.transaction() as conn:
+            for url, lastmod, status in items:
+                conn.execute(
+                    "INSERT OR IGNORE INTO source_items(source_id, url, status, lastmod, "
+                    "first_seen, next_check) VALUES (?, ?, ?, ?, ?, ?)",
+                    (source_id, url, status, lastmod, now, now))
+
+    def update_source_item(self, source_id: int, url: str, **values: Any) -> None:
+        """Change some columns of a found address (status, article_id, validators, ...)."""
+        allowed = {"status", "article_id", "lastmod", "etag", "last_modified", "gone",
+                   "failures", "error", "checked_at", "next_check", "job_id", "page_hash"}
+        unknown = set(values) - allowed
+        if unknown:
+            raise InputError(f"Cột không hợp lệ: {sorted(unknown)}")
+        if not values:
+            return
+        cols = ", ".join(f"{k}=?" for k in values)
+        with self.transaction() as conn:
+            conn.execute(f"UPDATE source_items SET {cols} WHERE source_id=? AND url=?",
+                         (*values.values(), source_id, url))
+
+    def due_source_items(self, source_id: int, now: float, limit: int) -> list[SourceItemRow]:
+        """Return addresses to fetch or re-check now: new ones first, then the oldest checks."""
+        rows = self._conn().execute(
+            "SELECT * FROM source_items WHERE source_id=? AND status IN ('new', 'imported', "
+            "'failed', 'withdrawn') AND next_check IS NOT NULL AND next_check <= ? "
+            "ORDER BY status <> 'new', first_seen DESC, next_check LIMIT ?",
+            (source_id, now, limit)).fetchall()
+        return [self._item(r) for r in rows]
+
+    def queued_source_items(self, source_id: int) -> list[SourceItemRow]:
+        """Return the addresses handed to jobs whose article is not linked yet."""
+        rows = self._conn().execute("SELECT * FROM source_items WHERE source_id=? AND "
+                                    "status='queued'", (source_id,)).fetchall()
+        return [self._item(r) for r in rows]
+
+    def source_item(self, url: str) -> SourceItemRow | None:
+        """Return a found address (of any source), if it is known."""
+        row = self._conn().execute("SELECT * FROM source_items WHERE url=? LIMIT 1",
+                                   (url,)).fetchone()
+        return None if row is None else self._item(row)
+
+    def source_item_for_article(self, article_id: int) -> SourceItemRow | None:
+        """Return the found address an article was imported from, if any."""
+        row = self._conn().execute("SELECT * FROM source_items WHERE article_id=? LIMIT 1",
+                                   (article_id,)).fetchone()
+        return None if row is None else self._item(row)
+
+    @staticmethod
+    def _item(r: sqlite3.Row) -> SourceItemRow:
+        return SourceItemRow(source_id=int(r["source_id"]), url=r["url"], status=r["status"],
+                             article_id=r["article_id"], lastmod=r["lastmod"], etag=r["etag"],
+                             last_modified=r["last_modified"], gone=int(r["gone"]),
+                             failures=int(r["failures"]), error=r["error"],
+                             first_seen=r["first_seen"], checked_at=r["checked_at"],
+                             next_check=r["next_check"], job_id=r["job_id"],
+                             page_hash=r["page_hash"])
+
+    # -- holds (withdrawn, awaiting approval) ---------------------------------------------
+
+    def hold_article(self, article_id: int, reason: str) -> None:
+        """Keep an article off public pages and feeds (its audio stays for the admin)."""
+        if reason not in HOLD_REASONS:
+            raise InputError(f"Lý do giữ bài không hợp lệ: {reason}")
+        with self.transaction() as conn:
+            row = conn.execute("SELECT source_url FROM articles WHERE id=?",
+                               (article_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"Không có bài viết số {article_id}")
+            conn.execute("DELETE FROM article_holds WHERE article_id=? OR url=?",
+                         (article_id, row["source_url"]))
+            conn.execute("INSERT INTO article_holds(article_id, url, reason, since) "
+                         "VALUES (?, ?, ?, ?)",
+                         (article_id, row["source_url"], reason, time.time()))
+
+    def hold_url(self, url: str, reason: str) -> None:
+        """Hold the article that will be read from `url` (or the one already read from it)."""
+        if reason not in HOLD_REASONS:
+            raise InputError(f"Lý do giữ bài không hợp lệ: {reason}")
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id FROM articles WHERE source_url=?", (url,)).fetchone()
+            if row is not None:
+                self.hold_article(int(row["id"]), reason)
+                return
+            conn.execute("INSERT OR REPLACE INTO article_holds(url, reason, since) "
+                         "VALUES (?, ?, ?)", (url, reason, time.time()))
+
+    def release_article(self, article_id: int) -> bool:
+        """Put a held article back on public pages; False when it was not held."""
+        with self.transaction() as conn:
+            return conn.execute(
+                "DELETE FROM article_holds WHERE article_id=? OR url=(SELECT source_url FROM "
+                "articles WHERE id=?)", (article_id, article_id)).rowcount > 0
+
+    def article_hold(self, article_id: int) -> str | None:
+        """Return why an article is held off public pages, or None."""
+        row = self._conn().execute(
+            "SELECT reason FROM article_holds WHERE article_id=? OR url=(SELECT source_url "
+            "FROM articles WHERE id=?) LIMIT 1", (article_id, article_id)).fetchone()
+        return None if row is None else str(row["reason"])
+
+    def held_articles(self, reason: str | None = None, limit: int = 200) -> list[ArticleRow]:
+        """Return held articles, newest hold first (optionally only for one reason)."""
+        sql = ("SELECT a.*, max(h.since) AS held_since FROM articles a JOIN article_holds h "
+               "ON h.article_id = a.id OR (h.url IS NOT NULL AND h.url = a.source_url)" +
+               (" WHERE h.reason=?" if reason else "") +
+               " GROUP BY a.id ORDER BY held_since DESC LIMIT ?")
+        params: tuple[Any, ...] = (reason, limit) if reason else (limit,)
+        return [self._article(r) for r in self._conn().execute(sql, params)]

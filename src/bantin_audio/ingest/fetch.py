@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -37,6 +38,24 @@ class FetchedPage:
     content_type: str | None = None
     encoding: str | None = None
     text: str = ""
+    status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        """Return whether a conditional request was answered 304 (nothing new to read)."""
+        return self.status == 304
+
+
+class HTTPStatusError(FetchError):
+    """The server answered an error status; `status` and `retry_after` (seconds) kept."""
+
+    def __init__(self, message: str, hint: str | None = None, *, status: int,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message, hint)
+        self.status = status
+        self.retry_after = retry_after
 
 
 def _split(url: str) -> tuple[str, str, int]:
@@ -122,25 +141,39 @@ def check_address(url: str, settings: Settings) -> None:
             )
 
 
-def fetch_url(url: str, settings: Settings) -> FetchedPage:
+def fetch_url(url: str, settings: Settings, *, etag: str | None = None,
+              last_modified: str | None = None, accept: str | None = None,
+              allowed_hosts: frozenset[str] | None = None,
+              max_bytes: int | None = None) -> FetchedPage:
     """Fetch a page safely, following at most 5 redirects and checking every hop.
 
     The whole fetch (every hop, headers and body) ends by BANTIN_FETCH_TOTAL_TIMEOUT: a
     server that drip-feeds bytes, each read inside the read timeout, is cut off then.
+    With `etag` / `last_modified` the request is conditional and a 304 comes back as a page
+    with status 304 and no content. With `allowed_hosts`, a redirect to any other host is
+    refused. An error status raises HTTPStatusError (a FetchError) carrying the status.
     """
     timeout = (settings.fetch_connect_timeout, settings.fetch_read_timeout)
+    limit = max_bytes or settings.fetch_max_bytes
     deadline = _Deadline(settings.fetch_total_timeout)
     session = requests.Session()
     session.trust_env = False  # no proxies or .netrc from the environment: the check is ours
     adapter = _DeadlineAdapter()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    headers = {"User-Agent": USER_AGENT, "Accept": "text/html,text/plain;q=0.9,*/*;q=0.5",
+    headers = {"User-Agent": USER_AGENT,
+               "Accept": accept or "text/html,text/plain;q=0.9,*/*;q=0.5",
                "Accept-Language": "vi,en;q=0.5"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
     current = url.strip()
     _local.deadline = deadline
     try:
         for _hop in range(MAX_REDIRECTS + 1):
+            if allowed_hosts is not None:
+                _check_host(current, allowed_hosts)
             check_address(current, settings)
             deadline.check(current)
             log.info("fetching %s", current)
@@ -150,20 +183,50 @@ def fetch_url(url: str, settings: Settings) -> FetchedPage:
                 if resp.status_code in _REDIRECTS and resp.headers.get("Location"):
                     current = urljoin(current, resp.headers["Location"])
                     continue
+                if resp.status_code == 304 and (etag or last_modified):
+                    return FetchedPage(url=current, content=b"", status=304,
+                                       etag=resp.headers.get("ETag") or etag,
+                                       last_modified=resp.headers.get("Last-Modified")
+                                       or last_modified)
                 if resp.status_code >= 400:
-                    raise FetchError(f"Máy chủ trả lỗi HTTP {resp.status_code} cho {current}",
-                                     "kiểm tra địa chỉ hoặc thử lại sau")
-                body = _read_capped(resp, settings.fetch_max_bytes, deadline, current)
+                    raise HTTPStatusError(
+                        f"Máy chủ trả lỗi HTTP {resp.status_code} cho {current}",
+                        "kiểm tra địa chỉ hoặc thử lại sau", status=resp.status_code,
+                        retry_after=_retry_after(resp.headers.get("Retry-After")))
+                body = _read_capped(resp, limit, deadline, current)
                 ctype = resp.headers.get("Content-Type")
+                validators = (resp.headers.get("ETag"), resp.headers.get("Last-Modified"))
             text, encoding = decode_bytes(body, ctype)
             return FetchedPage(url=current, content=body, content_type=ctype,
-                               encoding=encoding, text=text)
+                               encoding=encoding, text=text, status=200,
+                               etag=validators[0], last_modified=validators[1])
     finally:
         _local.deadline = None
         deadline.cancel()
         session.close()
     raise FetchError(f"Quá nhiều lần chuyển hướng (hơn {MAX_REDIRECTS}) khi tải {url}",
                      "mở địa chỉ trong trình duyệt để xem trang đích, rồi dùng địa chỉ đó")
+
+
+def _check_host(url: str, allowed: frozenset[str]) -> None:
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if host not in allowed:
+        raise FetchError(f"Từ chối tải {url}: máy chủ {host or '?'} không thuộc nguồn này",
+                         "thêm máy chủ vào danh sách máy chủ được phép của nguồn nếu tin cậy")
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Return Retry-After in seconds (a number of seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 # -- the total deadline -------------------------------------------------------------------

@@ -23,7 +23,7 @@ from ..bulletin import CHIME_MAX_BYTES
 from ..config import Settings
 from ..jobs import media_dir, open_store
 from ..store import Store
-from . import admin, api, bulletins, errors, feeds, media, reader
+from . import admin, api, bulletins, embed, errors, feeds, media, reader, sources_admin
 from .auth import AuthThrottle
 from .common import BoundedInt, register_template_helpers, reject_odd_paths
 
@@ -117,6 +117,8 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     app.register_blueprint(admin.blueprint(limiter))
     app.register_blueprint(bulletins.admin_blueprint())
     app.register_blueprint(bulletins.public_blueprint())
+    app.register_blueprint(sources_admin.blueprint())
+    app.register_blueprint(embed.blueprint())
     errors.register(app)
     app.after_request(_finish_response)
     # Behind nginx every client would share one address (and one rate limit): trust the
