@@ -20,31 +20,37 @@
   var speed = doc.getElementById("toc-do"), clock = doc.getElementById("thoi-gian");
   var slug = audio.getAttribute("data-slug"), posKey = "vitri:" + slug;
   var complete = audio.getAttribute("data-complete") === "1";
-  var knownDuration = parseFloat(seek.max) || 0, pendingSrc = null, current = null;
+  var knownDuration = (+audio.getAttribute("data-duration") || 0) / 1000, pendingSrc = null, current = null;
 
   function segs() { return Array.prototype.slice.call(doc.querySelectorAll("[data-start]")); }
+  /* The same words and rounding as the server's format_duration: one duration everywhere. */
   function words(s) {
     s = Math.max(0, Math.round(s));
-    var m = Math.floor(s / 60), r = s % 60, out = [];
+    var h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60, r = s % 60, out = [];
+    if (h) out.push(h + " giờ");
     if (m) out.push(m + " phút");
-    if (r || !m) out.push(r + " giây");
+    if (r || !out.length) out.push(r + " giây");
     return out.join(" ");
   }
   function clockText(s) {
-    s = Math.max(0, Math.floor(s));
-    return Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2);
+    s = Math.max(0, Math.round(s));
+    var h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60;
+    return (h ? h + ":" + ("0" + m).slice(-2) : m) + ":" + ("0" + (s % 60)).slice(-2);
   }
+  /* The timing map's duration is the one the page states; the decoder's own figure (which
+     can differ by a frame) only stands in while the map is not known. */
   function duration() {
+    if (knownDuration > 0) return knownDuration;
     var d = audio.duration;
-    return isFinite(d) && d > 0 ? d : knownDuration;
+    return isFinite(d) && d > 0 ? d : 0;
   }
   function renderTime(force) {
     var t = audio.currentTime, d = duration();
-    clock.textContent = clockText(t) + " / " + clockText(d);
+    clock.textContent = clockText(Math.floor(t)) + " / " + clockText(d);
     /* A focused slider whose value moves is read aloud by screen readers every second:
        while it has focus during playback, only the listener's own moves update it. */
     if (force !== true && doc.activeElement === seek && !audio.paused) return;
-    seek.max = String(Math.ceil(d));
+    seek.max = String(Math.round(d));
     if (!seek.matches(":active")) seek.value = String(Math.floor(t));
     seek.setAttribute("aria-valuetext", words(t) + " trên " + words(d));
   }
@@ -111,18 +117,33 @@
     else if (act === "prev") paragraph(-1);
     else if (act === "next") paragraph(1);
   });
-  ui.addEventListener("keydown", function (ev) {
-    if (ev.ctrlKey || ev.altKey || ev.metaKey || ev.target === speed) return;
-    var k = ev.key.toLowerCase(), done = true;
-    if (k === "k") { var was = !audio.paused; toggle(); if (was) say("Đã tạm dừng"); }
-    else if (k === "j") jump(audio.currentTime - 10);
-    else if (k === "l") jump(audio.currentTime + 10);
-    else if (k === "p") paragraph(-1);
-    else if (k === "n") paragraph(1);
+  /* The shortcuts work wherever the listener is on the page, except while typing (a text
+     field, a list box) or with a modifier held, so browser and screen-reader keys stay theirs. */
+  function typing(t) {
+    if (!t || !t.tagName) return false;
+    if (t.isContentEditable || t.tagName === "TEXTAREA" || t.tagName === "SELECT") return true;
+    return t.tagName === "INPUT" && !/^(range|checkbox|radio|button|submit|reset)$/.test(t.type);
+  }
+  doc.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.altKey || ev.metaKey || ev.shiftKey || ev.defaultPrevented) return;
+    if (typing(ev.target) || ui.hidden) return;
+    var k = ev.key, done = true;
+    if (k === "k" || k === "K") { var was = !audio.paused; toggle(); if (was) say("Đã tạm dừng"); }
+    else if (k === "j" || k === "J") jump(audio.currentTime - 10);
+    else if (k === "l" || k === "L") jump(audio.currentTime + 10);
+    else if (k === "p" || k === "P") paragraph(-1);
+    else if (k === "n" || k === "N") paragraph(1);
     else if (k === "[") step(-1);
     else if (k === "]") step(1);
     else done = false;
     if (done) ev.preventDefault();
+  });
+  /* "Bỏ qua, đến trình phát" lands on the Play button itself. */
+  doc.addEventListener("click", function (ev) {
+    var a = ev.target.closest && ev.target.closest("a[href='#nghe-bai']");
+    if (!a || ui.hidden) return;
+    ev.preventDefault();
+    playBtn.focus();
   });
   seek.addEventListener("input", function () { jump(+seek.value); });
   speed.addEventListener("change", function () { setSpeed(+speed.value, false); });
