@@ -22,7 +22,15 @@
     var hc = doc.querySelector("[data-contrast]");
     if (hc) hc.setAttribute("aria-pressed", root.classList.contains("hc") ? "true" : "false");
   });
+  /* The custom player shows from the first paint; if its script never arrives (a dropped
+     link), the native player comes back once the page has loaded. A Play pressed before the
+     script is there is kept and honoured when it arrives. */
+  window.addEventListener("load", function () {
+    if (!root.classList.contains("ready")) root.className += " fallback";
+  });
   doc.addEventListener("click", function (ev) {
+    var q = ev.target.closest && ev.target.closest("#trinh-phat [data-act=play]");
+    if (q && !root.classList.contains("ready")) { root.setAttribute("data-play", "1"); return; }
     var b = ev.target.closest && ev.target.closest(".display button");
     if (!b) return;
     if (b.hasAttribute("data-contrast")) {

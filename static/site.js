@@ -99,13 +99,23 @@
     if (i >= 0 && i < opts.length) setSpeed(opts[i], true);
   }
 
+  /* Take over whatever the native player was doing (when early.js did not run, the listener
+     may have started it): playing, position and speed stay as they were, labels tell the truth. */
+  var root = doc.documentElement, used = !audio.paused || audio.currentTime > 0;
+  var nativeRate = audio.playbackRate;
   audio.removeAttribute("controls");
-  doc.documentElement.classList.add("ready");  /* now the custom player replaces the native one */
+  root.classList.remove("fallback");
+  root.classList.add("js", "ready");  /* now the custom player replaces the native one */
   var savedSpeed = parseFloat(get("tocdo"));
-  if (savedSpeed >= 0.75 && savedSpeed <= 2) setSpeed(savedSpeed, false);
+  if (nativeRate !== 1 && nativeRate >= 0.75 && nativeRate <= 2) setSpeed(nativeRate, false);
+  else if (savedSpeed >= 0.75 && savedSpeed <= 2) setSpeed(savedSpeed, false);
   var resumeAt = parseFloat(get(posKey));
-  if (resumeAt > 3) { audio.currentTime = resumeAt; knownDuration = Math.max(knownDuration, resumeAt); }
-  renderTime();
+  if (!used && resumeAt > 3) {
+    audio.currentTime = resumeAt; knownDuration = Math.max(knownDuration, resumeAt);
+  }
+  if (!audio.paused) playBtn.textContent = "Tạm dừng";
+  renderTime(); highlight();
+  if (root.getAttribute("data-play") && audio.paused) { root.removeAttribute("data-play"); toggle(); }
 
   ui.addEventListener("click", function (ev) {
     var b = ev.target.closest("button");

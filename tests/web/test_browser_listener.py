@@ -157,3 +157,91 @@ def test_skip_link_without_javascript_reaches_the_native_player(browser: Any, li
     pg.keyboard.press("Tab")
     assert pg.evaluate("document.activeElement.id") == "am-thanh"
     ctx.close()
+
+
+SHIFTS = """window.__shifts = [];
+new PerformanceObserver(list => { for (const e of list.getEntries()) {
+    window.__shifts.push({value: e.value, nodes: e.sources.map(s => {
+        const n = s.node && (s.node.nodeType === 1 ? s.node : s.node.parentElement);
+        return n ? (n.id || n.tagName + '.' + n.className) : '?'; }),
+        player: e.sources.some(s => { const n = s.node && (s.node.nodeType === 1
+            ? s.node : s.node.parentElement); return !!(n && n.closest('.listen, .body')); })});
+} }).observe({type: 'layout-shift', buffered: true});"""
+
+
+def _slow_link(pg: Any) -> None:
+    """A 2G/3G-like link: 250 kbps each way, 800 ms round trips."""
+    cdp = pg.context.new_cdp_session(pg)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 800, "downloadThroughput": 250_000 / 8,
+        "uploadThroughput": 250_000 / 8})
+
+
+def test_no_layout_shift_when_the_player_arrives_on_a_slow_link(
+        browser: Any, live: Live, article: dict[str, Any]) -> None:
+    ctx = browser.new_context(viewport={"width": 360, "height": 740})
+    pg = ctx.new_page()
+    pg.add_init_script(SHIFTS)
+    _slow_link(pg)
+    held: list[Any] = []
+    pg.route("**/static/site.js*", lambda route: held.append(route))
+    pg.goto(_reader(live, article), wait_until="commit", timeout=60_000)
+    while not held:
+        pg.wait_for_timeout(50)
+    # The page as first painted: parsed, styled, the player script still on its way.
+    pg.wait_for_function("() => document.readyState === 'interactive'", timeout=60_000)
+    painted = pg.evaluate("""new Promise(ok => requestAnimationFrame(() => requestAnimationFrame(
+        () => ok([document.getElementById('trinh-phat').getBoundingClientRect().toJSON(),
+                  document.documentElement.classList.contains('ready')]))))""")
+    held[0].continue_()
+    pg.wait_for_function("() => document.documentElement.classList.contains('ready')")
+    pg.wait_for_timeout(500)
+    shifts = pg.evaluate("window.__shifts")
+    box = pg.evaluate("document.getElementById('trinh-phat').getBoundingClientRect().toJSON()")
+    ctx.close()
+    assert painted[1] is False and painted[0]["height"] > 100
+    assert painted[0] == box  # the same place and size before and after the script
+    player = sum(s["value"] for s in shifts if s["player"])
+    print(f"layout shift on a 250 kbps / 800 ms link: player region {player}, "
+          f"page {sum(s['value'] for s in shifts)}")
+    assert player == 0 and shifts == [], shifts
+
+
+def test_player_takes_over_the_native_state(page: Any, live: Live,
+                                            article: dict[str, Any]) -> None:
+    # Without the early script (a dropped link) the native player shows and may be used
+    # before the player script arrives; the custom player then continues what it was doing.
+    held: list[Any] = []
+    page.route("**/static/early.js*", lambda route: route.abort())
+    page.route("**/static/site.js*", lambda route: held.append(route))
+    page.goto(_reader(live, article), wait_until="commit")
+    page.wait_for_selector("audio#am-thanh[controls]", state="visible")
+    page.evaluate(f"""(async () => {{ const a = {AUDIO}; a.playbackRate = 1.5;
+        await a.play(); a.currentTime = 2; }})()""")
+    page.wait_for_function(f"() => {AUDIO}.currentTime > 2.2")
+    while not held:
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    page.wait_for_function("() => document.documentElement.classList.contains('ready')")
+    assert page.is_visible("#trinh-phat") and not page.is_visible("audio#am-thanh")
+    assert page.inner_text("[data-act=play]") == "Tạm dừng"
+    assert page.evaluate(f"!{AUDIO}.paused && {AUDIO}.currentTime > 2.2")
+    assert page.input_value("#toc-do") == "1.5"
+    assert page.evaluate(f"{AUDIO}.playbackRate") == 1.5
+    page.keyboard.press("k")
+    page.wait_for_function(f"() => {AUDIO}.paused && {PLAY}.textContent === 'Phát'")
+
+
+def test_play_pressed_before_the_script_arrives_is_honoured(page: Any, live: Live,
+                                                            article: dict[str, Any]) -> None:
+    held: list[Any] = []
+    page.route("**/static/site.js*", lambda route: held.append(route))
+    page.goto(_reader(live, article), wait_until="commit")
+    page.click("[data-act=play]")  # the player is laid out, its script is still on its way
+    while not held:
+        page.wait_for_timeout(50)
+    assert page.evaluate(f"{AUDIO}.paused")
+    held[0].continue_()
+    page.wait_for_function(f"() => !{AUDIO}.paused && {PLAY}.textContent === 'Tạm dừng'")
+    page.keyboard.press("k")
