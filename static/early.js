@@ -18,6 +18,10 @@
   root.className += " js";
   apply(size());
   if (get("tuongphan") === "1") root.className += " hc";
+  /* A saved position makes room for the "Tiếp tục từ …" note before the first paint. */
+  var slug = /^\/bai\/([^/]+)$/.exec(window.location.pathname);
+  try { if (slug && parseFloat(get("vitri:" + decodeURIComponent(slug[1]))) > 3) root.className += " resume"; }
+  catch (e) { /* a malformed address */ }
   doc.addEventListener("DOMContentLoaded", function () {
     var hc = doc.querySelector("[data-contrast]");
     if (hc) hc.setAttribute("aria-pressed", root.classList.contains("hc") ? "true" : "false");

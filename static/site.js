@@ -12,6 +12,12 @@
     window.setTimeout(function () { status.textContent = text; }, 50);
   }
   function num(n) { return String(n).replace(".", ","); }
+  /* News the listener did not ask for (synthesis progress, audio ready) waits while audio
+     plays, so it never talks over the article; it is said when playback pauses. */
+  var held = null, audioEl = doc.getElementById("am-thanh");
+  function tell(text) {
+    if (audioEl && !audioEl.paused) held = text; else say(text);
+  }
 
   /* ---- player ---- */
   var audio = doc.getElementById("am-thanh"), ui = doc.getElementById("trinh-phat");
@@ -112,20 +118,41 @@
   var resumeAt = parseFloat(get(posKey));
   if (!used && resumeAt > 3) {
     audio.currentTime = resumeAt; knownDuration = Math.max(knownDuration, resumeAt);
-  }
+    var note = "Tiếp tục từ " + words(resumeAt) + ".";
+    doc.getElementById("tiep-tuc-chu").textContent = note;
+    root.classList.add("resume");
+    tell(note);
+  } else root.classList.remove("resume");
   if (!audio.paused) playBtn.textContent = "Tạm dừng";
   renderTime(); highlight();
   if (root.getAttribute("data-play") && audio.paused) { root.removeAttribute("data-play"); toggle(); }
 
+  function label(t) {
+    var el = segs().filter(function (e) { return Math.abs(e.getAttribute("data-start") / 1000 - t) < 0.05; })[0];
+    var name = el && el.querySelector(".sr-only");
+    return name ? name.textContent.replace(/[()]/g, "").trim() : (el && el.tagName === "H1" ? "tiêu đề" : "");
+  }
+  function restart() {
+    root.classList.remove("resume"); put(posKey, "0");
+    jump(0); playBtn.focus();
+    if (audio.paused) toggle();
+    say("Nghe từ đầu");
+  }
+  /* Buttons and keys share these actions; each says its result in a few words. */
+  function act(a) {
+    if (a === "play") { var was = !audio.paused; toggle(); say(was ? "Đã tạm dừng" : "Đang phát"); }
+    else if (a === "back" || a === "fwd") {
+      jump(audio.currentTime + (a === "back" ? -10 : 10));
+      say("Vị trí " + words(audio.currentTime));
+    } else if (a === "prev" || a === "next") {
+      paragraph(a === "prev" ? -1 : 1);
+      var n = label(audio.currentTime);
+      say(n ? n.charAt(0).toUpperCase() + n.slice(1) : "Vị trí " + words(audio.currentTime));
+    } else if (a === "restart") restart();
+  }
   ui.addEventListener("click", function (ev) {
     var b = ev.target.closest("button");
-    if (!b) return;
-    var act = b.getAttribute("data-act");
-    if (act === "play") toggle();
-    else if (act === "back") jump(audio.currentTime - 10);
-    else if (act === "fwd") jump(audio.currentTime + 10);
-    else if (act === "prev") paragraph(-1);
-    else if (act === "next") paragraph(1);
+    if (b && b.getAttribute("data-act")) act(b.getAttribute("data-act"));
   });
   /* The shortcuts work wherever the listener is on the page, except while typing (a text
      field, a list box) or with a modifier held, so browser and screen-reader keys stay theirs. */
@@ -137,12 +164,8 @@
   doc.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.altKey || ev.metaKey || ev.shiftKey || ev.defaultPrevented) return;
     if (typing(ev.target) || ui.hidden) return;
-    var k = ev.key, done = true;
-    if (k === "k" || k === "K") { var was = !audio.paused; toggle(); if (was) say("Đã tạm dừng"); }
-    else if (k === "j" || k === "J") jump(audio.currentTime - 10);
-    else if (k === "l" || k === "L") jump(audio.currentTime + 10);
-    else if (k === "p" || k === "P") paragraph(-1);
-    else if (k === "n" || k === "N") paragraph(1);
+    var k = ev.key.toLowerCase(), done = true, keys = { k: "play", j: "back", l: "fwd", p: "prev", n: "next" };
+    if (keys[k]) act(keys[k]);
     else if (k === "[") step(-1);
     else if (k === "]") step(1);
     else done = false;
@@ -174,9 +197,16 @@
   });
   audio.addEventListener("loadedmetadata", function () { renderTime(); });
   audio.addEventListener("durationchange", function () { renderTime(); });
-  audio.addEventListener("play", function () { playBtn.textContent = "Tạm dừng"; });
+  audio.addEventListener("play", function () {
+    playBtn.textContent = "Tạm dừng";
+    if (audio.currentTime > 0.5 && doc.activeElement !== ui.querySelector("[data-act=restart]")) {
+      root.classList.remove("resume");  /* resumed: the note has served */
+    }
+  });
   audio.addEventListener("pause", function () {
     playBtn.textContent = "Phát"; put(posKey, String(audio.currentTime)); renderTime(true);
+    /* What waited is said once the pause has been confirmed, unless playback resumed. */
+    if (held) window.setTimeout(function () { if (held && audio.paused) { say(held); held = null; lastTold = Date.now(); } }, 1500);
   });
   audio.addEventListener("ended", function () {
     if (pendingSrc) { swap(pendingSrc, true); return; }
@@ -228,6 +258,7 @@
       var d = x.response;
       if (!d || x.status !== 200) return later();
       var info = doc.getElementById("tien-do"), api = new XMLHttpRequest();
+      if (d.audio && !heard) { heard = true; if (!hadAudio) tell("Đã có âm thanh, có thể nghe phần đầu"); }
       if (d.audio) {
         var src = "/am-thanh/" + d.audio, have = audio.currentSrc || audio.src || "";
         if (have.indexOf(d.audio) < 0) {
@@ -243,8 +274,13 @@
         var a = api.response, j = a && a.job;
         if (info && j) {
           info.textContent = j.status === "failed" ? "Chưa tạo được âm thanh: " + (j.error || "")
-            : (j.status === "done" ? "Đã tạo xong âm thanh. Tải lại trang để có tệp tải về."
+            : (j.status === "done" ? "Đã tạo xong âm thanh."
               : "Đang tạo âm thanh: " + j.done + "/" + j.total + " đoạn. Có thể nghe ngay phần đã xong.");
+          var now = Date.now();
+          if (j.status === "running" && j.done !== lastDone && now - lastTold >= 8000) {
+            lastTold = now; lastDone = j.done;
+            tell("Đang tạo âm thanh: " + j.done + " trên " + j.total + " đoạn");
+          } else if (j.status === "failed") tell(info.textContent);
         }
         var facts = doc.getElementById("thong-so"), mp3 = a && a.renditions.filter(function (r) {
           return r.kind === "mp3";
@@ -256,8 +292,10 @@
         }
         var chua = doc.getElementById("chua-co");
         if (chua && d.audio) chua.hidden = true;
-        if (j && ((j.status === "done" && d.complete) || j.status === "failed")) complete = !!d.complete;
-        else later();
+        if (j && ((j.status === "done" && d.complete) || j.status === "failed")) {
+          complete = !!d.complete;
+          if (complete) { downloads(a); tell("Đã tạo xong âm thanh. Tệp tải về đã có bên dưới trình phát"); }
+        } else later();
       };
       api.send();
     };
@@ -265,5 +303,25 @@
     x.send();
   }
   function later() { window.setTimeout(poll, 3000); }
+  var heard = false, hadAudio = !ui.hidden, lastTold = Date.now(), lastDone = -1;
+  /* When synthesis completes, the downloads appear as the server would have listed them. */
+  function downloads(a) {
+    if (doc.getElementById("tai-ve")) return;
+    var list = doc.createElement("ul"), kinds = { mp3: "Tải MP3", broadcast: "Tải bản phát thanh MP3 128 kbps" };
+    list.className = "downloads"; list.id = "tai-ve";
+    function item(text, href, dl) {
+      var li = doc.createElement("li"), link = doc.createElement("a");
+      link.href = href; link.textContent = text;
+      if (dl) link.setAttribute("download", "");
+      li.appendChild(link); list.appendChild(li);
+    }
+    ["mp3", "broadcast"].forEach(function (k) {
+      var r = a.renditions.filter(function (x) { return x.kind === k; })[0];
+      if (r) item(kinds[k] + " (" + num(Math.max(0.1, r.bytes / 1e6).toFixed(1)) + " MB)", r.url + "?tai=1", true);
+    });
+    item("Phụ đề WebVTT", a.captions_url, false);
+    var after = doc.getElementById("chua-co") || ui;
+    after.parentNode.insertBefore(list, after.nextSibling);
+  }
   if (!complete) later();
 })();

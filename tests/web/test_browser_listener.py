@@ -245,3 +245,104 @@ def test_play_pressed_before_the_script_arrives_is_honoured(page: Any, live: Liv
     held[0].continue_()
     page.wait_for_function(f"() => !{AUDIO}.paused && {PLAY}.textContent === 'Tạm dừng'")
     page.keyboard.press("k")
+
+
+HEARD = """window.__heard = [];
+document.addEventListener('DOMContentLoaded', () => {
+    const s = document.getElementById('thong-bao'), a = document.getElementById('am-thanh');
+    new MutationObserver(() => { if (s.textContent) window.__heard.push(
+        [performance.now(), s.textContent, a ? a.paused : true]); })
+        .observe(s, {childList: true, characterData: true, subtree: true});
+});"""
+
+
+def _heard(pg: Any) -> list[Any]:
+    return pg.evaluate("window.__heard")
+
+
+def test_synthesis_is_announced_and_downloads_appear_without_reload(
+        page: Any, live: Live) -> None:
+    page.add_init_script(HEARD)
+    live.proxy.fake.delay = 2.0
+    try:
+        body = live.api("POST", "/api/articles", {"text": test_browser.LONG_ARTICLE.replace(
+            "nâng cao năm nay", "kiểu mẫu năm nay")})
+        art_id = None
+        while art_id is None:
+            art_id = live.api("GET", f"/api/jobs/{body['job']['id']}")["article_id"]
+            page.wait_for_timeout(50)
+        art = live.api("GET", f"/api/articles/{art_id}")
+        page.goto(_reader(live, art))
+        assert page.is_visible("#chua-co") and not page.is_visible("#tai-ve")
+        page.evaluate("window.__same = true")  # gone if the page reloads
+        page.wait_for_function(f"() => {STATUS} === 'Đã có âm thanh, có thể nghe phần đầu'",
+                               timeout=60_000)
+        page.click("[data-act=play]")
+        page.wait_for_function(f"() => {AUDIO}.currentTime > 1")
+        page.wait_for_timeout(9000)  # synthesis moves on while the article is heard
+        page.keyboard.press("k")
+        page.wait_for_function(f"() => {STATUS}.startsWith('Đang tạo âm thanh: ')"
+                               f" || {STATUS}.startsWith('Đã tạo xong')", timeout=30_000)
+    finally:
+        live.proxy.fake.delay = 0.0
+    page.wait_for_selector("#tai-ve", timeout=90_000)
+    page.wait_for_function(f"() => {STATUS}.startsWith('Đã tạo xong âm thanh')")
+    assert page.evaluate("window.__same") is True
+    heard = _heard(page)
+    texts = [h[1] for h in heard]
+    # Nothing the listener did not ask for was said while the article played.
+    assert [h[1] for h in heard if not h[2]] in (["Đang phát"], []), heard
+    assert "Đang phát" in texts and "Đã tạm dừng" in texts
+    paused_at = texts.index("Đã tạm dừng")
+    assert any(t.startswith("Đang tạo âm thanh: ") or t.startswith("Đã tạo xong")
+               for t in texts[paused_at + 1:]), texts  # the held news, after the pause
+    progress = [h[0] for h in heard if h[1].startswith("Đang tạo âm thanh: ")]
+    assert all(b - a >= 8000 for a, b in zip(progress, progress[1:], strict=False)), heard
+    links = page.eval_on_selector_all("#tai-ve a", "l => l.map(a => [a.textContent, a.href])")
+    assert links[0][0].startswith("Tải MP3 (") and links[-1][0] == "Phụ đề WebVTT"
+    final = live.api("GET", f"/api/articles/{art_id}")
+    mp3 = [r for r in final["renditions"] if r["kind"] == "mp3"][0]
+    assert links[0][1] == mp3["url"] + "?tai=1"
+    with page.expect_download() as info:
+        page.click("#tai-ve >> text=Tải MP3")
+    assert info.value.suggested_filename.endswith(".mp3")
+    assert _axe(page) == []
+
+
+def test_resume_is_said_and_can_start_over(page: Any, live: Live,
+                                           article: dict[str, Any]) -> None:
+    page.add_init_script(HEARD)
+    page.goto(_reader(live, article))
+    assert not page.is_visible("#tiep-tuc")
+    page.click("[data-act=play]")
+    page.wait_for_function(f"() => {STATUS} === 'Đang phát'")
+    page.evaluate(f"{AUDIO}.currentTime = 6")
+    page.wait_for_function(f"() => {AUDIO}.currentTime > 6.2")
+    page.click("[data-act=play]")
+    page.wait_for_function(f"() => {STATUS} === 'Đã tạm dừng'")
+    where = page.evaluate(f"{AUDIO}.currentTime")
+    page.reload()
+    note = f"Tiếp tục từ {round(where)} giây."
+    assert page.inner_text("#tiep-tuc-chu") == note and page.is_visible("#tiep-tuc")
+    page.wait_for_function(f"() => {STATUS} === {note!r}")
+    assert page.evaluate(f"{AUDIO}.paused")
+    assert _axe(page) == []
+    page.focus("[data-act=restart]")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => !{AUDIO}.paused && {AUDIO}.currentTime < 3")
+    page.wait_for_function(f"() => {STATUS} === 'Nghe từ đầu'")
+    assert not page.is_visible("#tiep-tuc")
+    assert page.evaluate("document.activeElement.getAttribute('data-act')") == "play"
+    page.keyboard.press("k")
+
+
+def test_buttons_say_what_they_did(page: Any, live: Live, article: dict[str, Any]) -> None:
+    page.goto(_reader(live, article))
+    page.click("[data-act=next]")
+    page.wait_for_function(f"() => {STATUS} === 'Đoạn mở đầu' || {STATUS} === 'Đoạn 1'")
+    page.click("[data-act=fwd]")
+    at = page.evaluate(f"Math.round({AUDIO}.currentTime)")
+    page.wait_for_function(f"() => {STATUS} === 'Vị trí {at} giây'")
+    page.click("[data-act=back]")
+    page.wait_for_function(f"() => {STATUS}.startsWith('Vị trí ') && {STATUS} !== "
+                           f"'Vị trí {at} giây'")
