@@ -23,6 +23,7 @@
   var audio = doc.getElementById("am-thanh"), ui = doc.getElementById("trinh-phat");
   if (!audio || !ui || !audio.canPlayType) return;
   var playBtn = ui.querySelector("[data-act=play]"), seek = doc.getElementById("vi-tri");
+  var bar = doc.getElementById("thanh-nho"), dismissed = false, mainSeen = true;
   var speed = doc.getElementById("toc-do"), clock = doc.getElementById("thoi-gian");
   var slug = audio.getAttribute("data-slug"), posKey = "vitri:" + slug;
   var complete = audio.getAttribute("data-complete") === "1";
@@ -69,6 +70,10 @@
     if (current) current.classList.remove("now");
     if (found) found.classList.add("now");
     current = found;
+    if (bar) {
+      var n = found ? label(+found.getAttribute("data-start") / 1000) : "";
+      doc.getElementById("doan-nho").textContent = n ? "Đang đọc " + n : "";
+    }
   }
   function startsList() {
     return segs().map(function (el) { return +el.getAttribute("data-start") / 1000; })
@@ -97,6 +102,7 @@
     v = Math.min(2, Math.max(0.75, v));
     audio.playbackRate = v; audio.defaultPlaybackRate = v;
     speed.value = String(v); put("tocdo", String(v));
+    if (bar) bar.querySelector("[data-act=speed]").textContent = "Tốc độ " + num(v) + "×";
     if (announce) say("Tốc độ " + num(v) + "×");
   }
   function step(dir) {
@@ -123,7 +129,7 @@
     root.classList.add("resume");
     tell(note);
   } else root.classList.remove("resume");
-  if (!audio.paused) playBtn.textContent = "Tạm dừng";
+  if (!audio.paused) playLabel("Tạm dừng");
   renderTime(); highlight();
   if (root.getAttribute("data-play") && audio.paused) { root.removeAttribute("data-play"); toggle(); }
 
@@ -149,6 +155,42 @@
       var n = label(audio.currentTime);
       say(n ? n.charAt(0).toUpperCase() + n.slice(1) : "Vị trí " + words(audio.currentTime));
     } else if (a === "restart") restart();
+    else if (a === "speed") { if (+speed.value >= 2) setSpeed(0.75, true); else step(1); }
+    else if (a === "close") {
+      var f = current && current.querySelector(".from-here");
+      dismissed = true; (f || playBtn).focus(); showBar(); say("Đã đóng thanh phát thu gọn");
+    }
+  }
+  function playLabel(t) {
+    playBtn.textContent = t;
+    if (bar) bar.querySelector("[data-act=play]").textContent = t;
+  }
+  /* The compact bar: at hand once the main player has scrolled away and the listener has
+     started listening; gone when the main player is back in view or when dismissed. The page
+     keeps room below its content and above the bar, so no focused element hides behind it. */
+  function showBar() {
+    if (!bar) return;
+    var on = !mainSeen && !dismissed && (!audio.paused || audio.currentTime > 0);
+    if (on === !bar.hidden) return;
+    if (!on && bar.contains(doc.activeElement)) playBtn.focus();
+    bar.hidden = !on;
+    root.style.setProperty("--bar", on ? bar.offsetHeight + 8 + "px" : "0px");
+  }
+  if (bar && window.IntersectionObserver) {
+    new window.IntersectionObserver(function (list) {
+      mainSeen = list[list.length - 1].isIntersecting;
+      if (mainSeen) dismissed = false;
+      showBar();
+    }).observe(ui);
+    bar.addEventListener("click", function (ev) {
+      var b = ev.target.closest("button");
+      if (b && b.getAttribute("data-act")) act(b.getAttribute("data-act"));
+    });
+    doc.addEventListener("focusin", function (ev) {
+      if (bar.hidden || bar.contains(ev.target) || !ev.target.getBoundingClientRect) return;
+      var r = ev.target.getBoundingClientRect(), top = bar.getBoundingClientRect().top;
+      if (r.bottom > top - 4) window.scrollBy(0, r.bottom - top + 12);
+    });
   }
   ui.addEventListener("click", function (ev) {
     var b = ev.target.closest("button");
@@ -198,19 +240,19 @@
   audio.addEventListener("loadedmetadata", function () { renderTime(); });
   audio.addEventListener("durationchange", function () { renderTime(); });
   audio.addEventListener("play", function () {
-    playBtn.textContent = "Tạm dừng";
+    playLabel("Tạm dừng"); showBar();
     if (audio.currentTime > 0.5 && doc.activeElement !== ui.querySelector("[data-act=restart]")) {
       root.classList.remove("resume");  /* resumed: the note has served */
     }
   });
   audio.addEventListener("pause", function () {
-    playBtn.textContent = "Phát"; put(posKey, String(audio.currentTime)); renderTime(true);
+    playLabel("Phát"); put(posKey, String(audio.currentTime)); renderTime(true);
     /* What waited is said once the pause has been confirmed, unless playback resumed. */
     if (held) window.setTimeout(function () { if (held && audio.paused) { say(held); held = null; lastTold = Date.now(); } }, 1500);
   });
   audio.addEventListener("ended", function () {
     if (pendingSrc) { swap(pendingSrc, true); return; }
-    playBtn.textContent = "Phát";
+    playLabel("Phát");
     if (complete) put(posKey, "0");
   });
   audio.addEventListener("error", function () { say("Không tải được âm thanh"); });

@@ -346,3 +346,54 @@ def test_buttons_say_what_they_did(page: Any, live: Live, article: dict[str, Any
     page.click("[data-act=back]")
     page.wait_for_function(f"() => {STATUS}.startsWith('Vị trí ') && {STATUS} !== "
                            f"'Vị trí {at} giây'")
+
+
+BAR = "document.getElementById('thanh-nho')"
+
+
+def test_compact_bar_stays_at_hand_and_never_hides_focus(browser: Any, live: Live,
+                                                         article: dict[str, Any]) -> None:
+    ctx = browser.new_context(viewport={"width": 360, "height": 560})
+    pg = ctx.new_page()
+    pg.goto(_reader(live, article))
+    for _ in range(4):
+        pg.click("text=Tăng cỡ chữ")  # 150 %: the article runs several screens
+    pg.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    pg.wait_for_timeout(300)
+    assert not pg.is_visible("#thanh-nho")  # not before the listener has started
+    pg.locator(".from-here").last.click()
+    pg.wait_for_function(f"() => !{AUDIO}.paused")
+    pg.wait_for_function(f"() => !{BAR}.hidden")
+    assert pg.inner_text("#thanh-nho [data-act=play]") == "Tạm dừng"
+    pg.wait_for_function("() => document.getElementById('doan-nho').textContent"
+                         ".startsWith('Đang đọc ')")
+    pg.focus("#thanh-nho [data-act=play]")
+    pg.keyboard.press("Enter")
+    pg.wait_for_function(f"() => {AUDIO}.paused && {PLAY}.textContent === 'Phát'")
+    pg.click("#thanh-nho [data-act=speed]")
+    assert pg.evaluate(f"{AUDIO}.playbackRate") == 1.25
+    assert pg.inner_text("#thanh-nho [data-act=speed]") == "Tốc độ 1,25×"
+    assert _axe(pg) == []
+    # Walking backwards through the page by keyboard, the bar never covers the focus.
+    pg.focus("#q")
+    covered = []
+    for _ in range(14):
+        pg.keyboard.press("Shift+Tab")
+        pg.wait_for_timeout(50)
+        hit = pg.evaluate(f"""(() => {{ const e = document.activeElement, b = {BAR};
+            if (b.hidden || b.contains(e)) return null;
+            const r = e.getBoundingClientRect(), t = b.getBoundingClientRect().top;
+            return r.bottom > t ? (e.id || e.textContent).slice(0, 30) : null; }})()""")
+        if hit:
+            covered.append(hit)
+    assert covered == []
+    pg.evaluate("document.getElementById('trinh-phat').scrollIntoView()")
+    pg.wait_for_function(f"() => {BAR}.hidden")  # the main player is in view again
+    pg.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    pg.wait_for_function(f"() => !{BAR}.hidden")
+    pg.click("#thanh-nho [data-act=close]")
+    pg.wait_for_function(f"() => {BAR}.hidden")
+    assert pg.evaluate("document.activeElement.className").startswith("from-here")
+    assert not pg.is_visible("#thanh-nho")  # dismissed while the main player is away
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 360
+    ctx.close()
