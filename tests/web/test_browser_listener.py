@@ -397,3 +397,19 @@ def test_compact_bar_stays_at_hand_and_never_hides_focus(browser: Any, live: Liv
     assert not pg.is_visible("#thanh-nho")  # dismissed while the main player is away
     assert pg.evaluate("document.documentElement.scrollWidth") <= 360
     ctx.close()
+
+
+def test_play_comes_first_on_a_phone(browser: Any, live: Live, article: dict[str, Any]) -> None:
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, has_touch=True)
+    pg = ctx.new_page()
+    pg.goto(_reader(live, article))
+    first = pg.evaluate("document.querySelector('#trinh-phat button').getAttribute('data-act')")
+    top = pg.evaluate(f"{PLAY}.getBoundingClientRect().bottom")
+    pg.keyboard.press("Tab")
+    pg.keyboard.press("Tab")
+    pg.keyboard.press("Enter")
+    pg.keyboard.press("Tab")  # after the player skip link, Play and then the seeking buttons
+    after = pg.evaluate("document.activeElement.getAttribute('data-act')")
+    ctx.close()
+    assert first == "play" and after == "back"
+    assert top <= 740  # on the first screen, without scrolling
