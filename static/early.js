@@ -18,11 +18,23 @@
   root.className += " js";
   apply(size());
   if (get("tuongphan") === "1") root.className += " hc";
+  /* A saved position makes room for the "Tiếp tục từ …" note before the first paint. */
+  var slug = /^\/bai\/([^/]+)$/.exec(window.location.pathname);
+  try { if (slug && parseFloat(get("vitri:" + decodeURIComponent(slug[1]))) > 3) root.className += " resume"; }
+  catch (e) { /* a malformed address */ }
   doc.addEventListener("DOMContentLoaded", function () {
     var hc = doc.querySelector("[data-contrast]");
     if (hc) hc.setAttribute("aria-pressed", root.classList.contains("hc") ? "true" : "false");
   });
+  /* The custom player shows from the first paint; if its script never arrives (a dropped
+     link), the native player comes back once the page has loaded. A Play pressed before the
+     script is there is kept and honoured when it arrives. */
+  window.addEventListener("load", function () {
+    if (!root.classList.contains("ready")) root.className += " fallback";
+  });
   doc.addEventListener("click", function (ev) {
+    var q = ev.target.closest && ev.target.closest("#trinh-phat [data-act=play]");
+    if (q && !root.classList.contains("ready")) { root.setAttribute("data-play", "1"); return; }
     var b = ev.target.closest && ev.target.closest(".display button");
     if (!b) return;
     if (b.hasAttribute("data-contrast")) {

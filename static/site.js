@@ -12,39 +12,52 @@
     window.setTimeout(function () { status.textContent = text; }, 50);
   }
   function num(n) { return String(n).replace(".", ","); }
+  /* News the listener did not ask for (synthesis progress, audio ready) waits while audio
+     plays, so it never talks over the article; it is said when playback pauses. */
+  var held = null, audioEl = doc.getElementById("am-thanh");
+  function tell(text) {
+    if (audioEl && !audioEl.paused) held = text; else say(text);
+  }
 
   /* ---- player ---- */
   var audio = doc.getElementById("am-thanh"), ui = doc.getElementById("trinh-phat");
   if (!audio || !ui || !audio.canPlayType) return;
   var playBtn = ui.querySelector("[data-act=play]"), seek = doc.getElementById("vi-tri");
+  var bar = doc.getElementById("thanh-nho"), dismissed = false, mainSeen = true;
   var speed = doc.getElementById("toc-do"), clock = doc.getElementById("thoi-gian");
   var slug = audio.getAttribute("data-slug"), posKey = "vitri:" + slug;
   var complete = audio.getAttribute("data-complete") === "1";
-  var knownDuration = parseFloat(seek.max) || 0, pendingSrc = null, current = null;
+  var knownDuration = (+audio.getAttribute("data-duration") || 0) / 1000, pendingSrc = null, current = null;
 
   function segs() { return Array.prototype.slice.call(doc.querySelectorAll("[data-start]")); }
+  /* The same words and rounding as the server's format_duration: one duration everywhere. */
   function words(s) {
     s = Math.max(0, Math.round(s));
-    var m = Math.floor(s / 60), r = s % 60, out = [];
+    var h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60, r = s % 60, out = [];
+    if (h) out.push(h + " giờ");
     if (m) out.push(m + " phút");
-    if (r || !m) out.push(r + " giây");
+    if (r || !out.length) out.push(r + " giây");
     return out.join(" ");
   }
   function clockText(s) {
-    s = Math.max(0, Math.floor(s));
-    return Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2);
+    s = Math.max(0, Math.round(s));
+    var h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60;
+    return (h ? h + ":" + ("0" + m).slice(-2) : m) + ":" + ("0" + (s % 60)).slice(-2);
   }
+  /* The timing map's duration is the one the page states; the decoder's own figure (which
+     can differ by a frame) only stands in while the map is not known. */
   function duration() {
+    if (knownDuration > 0) return knownDuration;
     var d = audio.duration;
-    return isFinite(d) && d > 0 ? d : knownDuration;
+    return isFinite(d) && d > 0 ? d : 0;
   }
   function renderTime(force) {
     var t = audio.currentTime, d = duration();
-    clock.textContent = clockText(t) + " / " + clockText(d);
+    clock.textContent = clockText(Math.floor(t)) + " / " + clockText(d);
     /* A focused slider whose value moves is read aloud by screen readers every second:
        while it has focus during playback, only the listener's own moves update it. */
     if (force !== true && doc.activeElement === seek && !audio.paused) return;
-    seek.max = String(Math.ceil(d));
+    seek.max = String(Math.round(d));
     if (!seek.matches(":active")) seek.value = String(Math.floor(t));
     seek.setAttribute("aria-valuetext", words(t) + " trên " + words(d));
   }
@@ -57,6 +70,10 @@
     if (current) current.classList.remove("now");
     if (found) found.classList.add("now");
     current = found;
+    if (bar) {
+      var n = found ? label(+found.getAttribute("data-start") / 1000) : "";
+      doc.getElementById("doan-nho").textContent = n ? "Đang đọc " + n : "";
+    }
   }
   function startsList() {
     return segs().map(function (el) { return +el.getAttribute("data-start") / 1000; })
@@ -85,6 +102,7 @@
     v = Math.min(2, Math.max(0.75, v));
     audio.playbackRate = v; audio.defaultPlaybackRate = v;
     speed.value = String(v); put("tocdo", String(v));
+    if (bar) bar.querySelector("[data-act=speed]").textContent = "Tốc độ " + num(v) + "×";
     if (announce) say("Tốc độ " + num(v) + "×");
   }
   function step(dir) {
@@ -93,36 +111,114 @@
     if (i >= 0 && i < opts.length) setSpeed(opts[i], true);
   }
 
+  /* Take over whatever the native player was doing (when early.js did not run, the listener
+     may have started it): playing, position and speed stay as they were, labels tell the truth. */
+  var root = doc.documentElement, used = !audio.paused || audio.currentTime > 0;
+  var nativeRate = audio.playbackRate;
   audio.removeAttribute("controls");
-  doc.documentElement.classList.add("ready");  /* now the custom player replaces the native one */
+  root.classList.remove("fallback");
+  root.classList.add("js", "ready");  /* now the custom player replaces the native one */
   var savedSpeed = parseFloat(get("tocdo"));
-  if (savedSpeed >= 0.75 && savedSpeed <= 2) setSpeed(savedSpeed, false);
+  if (nativeRate !== 1 && nativeRate >= 0.75 && nativeRate <= 2) setSpeed(nativeRate, false);
+  else if (savedSpeed >= 0.75 && savedSpeed <= 2) setSpeed(savedSpeed, false);
   var resumeAt = parseFloat(get(posKey));
-  if (resumeAt > 3) { audio.currentTime = resumeAt; knownDuration = Math.max(knownDuration, resumeAt); }
-  renderTime();
+  if (!used && resumeAt > 3) {
+    audio.currentTime = resumeAt; knownDuration = Math.max(knownDuration, resumeAt);
+    var note = "Tiếp tục từ " + words(resumeAt) + ".";
+    doc.getElementById("tiep-tuc-chu").textContent = note;
+    root.classList.add("resume");
+    tell(note);
+  } else root.classList.remove("resume");
+  if (!audio.paused) playLabel("Tạm dừng");
+  renderTime(); highlight();
+  if (root.getAttribute("data-play") && audio.paused) { root.removeAttribute("data-play"); toggle(); }
 
+  function label(t) {
+    var el = segs().filter(function (e) { return Math.abs(e.getAttribute("data-start") / 1000 - t) < 0.05; })[0];
+    var name = el && el.querySelector(".sr-only");
+    return name ? name.textContent.replace(/[()]/g, "").trim() : (el && el.tagName === "H1" ? "tiêu đề" : "");
+  }
+  function restart() {
+    root.classList.remove("resume"); put(posKey, "0");
+    jump(0); playBtn.focus();
+    if (audio.paused) toggle();
+    say("Nghe từ đầu");
+  }
+  /* Buttons and keys share these actions; each says its result in a few words. */
+  function act(a) {
+    if (a === "play") { var was = !audio.paused; toggle(); say(was ? "Đã tạm dừng" : "Đang phát"); }
+    else if (a === "back" || a === "fwd") {
+      jump(audio.currentTime + (a === "back" ? -10 : 10));
+      say("Vị trí " + words(audio.currentTime));
+    } else if (a === "prev" || a === "next") {
+      paragraph(a === "prev" ? -1 : 1);
+      var n = label(audio.currentTime);
+      say(n ? n.charAt(0).toUpperCase() + n.slice(1) : "Vị trí " + words(audio.currentTime));
+    } else if (a === "restart") restart();
+    else if (a === "speed") { if (+speed.value >= 2) setSpeed(0.75, true); else step(1); }
+    else if (a === "close") {
+      var f = current && current.querySelector(".from-here");
+      dismissed = true; (f || playBtn).focus(); showBar(); say("Đã đóng thanh phát thu gọn");
+    }
+  }
+  function playLabel(t) {
+    playBtn.textContent = t;
+    if (bar) bar.querySelector("[data-act=play]").textContent = t;
+  }
+  /* The compact bar: at hand once the main player has scrolled away and the listener has
+     started listening; gone when the main player is back in view or when dismissed. The page
+     keeps room below its content and above the bar, so no focused element hides behind it. */
+  function showBar() {
+    if (!bar) return;
+    var on = !mainSeen && !dismissed && (!audio.paused || audio.currentTime > 0);
+    if (on === !bar.hidden) return;
+    if (!on && bar.contains(doc.activeElement)) playBtn.focus();
+    bar.hidden = !on;
+    root.style.setProperty("--bar", on ? bar.offsetHeight + 8 + "px" : "0px");
+  }
+  if (bar && window.IntersectionObserver) {
+    new window.IntersectionObserver(function (list) {
+      mainSeen = list[list.length - 1].isIntersecting;
+      if (mainSeen) dismissed = false;
+      showBar();
+    }).observe(ui);
+    bar.addEventListener("click", function (ev) {
+      var b = ev.target.closest("button");
+      if (b && b.getAttribute("data-act")) act(b.getAttribute("data-act"));
+    });
+    doc.addEventListener("focusin", function (ev) {
+      if (bar.hidden || bar.contains(ev.target) || !ev.target.getBoundingClientRect) return;
+      var r = ev.target.getBoundingClientRect(), top = bar.getBoundingClientRect().top;
+      if (r.bottom > top - 4) window.scrollBy(0, r.bottom - top + 12);
+    });
+  }
   ui.addEventListener("click", function (ev) {
     var b = ev.target.closest("button");
-    if (!b) return;
-    var act = b.getAttribute("data-act");
-    if (act === "play") toggle();
-    else if (act === "back") jump(audio.currentTime - 10);
-    else if (act === "fwd") jump(audio.currentTime + 10);
-    else if (act === "prev") paragraph(-1);
-    else if (act === "next") paragraph(1);
+    if (b && b.getAttribute("data-act")) act(b.getAttribute("data-act"));
   });
-  ui.addEventListener("keydown", function (ev) {
-    if (ev.ctrlKey || ev.altKey || ev.metaKey || ev.target === speed) return;
-    var k = ev.key.toLowerCase(), done = true;
-    if (k === "k") { var was = !audio.paused; toggle(); if (was) say("Đã tạm dừng"); }
-    else if (k === "j") jump(audio.currentTime - 10);
-    else if (k === "l") jump(audio.currentTime + 10);
-    else if (k === "p") paragraph(-1);
-    else if (k === "n") paragraph(1);
+  /* The shortcuts work wherever the listener is on the page, except while typing (a text
+     field, a list box) or with a modifier held, so browser and screen-reader keys stay theirs. */
+  function typing(t) {
+    if (!t || !t.tagName) return false;
+    if (t.isContentEditable || t.tagName === "TEXTAREA" || t.tagName === "SELECT") return true;
+    return t.tagName === "INPUT" && !/^(range|checkbox|radio|button|submit|reset)$/.test(t.type);
+  }
+  doc.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.altKey || ev.metaKey || ev.shiftKey || ev.defaultPrevented) return;
+    if (typing(ev.target) || ui.hidden) return;
+    var k = ev.key.toLowerCase(), done = true, keys = { k: "play", j: "back", l: "fwd", p: "prev", n: "next" };
+    if (keys[k]) act(keys[k]);
     else if (k === "[") step(-1);
     else if (k === "]") step(1);
     else done = false;
     if (done) ev.preventDefault();
+  });
+  /* "Bỏ qua, đến trình phát" lands on the Play button itself. */
+  doc.addEventListener("click", function (ev) {
+    var a = ev.target.closest && ev.target.closest("a[href='#nghe-bai']");
+    if (!a || ui.hidden) return;
+    ev.preventDefault();
+    playBtn.focus();
   });
   seek.addEventListener("input", function () { jump(+seek.value); });
   speed.addEventListener("change", function () { setSpeed(+speed.value, false); });
@@ -143,13 +239,20 @@
   });
   audio.addEventListener("loadedmetadata", function () { renderTime(); });
   audio.addEventListener("durationchange", function () { renderTime(); });
-  audio.addEventListener("play", function () { playBtn.textContent = "Tạm dừng"; });
+  audio.addEventListener("play", function () {
+    playLabel("Tạm dừng"); showBar();
+    if (audio.currentTime > 0.5 && doc.activeElement !== ui.querySelector("[data-act=restart]")) {
+      root.classList.remove("resume");  /* resumed: the note has served */
+    }
+  });
   audio.addEventListener("pause", function () {
-    playBtn.textContent = "Phát"; put(posKey, String(audio.currentTime)); renderTime(true);
+    playLabel("Phát"); put(posKey, String(audio.currentTime)); renderTime(true);
+    /* What waited is said once the pause has been confirmed, unless playback resumed. */
+    if (held) window.setTimeout(function () { if (held && audio.paused) { say(held); held = null; lastTold = Date.now(); } }, 1500);
   });
   audio.addEventListener("ended", function () {
     if (pendingSrc) { swap(pendingSrc, true); return; }
-    playBtn.textContent = "Phát";
+    playLabel("Phát");
     if (complete) put(posKey, "0");
   });
   audio.addEventListener("error", function () { say("Không tải được âm thanh"); });
@@ -197,6 +300,7 @@
       var d = x.response;
       if (!d || x.status !== 200) return later();
       var info = doc.getElementById("tien-do"), api = new XMLHttpRequest();
+      if (d.audio && !heard) { heard = true; if (!hadAudio) tell("Đã có âm thanh, có thể nghe phần đầu"); }
       if (d.audio) {
         var src = "/am-thanh/" + d.audio, have = audio.currentSrc || audio.src || "";
         if (have.indexOf(d.audio) < 0) {
@@ -212,8 +316,13 @@
         var a = api.response, j = a && a.job;
         if (info && j) {
           info.textContent = j.status === "failed" ? "Chưa tạo được âm thanh cho bài này. Hệ thống sẽ thử lại; ban biên tập xem chi tiết lỗi trong trang quản trị."
-            : (j.status === "done" ? "Đã tạo xong âm thanh. Tải lại trang để có tệp tải về."
+            : (j.status === "done" ? "Đã tạo xong âm thanh."
               : "Đang tạo âm thanh: " + j.done + "/" + j.total + " đoạn. Có thể nghe ngay phần đã xong.");
+          var now = Date.now();
+          if (j.status === "running" && j.done !== lastDone && now - lastTold >= 8000) {
+            lastTold = now; lastDone = j.done;
+            tell("Đang tạo âm thanh: " + j.done + " trên " + j.total + " đoạn");
+          } else if (j.status === "failed") tell(info.textContent);
         }
         var facts = doc.getElementById("thong-so"), mp3 = a && a.renditions.filter(function (r) {
           return r.kind === "mp3";
@@ -225,8 +334,10 @@
         }
         var chua = doc.getElementById("chua-co");
         if (chua && d.audio) chua.hidden = true;
-        if (j && ((j.status === "done" && d.complete) || j.status === "failed")) complete = !!d.complete;
-        else later();
+        if (j && ((j.status === "done" && d.complete) || j.status === "failed")) {
+          complete = !!d.complete;
+          if (complete) { downloads(a); tell("Đã tạo xong âm thanh. Tệp tải về đã có bên dưới trình phát"); }
+        } else later();
       };
       api.send();
     };
@@ -234,5 +345,25 @@
     x.send();
   }
   function later() { window.setTimeout(poll, 3000); }
+  var heard = false, hadAudio = !ui.hidden, lastTold = Date.now(), lastDone = -1;
+  /* When synthesis completes, the downloads appear as the server would have listed them. */
+  function downloads(a) {
+    if (doc.getElementById("tai-ve")) return;
+    var list = doc.createElement("ul"), kinds = { mp3: "Tải MP3", broadcast: "Tải bản phát thanh MP3 128 kbps" };
+    list.className = "downloads"; list.id = "tai-ve";
+    function item(text, href, dl) {
+      var li = doc.createElement("li"), link = doc.createElement("a");
+      link.href = href; link.textContent = text;
+      if (dl) link.setAttribute("download", "");
+      li.appendChild(link); list.appendChild(li);
+    }
+    ["mp3", "broadcast"].forEach(function (k) {
+      var r = a.renditions.filter(function (x) { return x.kind === k; })[0];
+      if (r) item(kinds[k] + " (" + num(Math.max(0.1, r.bytes / 1e6).toFixed(1)) + " MB)", r.url + "?tai=1", true);
+    });
+    item("Phụ đề WebVTT", a.captions_url, false);
+    var after = doc.getElementById("chua-co") || ui;
+    after.parentNode.insertBefore(list, after.nextSibling);
+  }
   if (!complete) later();
 })();

@@ -374,7 +374,8 @@ def test_shortcuts_speed_and_resume(page: Any, live: Live, article: dict[str, An
     page.goto(_reader(live, article))
     starts = page.evaluate("Array.from(document.querySelectorAll('[data-start]'))"
                            ".map(e => +e.getAttribute('data-start') / 1000)")
-    page.keyboard.press("k")  # outside the player a letter does nothing
+    page.focus("#q")
+    page.keyboard.press("k")  # typed into the search box, not a shortcut
     assert page.evaluate(f"{AUDIO}.paused")
     page.focus("[data-act=next]")
     page.keyboard.press("n")  # from the title to the first paragraph

@@ -84,8 +84,17 @@ def _render_article(slug: str) -> str:
         spans=_timed_segments(segments, mp3), renditions=renditions, mp3=mp3, job=job,
         done=done, total=len(segments), voices=voice_summary(segments),
         complete=bool(mp3 and mp3.complete), heading_index=heading,
-        labels=segment_labels(segments),
+        labels=segment_labels(segments), clock=clock_text(mp3.duration_ms if mp3 else 0),
     )
+
+
+def clock_text(ms: int) -> str:
+    """Return a duration as the player's clock shows it ("3:20", "1:02:05"), rounded as the
+    spoken duration is, so the server's first paint and the script's clock agree."""
+    total = max(0, round(ms / 1000))
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 def segment_labels(segments: list[SegmentRow]) -> dict[int, str]:
