@@ -169,6 +169,12 @@ def _wait_for(predicate: object, proc: subprocess.Popen[bytes], timeout: float =
         time.sleep(0.02)
 
 
+def _stop_signals_default() -> None:
+    """Start the command as a terminal would: a test run in the background (`pytest &`)
+    inherits SIGINT ignored, and the command rightly keeps an ignored SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _bulletin_args(out: Path) -> list[str]:
     return ["bulletin", *map(str, ARTICLES), "-o", str(out / "ban-tin.mp3"),
             "--wav", str(out / "ban-tin.wav"), "--cue-sheet", str(out / "ban-tin.csv")]
@@ -183,7 +189,8 @@ def test_signal_mid_build_removes_every_unfinished_file(tmp_path: Path, signum: 
         env = proxy_env(proxy.url, _env(tmp_path, BANTIN_ENGINE="gtts",
                                         BANTIN_CONCURRENCY="1"))
         proc = subprocess.Popen([BANTIN, *_bulletin_args(out)], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                preexec_fn=_stop_signals_default)
         try:
             _wait_for(lambda: len(list(out.glob("*.part"))) == 3 and proxy.fake.texts, proc)
             assert list(_tmpdir(tmp_path).glob("bantin-bulletin-*"))  # the programme's WAV
