@@ -169,10 +169,23 @@ def _wait_for(predicate: object, proc: subprocess.Popen[bytes], timeout: float =
         time.sleep(0.02)
 
 
-def _stop_signals_default() -> None:
-    """Start the command as a terminal would: a test run in the background (`pytest &`)
-    inherits SIGINT ignored, and the command rightly keeps an ignored SIGINT ignored."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+# A shell script's `cmd &` starts a program with SIGINT ignored, and nohup with SIGHUP ignored;
+# the command rightly keeps such a signal ignored. The signal tests therefore set the stop
+# signals' state themselves, as a terminal leaves it, whatever state pytest was started in.
+_EXEC_WITH_SIGNALS = (
+    "import os, signal, sys\n"
+    "ignored = {int(s) for s in sys.argv[1].split(',') if s}\n"
+    "for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):\n"
+    "    signal.signal(s, signal.SIG_IGN if s in ignored else signal.SIG_DFL)\n"
+    "os.execv(sys.argv[2], sys.argv[2:])\n")
+
+
+def _start(args: list[str], env: dict[str, str], *,
+           ignored: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:
+    """Start the command with the stop signals at their default, except those `ignored`."""
+    return subprocess.Popen([sys.executable, "-c", _EXEC_WITH_SIGNALS,
+                             ",".join(str(int(s)) for s in ignored), BANTIN, *args],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def _bulletin_args(out: Path) -> list[str]:
@@ -188,9 +201,7 @@ def test_signal_mid_build_removes_every_unfinished_file(tmp_path: Path, signum: 
         proxy.fake.delay = 0.3  # slow enough that the build is caught half way
         env = proxy_env(proxy.url, _env(tmp_path, BANTIN_ENGINE="gtts",
                                         BANTIN_CONCURRENCY="1"))
-        proc = subprocess.Popen([BANTIN, *_bulletin_args(out)], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                preexec_fn=_stop_signals_default)
+        proc = _start(_bulletin_args(out), env)
         try:
             _wait_for(lambda: len(list(out.glob("*.part"))) == 3 and proxy.fake.texts, proc)
             assert list(_tmpdir(tmp_path).glob("bantin-bulletin-*"))  # the programme's WAV
@@ -208,13 +219,33 @@ def test_signal_mid_build_removes_every_unfinished_file(tmp_path: Path, signum: 
     assert list(_tmpdir(tmp_path).iterdir()) == []
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP], ids=["INT", "HUP"])
+def test_a_signal_ignored_at_start_does_not_stop_the_build(tmp_path: Path, signum: int) -> None:
+    # `cmd &` in a station's script (SIGINT) or nohup (SIGHUP): the build must go on.
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = _start(_bulletin_args(out), _env(tmp_path, BANTIN_ENGINE="espeak"), ignored=(signum,))
+    try:
+        _wait_for(lambda: len(list(out.glob("*.part"))) == 3
+                  and list(_tmpdir(tmp_path).glob("bantin-bulletin-*")), proc)
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    err = stderr.decode("utf-8")
+    assert proc.returncode == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["ban-tin.csv", "ban-tin.mp3", "ban-tin.wav"]
+    assert list(_tmpdir(tmp_path).iterdir()) == []
+
+
 def test_sigterm_while_reading_an_article_leaves_no_file(tmp_path: Path) -> None:
     with FakeGoogleProxy() as proxy:
         proxy.fake.delay = 0.3
         env = proxy_env(proxy.url, _env(tmp_path, BANTIN_ENGINE="gtts", BANTIN_CONCURRENCY="1"))
-        proc = subprocess.Popen([BANTIN, "read", str(SAMPLE), "-o", str(tmp_path / "bai.mp3"),
-                                 "--timings", str(tmp_path / "bai.json")], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = _start(["read", str(SAMPLE), "-o", str(tmp_path / "bai.mp3"),
+                       "--timings", str(tmp_path / "bai.json")], env)
         try:
             _wait_for(lambda: len(proxy.fake.texts) >= 2, proc)
             proc.terminate()
