@@ -40,8 +40,9 @@
   }
   function get(k) { try { return localStorage.getItem(k); } catch (e) { return null; } }
   function put(k, v) { try { localStorage.setItem(k, v); } catch (e) { /* private mode */ } }
-  function ask(q) {
-    return fetch(base + "/api/lookup?" + q, { credentials: "omit", mode: "cors" }).then(function (r) {
+  function ask(q, fresh) {
+    // A poll while the audio is being made skips the browser cache (busy answers may be cached 1 s).
+    return fetch(base + "/api/lookup?" + q, { credentials: "omit", mode: "cors", cache: fresh ? "no-store" : "default" }).then(function (r) {
       return r.status === 200 || r.status === 202 ? r.json() : null;
     });
   }
@@ -121,6 +122,7 @@
         p.appendChild(span);
       });
     }
+    var polls = 0;
     function update(x) {
       data = x;
       posKey = "bantin:vitri:" + x.id;
@@ -152,9 +154,10 @@
       q(".v").innerHTML = (x.voice && x.voice.length ? "Giọng đọc máy: " + esc(x.voice.join(", ")) + ". " : "Giọng đọc máy. ") +
         '<a href="' + esc(x.page_url) + '">Đọc bài trên Bản tin nghe</a>';
       show(); fromHere();
+      // Until the first paragraph plays, ask often (for 10 s at most); then once a second.
       if (busy || (mp3 && !mp3.complete)) setTimeout(function () {
-        ask(x.id ? "id=" + x.id : "url=" + encodeURIComponent(opts.url)).then(function (y) { if (y) update(y); else host.hidden = true; });
-      }, 1000);
+        ask(x.id ? "id=" + x.id : "url=" + encodeURIComponent(opts.url), 1).then(function (y) { if (y) update(y); else host.hidden = true; });
+      }, mp3 || ++polls > 40 ? 1000 : 250);
     }
 
     root.querySelector(".c").addEventListener("click", function (ev) {

@@ -39,7 +39,7 @@ def _base_url(settings: Settings) -> str:
 @click.option("--port", type=int, envvar="BANTIN_PORT", help="Cổng (mặc định 8000).")
 @_data_dir_option
 @_engine_option
-@click.option("--workers", type=click.IntRange(0, 32), default=1, show_default=True,
+@click.option("--workers", type=click.IntRange(0, 32), default=2, show_default=True,
               help="Số luồng tạo âm thanh trong tiến trình (0: dùng `bantin-audio worker`).")
 @click.option("--production", is_flag=True,
               help="Chạy bằng máy chủ WSGI cho sản xuất (waitress).")

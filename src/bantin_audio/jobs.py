@@ -13,10 +13,12 @@ import logging
 import os
 import secrets
 import socket
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -243,13 +245,21 @@ class Worker:
 
     def __init__(self, store: Store, pipeline: Any, settings: Settings, *,
                  wake: threading.Event | None = None, restitch_interval_s: float = 1.0,
-                 build_extras: bool = True) -> None:
+                 build_extras: bool = True, background_extras: bool = False) -> None:
         self.store = store
         self.pipeline = pipeline
         self.settings = settings
         self.wake = wake or threading.Event()
         self.restitch_interval_s = restitch_interval_s
         self.build_extras = build_extras
+        # With `background_extras`, an article's extra renditions (WebM, broadcast MP3) are
+        # built by a thread of lower CPU priority while this worker already takes the next
+        # job: a listener waiting for an article's first paragraph never waits behind another
+        # article's extras. The job keeps its lease until they are written.
+        self.background_extras = background_extras
+        self._extras: tuple[Article, list[SegmentClip]] | None = None  # due for the job run
+        self._tails: list[Future[bool]] = []
+        self._tail_pool: ThreadPoolExecutor | None = None
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.media = media_dir(settings)
         self.media.mkdir(parents=True, exist_ok=True)
@@ -288,14 +298,21 @@ class Worker:
             if not worked:
                 self.wake.wait(poll_s)
                 self.wake.clear()
+        self.drain()
         log.info("worker %s stopped", self.owner)
 
     def run_until_idle(self) -> int:
-        """Process jobs until none is left; return how many were run."""
+        """Process jobs until none is left (extras written too); return how many were run."""
         count = 0
         while self.run_once():
             count += 1
+        self.drain()
         return count
+
+    def drain(self) -> None:
+        """Wait until the extra renditions being built in the background are written."""
+        while self._tails:
+            self._tails.pop(0).result()
 
     def _dead_owners(self) -> list[str]:
         host = socket.gethostname()
@@ -323,6 +340,7 @@ class Worker:
         beat = _Heartbeat(self.store, job.id, self.owner, stop, lost)
         thread = threading.Thread(target=beat.run, name=f"heartbeat-{job.id}", daemon=True)
         thread.start()
+        handed_off = False
         try:
             if job.kind == "bulletin":
                 self._run_bulletin(job, lost)
@@ -334,7 +352,17 @@ class Worker:
                 if ingested is None:
                     return True  # lease lost, or nothing left to synthesize
                 job = ingested
+            self._extras = None
             failed = [] if lost.is_set() else self._run(job, lost)
+            extras, self._extras = self._extras, None
+            if extras is not None and not lost.is_set():
+                if self.background_extras:
+                    self._tails = [f for f in self._tails if not f.done()]
+                    self._tails.append(self._tail_executor().submit(
+                        self._tail, job, failed, extras, stop, thread, lost))
+                    handed_off = True
+                    return True
+                self._publish_extras(job, *extras)
         except (InputError, ExtractionError) as exc:  # the input is wrong: retrying cannot help
             log.warning("job %d: %s", job.id, exc)
             self.store.finish_job(job.id, self.owner, status="failed", error=str(exc))
@@ -353,10 +381,38 @@ class Worker:
                                   error=f"Lỗi nội bộ: {type(exc).__name__}")
             return True
         finally:
+            if not handed_off:
+                stop.set()
+                thread.join()
+                with self._running_lock:
+                    self._running.discard(lost)
+        return self._finish_article(job, failed, lost)
+
+    def _tail_executor(self) -> ThreadPoolExecutor:
+        if self._tail_pool is None:
+            self._tail_pool = ThreadPoolExecutor(max_workers=1, initializer=_lower_priority,
+                                                 thread_name_prefix="extras")
+        return self._tail_pool
+
+    def _tail(self, job: JobRow, failed: list[tuple[int, str]],
+              extras: tuple[Article, list[SegmentClip]], stop: threading.Event,
+              beat: threading.Thread, lost: threading.Event) -> bool:
+        """Write a finished article's extra renditions, then finish its job (in background)."""
+        try:
+            if not lost.is_set():
+                self._publish_extras(job, *extras)
+        except Exception:  # the streaming MP3 is out already: finish the job all the same
+            log.exception("job %d: extra renditions failed", job.id)
+        finally:
             stop.set()
-            thread.join()
+            beat.join()
             with self._running_lock:
                 self._running.discard(lost)
+        return self._finish_article(job, failed, lost)
+
+    def _finish_article(self, job: JobRow, failed: list[tuple[int, str]],
+                        lost: threading.Event) -> bool:
+        """Record how an article job ended (its lease released when handed back)."""
         if lost.is_set():
             if self._handing_back and self.store.release_job(job.id, self.owner):
                 log.info("job %d: handed back to the queue by %s", job.id, self.owner)
@@ -421,6 +477,7 @@ class Worker:
     def _synthesize(self, job: JobRow, article: Article, rows: list[Any],
                     lost: threading.Event) -> list[tuple[int, str]]:
         article_id = job.article_id
+        self._extras = None
         if article_id is None:
             return []
         segments = [r.segment for r in rows]
@@ -512,7 +569,7 @@ class Worker:
         if clips:
             publish(force=True)
             if self.build_extras and len(clips) + len(failed) == len(segments):
-                self._publish_extras(job, article, prefix())
+                self._extras = (article, prefix())  # written by run_once
         return sorted(failed.items())
 
     # -- audio files ----------------------------------------------------------------------
@@ -662,6 +719,17 @@ class Worker:
                  result.duration_ms, files)
 
 
+def _lower_priority() -> None:
+    """Lower this thread's CPU priority (and its ffmpeg children's): Linux renices threads."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + 10))
+    except OSError:
+        pass
+
+
 def _file_hash(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -689,7 +757,7 @@ def start_workers(store: Store, pipeline: Any, settings: Settings, count: int,
     """Start `count` worker threads inside this process."""
     threads = []
     for n in range(count):
-        worker = Worker(store, pipeline, settings, wake=wake)
+        worker = Worker(store, pipeline, settings, wake=wake, background_extras=True)
         if on_worker:
             on_worker(worker)
         thread = threading.Thread(target=worker.run_forever, args=(stop,),

@@ -244,3 +244,81 @@ def test_untitled_article_is_named_by_its_opening_words(
     assert st.store.get_job(result.job.id).status == "done"
     html = app.test_client().get(f"/bai/{result.article.slug}").get_data(as_text=True)
     assert "<h1>Sau hai năm, huyện đã đạt nhiều kết quả tích cực.</h1>" in html
+
+
+class _GatedPipeline:
+    """The real pipeline, whose WebM encodes (an extra rendition) wait for a gate to open."""
+
+    def __init__(self, pipeline: object, gate: threading.Event) -> None:
+        self._pipeline = pipeline
+        self._gate = gate
+        self.webm_threads: list[tuple[str, int]] = []  # (thread name, its nice value)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._pipeline, name)
+
+    def stitch(self, clips: object, out_path: Path, **kwargs: object) -> object:
+        if kwargs.get("fmt") == "webm":
+            nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+            self.webm_threads.append((threading.current_thread().name, nice))
+            self._gate.wait(20)
+        return self._pipeline.stitch(clips, out_path, **kwargs)  # type: ignore[attr-defined]
+
+
+def test_extras_do_not_hold_up_the_next_article(
+        fake_google: FakeGoogle, settings: Settings) -> None:
+    cfg = settings.replace(engine="gtts")
+    services = build_services(cfg)
+    store = open_store(cfg)
+    gate = threading.Event()
+    pipeline = _GatedPipeline(services.pipeline, gate)
+    worker = Worker(store, pipeline, cfg, background_extras=True)
+    first = submit_article(store, _article(), cfg, None)
+    second = submit_article(store, _article("https://ubnd.example.vn/tin/2",
+                                            title="Xã hoàn thành tiêm chủng"), cfg, None)
+    try:
+        assert worker.run_once()
+        # The first article is playable whole; its extras wait, its job keeps its lease...
+        kinds = {r.kind: r.complete for r in store.renditions(first.article.id)}
+        assert kinds == {"mp3": True}
+        assert store.get_job(first.job.id).status == "running"
+        # ...and the worker already reads the next article instead of waiting for them.
+        assert worker.run_once()
+        assert {r.kind for r in store.renditions(second.article.id)} == {"mp3"}
+        assert store.claim_job("another-worker") is None  # both still leased by this worker
+        gate.set()
+        worker.drain()
+    finally:
+        gate.set()
+        worker.drain()
+        services.pipeline.close()
+    for result in (first, second):
+        assert store.get_job(result.job.id).status == "done"
+        assert {r.kind for r in store.renditions(result.article.id)} == \
+            {"mp3", "webm", "broadcast"}
+    # Written by the extras thread, at a lower CPU priority than the worker's own.
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert pipeline.webm_threads
+    assert all(name.startswith("extras") and (nice > mine or mine == 19)
+               for name, nice in pipeline.webm_threads), pipeline.webm_threads
+
+
+def test_worker_stopping_hands_back_a_job_whose_extras_are_pending(
+        fake_google: FakeGoogle, settings: Settings) -> None:
+    cfg = settings.replace(engine="gtts")
+    services = build_services(cfg)
+    store = open_store(cfg)
+    gate = threading.Event()
+    worker = Worker(store, _GatedPipeline(services.pipeline, gate), cfg, background_extras=True)
+    result = submit_article(store, _article(), cfg, None)
+    try:
+        assert worker.run_once()
+        worker.hand_back()
+    finally:
+        gate.set()
+        worker.drain()
+    job = store.get_job(result.job.id)
+    assert job.status == "queued"  # another worker writes the extras from the cached clips
+    assert Worker(store, services.pipeline, cfg).run_until_idle() == 1
+    services.pipeline.close()
+    assert {r.kind for r in store.renditions(result.article.id)} == {"mp3", "webm", "broadcast"}
