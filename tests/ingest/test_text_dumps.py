@@ -136,6 +136,7 @@ def test_strip_end_mark() -> None:
     assert strip_end_mark('nguồn phân bón hữu cơ"./.') == 'nguồn phân bón hữu cơ".'
     assert strip_end_mark("có đúng không?./.") == "có đúng không?"
     assert strip_end_mark("phát triển.") == "phát triển."
+    assert strip_end_mark("hộ nghèo./. ./.") == "hộ nghèo."  # the mark pasted twice
 
 
 def test_event_date_in_the_body_never_dates_the_article() -> None:

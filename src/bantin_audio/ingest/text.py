@@ -12,7 +12,7 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u202a
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _UNWANTED = re.compile(_INVISIBLE.pattern[:-1] + _CONTROL.pattern[1:])
 _SPACES = re.compile(r"\s+")
-END_MARK = re.compile(r"\s*\./\.\s*$")
+END_MARK = re.compile(r"(?:\s*\./\.)+\s*$")  # one end mark, or several pasted twice
 # Characters that end a sentence (after closing quotes/brackets are stripped).
 SENTENCE_END = ".!?…"
 CLOSERS = "\"'”’»)]"
