@@ -21,7 +21,7 @@ import pytest
 
 from tests.fakegoogle_proxy import FakeGoogleProxy, proxy_env
 from tests.fakeportal import FakePortal, PortalArticle, sample_article
-from tests.web.test_browser import ARGS, AXE_TAGS, BANTIN, CHROMIUM, TOKEN, _free_port
+from tests.web.test_browser import ARGS, BANTIN, CHROMIUM, TOKEN, _axe, _free_port
 
 pytestmark = pytest.mark.browser
 
@@ -137,15 +137,6 @@ def page(browser: Any) -> Iterator[Any]:
     pg.on("request", lambda r: pg.hosts.add(urllib.parse.urlsplit(r.url).netloc))
     yield pg
     ctx.close()
-
-
-def _axe(page: Any) -> list[dict[str, Any]]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS},
-                                       "resultTypes": ["violations"]})
-    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]}
-            for v in results.response["violations"]]
 
 
 def _shadow(page: Any, selector: str) -> Any:
