@@ -93,6 +93,7 @@
   var phrase = null, follow = doc.getElementById("tu-cuon"), autoKey = "tucuon";
   function highlight() {
     var ms = audio.currentTime * 1000, found = null, ph = null;
+    if (!ms && audio.paused) ms = -1;  /* nothing is being read before listening starts */
     segs().forEach(function (el) {
       if (ms >= +el.getAttribute("data-start") && ms < +el.getAttribute("data-end") + 400) found = el;
     });
