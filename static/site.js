@@ -29,7 +29,34 @@
   var complete = audio.getAttribute("data-complete") === "1";
   var knownDuration = (+audio.getAttribute("data-duration") || 0) / 1000, pendingSrc = null, current = null;
 
-  function segs() { return Array.prototype.slice.call(doc.querySelectorAll("[data-start]")); }
+  /* The segments with audio (title and date included), in reading order; rebuilt when the
+     timing map changes. Each one's phrases are wrapped in spans from its data-ph map. */
+  var list = null;
+  function segs() {
+    if (!list) list = Array.prototype.slice.call(doc.querySelectorAll("[data-start]"));
+    return list;
+  }
+  function wrap(el) {
+    var box = el.tagName === "DIV" ? el.querySelector("p") : el, data = el.getAttribute("data-ph");
+    if (!box || !data || box.querySelector(".ph")) return;
+    var text = box.textContent, at = 0, out = doc.createDocumentFragment();
+    var parts = data.split(";").map(function (p) { return p.split(",").map(Number); });
+    /* Phrases in order, each with its own words: anything else is followed as a whole. */
+    var ok = parts.every(function (p) {
+      var good = p.length === 4 && p[2] >= at && p[3] > p[2] && p[3] <= text.length;
+      at = p[3]; return good;
+    });
+    if (!ok) return;
+    at = 0;
+    parts.forEach(function (p) {
+      if (p[2] > at) out.appendChild(doc.createTextNode(text.slice(at, p[2])));
+      var sp = doc.createElement("span");
+      sp.className = "ph"; sp.setAttribute("data-s", p[0]); sp.setAttribute("data-e", p[1]);
+      sp.textContent = text.slice(p[2], p[3]); out.appendChild(sp); at = p[3];
+    });
+    if (at < text.length) out.appendChild(doc.createTextNode(text.slice(at)));
+    box.textContent = ""; box.appendChild(out);
+  }
   /* The same words and rounding as the server's format_duration: one duration everywhere. */
   function words(s) {
     s = Math.max(0, Math.round(s));
@@ -61,19 +88,65 @@
     if (!seek.matches(":active")) seek.value = String(Math.floor(t));
     seek.setAttribute("aria-valuetext", words(t) + " trên " + words(d));
   }
+  /* The segment being read carries aria-current and an outline; inside it, the phrase being
+     read is marked. Moves of the reading never move focus and are never announced. */
+  var phrase = null, follow = doc.getElementById("tu-cuon"), autoKey = "tucuon";
   function highlight() {
-    var ms = audio.currentTime * 1000, found = null;
+    var ms = audio.currentTime * 1000, found = null, ph = null;
+    if (!ms && audio.paused) ms = -1;  /* nothing is being read before listening starts */
     segs().forEach(function (el) {
       if (ms >= +el.getAttribute("data-start") && ms < +el.getAttribute("data-end") + 400) found = el;
     });
+    if (found) Array.prototype.forEach.call(found.querySelectorAll(".ph"), function (p) {
+      if (ms >= +p.getAttribute("data-s") - 30) ph = p;
+    });
+    if (ph !== phrase) {
+      if (phrase) phrase.classList.remove("on");
+      if (ph) ph.classList.add("on");
+      phrase = ph;
+      if (ph) scrollTo(ph);
+    }
     if (found === current) return;
-    if (current) current.classList.remove("now");
-    if (found) found.classList.add("now");
+    if (current) { current.classList.remove("now"); current.removeAttribute("aria-current"); }
+    if (found) { found.classList.add("now"); found.setAttribute("aria-current", "true"); if (!ph) scrollTo(found); }
     current = found;
     if (bar) {
       var n = found ? label(+found.getAttribute("data-start") / 1000) : "";
       doc.getElementById("doan-nho").textContent = n ? "Đang đọc " + n : "";
     }
+  }
+  /* Auto-scroll, when the listener turned it on: what is being read is kept in view. */
+  var autoAt = 0;
+  function scrollTo(el) {
+    if (!follow || !follow.checked || audio.paused) return;
+    var r = el.getBoundingClientRect(), h = window.innerHeight - (bar && !bar.hidden ? bar.offsetHeight : 0);
+    if (r.top >= 8 && r.bottom <= h - 8) return;
+    autoAt = Date.now();
+    el.scrollIntoView({ block: "center", behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+  }
+  function byHand() {
+    if (!follow || !follow.checked || audio.paused) return;
+    follow.checked = false; say("Đã tắt tự cuộn");
+  }
+  if (follow) {
+    follow.checked = get(autoKey) === "1";
+    follow.addEventListener("change", function () {
+      put(autoKey, follow.checked ? "1" : "0");
+      if (follow.checked && (phrase || current)) scrollTo(phrase || current);
+    });
+    window.addEventListener("wheel", byHand, { passive: true });
+    window.addEventListener("touchmove", byHand, { passive: true });
+    doc.addEventListener("keydown", function (ev) {
+      if (/^(PageUp|PageDown|Home|End|ArrowUp|ArrowDown| )$/.test(ev.key) && !ev.target.closest("button,input,select,textarea,summary,audio")) byHand();
+    });
+    doc.addEventListener("mousedown", function (ev) {
+      if (ev.target === root && ev.clientX >= root.clientWidth) byHand();  /* the scroll bar */
+    });
+  }
+  var ticking = false;
+  function tick() {
+    highlight();
+    if (audio.paused) ticking = false; else window.requestAnimationFrame(tick);
   }
   function startsList() {
     return segs().map(function (el) { return +el.getAttribute("data-start") / 1000; })
@@ -130,13 +203,14 @@
     tell(note);
   } else root.classList.remove("resume");
   if (!audio.paused) playLabel("Tạm dừng");
+  segs().forEach(wrap);
   renderTime(); highlight();
   if (root.getAttribute("data-play") && audio.paused) { root.removeAttribute("data-play"); toggle(); }
 
   function label(t) {
     var el = segs().filter(function (e) { return Math.abs(e.getAttribute("data-start") / 1000 - t) < 0.05; })[0];
     var name = el && el.querySelector(".sr-only");
-    return name ? name.textContent.replace(/[()]/g, "").trim() : (el && el.tagName === "H1" ? "tiêu đề" : "");
+    return name ? name.textContent.replace(/[()]/g, "").trim() : (el && el.getAttribute("data-name")) || "";
   }
   function restart() {
     root.classList.remove("resume"); put(posKey, "0");
@@ -222,6 +296,13 @@
   });
   seek.addEventListener("input", function () { jump(+seek.value); });
   speed.addEventListener("change", function () { setSpeed(+speed.value, false); });
+  /* A click on a sentence plays from its start (a selection being made is left alone). */
+  doc.addEventListener("click", function (ev) {
+    var p = ev.target.closest && ev.target.closest(".ph"), sel = window.getSelection();
+    if (!p || ui.hidden || (sel && !sel.isCollapsed)) return;
+    jump(+p.getAttribute("data-s") / 1000);
+    if (audio.paused) toggle();
+  });
   doc.addEventListener("click", function (ev) {
     var b = ev.target.closest && ev.target.closest(".from-here");
     if (!b) return;
@@ -241,6 +322,7 @@
   audio.addEventListener("durationchange", function () { renderTime(); });
   audio.addEventListener("play", function () {
     playLabel("Tạm dừng"); showBar();
+    if (!ticking) { ticking = true; window.requestAnimationFrame(tick); }
     if (audio.currentTime > 0.5 && doc.activeElement !== ui.querySelector("[data-act=restart]")) {
       root.classList.remove("resume");  /* resumed: the note has served */
     }
@@ -290,7 +372,11 @@
       if (!el) return;
       el.setAttribute("data-start", t.start_ms);
       el.setAttribute("data-end", t.end_ms);
+      var ph = (t.phrases || []).map(function (p) { return [p.start_ms, p.end_ms, p.from, p.to].join(","); });
+      var box = el.tagName === "DIV" ? el.querySelector("p") : el;
+      if (ph.length > 1 && box && box.textContent === t.text && !box.querySelector(".ph")) { el.setAttribute("data-ph", ph.join(";")); wrap(el); }
     });
+    list = null;
   }
   function poll() {
     var x = new XMLHttpRequest();

@@ -49,7 +49,8 @@ def test_read_writes_complete_tagged_mp3_with_timings(run, fake_google: FakeGoog
     assert [e["index"] for e in entries] == list(range(7))
     assert {e["engine"] for e in entries} == {"google"}
     assert entries[0]["text"] == "Xã Yên Phong hoàn thành 9 tiêu chí nông thôn mới năm 2024"
-    assert set(entries[0]) == {"index", "kind", "text", "start_ms", "end_ms", "engine"}
+    assert set(entries[0]) == {"index", "kind", "text", "start_ms", "end_ms", "engine",
+                                "phrases"}
     # the decoded audio is as long as the timing map says
     assert abs(probe_duration_ms(out) - entries[-1]["end_ms"]) < 200
     info = MP3(out)

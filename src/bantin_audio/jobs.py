@@ -33,6 +33,7 @@ from .errors import (
     SynthesisError,
 )
 from .model import Article, Script, Segment, SegmentClip
+from .pipeline import segment_phrasing
 from .store import (
     ArticleRow,
     BulletinBuildRow,
@@ -593,7 +594,7 @@ class Worker:
                                                keep=article is not None)
             else:
                 program = stitch(clips, tmp, fmt=fmt, bitrate_kbps=kbps, sample_rate=rate,
-                                 tags=tags)
+                                 tags=tags, phrasing=segment_phrasing)
             digest = _file_hash(tmp)
             name = f"{digest[:32]}.{ext}"
             os.replace(tmp, self.media / name)
@@ -617,7 +618,7 @@ class Worker:
 
         wav = self.media / f".tmp-{secrets.token_hex(8)}.wav"
         try:
-            program = stitch(clips, wav, fmt="wav", sample_rate=rate)
+            program = stitch(clips, wav, fmt="wav", sample_rate=rate, phrasing=segment_phrasing)
             normalize_loudness(wav, out, target="broadcast", fmt="mp3", sample_rate=rate,
                                channels=1, bitrate_kbps=kbps)
         finally:

@@ -99,6 +99,9 @@ class TimingEntry:
     start_ms: int
     end_ms: int
     engine: str
+    # Each spoken phrase: {"start_ms", "end_ms"} in the program, and "from"/"to", the shown
+    # text it reads (UTF-16 offsets in `text`). Empty in maps made before phrases were timed.
+    phrases: list[dict[str, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the timing map entry as JSON-ready data."""

@@ -30,6 +30,7 @@ from .engines.base import REQUEST_PRIORITY, Engine
 from .errors import AudioError, SynthesisError
 from .model import Program, Progress, Script, Segment, SegmentClip, TimingEntry
 from .speech.chunks import split_phrases
+from .speech.phrases import phrase_spans
 
 log = logging.getLogger(__name__)
 
@@ -325,7 +326,7 @@ class Pipeline:
             if clip.segment.index not in pcm:
                 pcm[clip.segment.index] = self._prepared_or_evict(clip, rate)
         program = stitch(clips, out_path, fmt=fmt, bitrate_kbps=bitrate_kbps, sample_rate=rate,
-                         tags=tags, prepared=pcm)
+                         tags=tags, prepared=pcm, phrasing=segment_phrasing)
         if keep:
             self._keep_rendition(key, fmt, out_path, program)
         return program
@@ -427,12 +428,21 @@ class Pipeline:
         return clip
 
 
+# Bump when the phrase timing of the map changes: kept renditions are then timed again.
+PHRASE_TIMING_VERSION = 1
+
+
+def segment_phrasing(segment: Segment) -> list[tuple[int, int, int]]:
+    """Return (spoken characters, shown start, shown end) of each phrase of `segment`."""
+    return [(p.chars, p.start, p.end) for p in phrase_spans(segment.display, segment.spoken)]
+
+
 def rendition_key(clips: Sequence[SegmentClip], fmt: str, bitrate_kbps: int, sample_rate: int,
                   tags: dict[str, Any] | None) -> str:
     """Return the content address of a rendition: everything that shapes its bytes."""
     h = hashlib.sha256()
-    head = {"v": STITCH_VERSION, "fmt": fmt, "kbps": bitrate_kbps, "rate": sample_rate,
-            "tags": tags}
+    head = {"v": STITCH_VERSION, "phrases": PHRASE_TIMING_VERSION, "fmt": fmt,
+            "kbps": bitrate_kbps, "rate": sample_rate, "tags": tags}
     h.update(json.dumps(head, sort_keys=True, default=str).encode())
     for clip in clips:
         seg = clip.segment

@@ -133,3 +133,44 @@ def test_batch_with_a_bad_clip_names_it() -> None:
     clips = [(speech_like_mp3("x" * 20), "mp3"), (b"garbage" * 50, "mp3")]
     with pytest.raises(AudioError, match="Không giải mã được"):
         decode_clips(clips, 24000)
+
+
+def test_phrases_are_timed_at_the_breath_between_them(tmp_path: Path) -> None:
+    from bantin_audio.audio.stitch import phrase_bounds
+
+    phrases = ["Ủy ban nhân dân xã thông báo lịch tiếp công dân trong tháng,",
+               "mỗi thứ Năm tại trụ sở,",
+               "từ bảy giờ ba mươi đến mười một giờ trưa, bà con mang theo giấy tờ tùy thân."]
+    parts = [speech_like_mp3(p) for p in phrases]
+    text = " ".join(phrases)
+    shown = [(0, len(phrases[0])), (len(phrases[0]) + 1, len(phrases[0]) + 1 + len(phrases[1])),
+             (len(phrases[0]) + len(phrases[1]) + 2, len(text))]
+    clip = SegmentClip(Segment(0, "paragraph", text, text, pause_ms=0), b"".join(parts), "mp3",
+                       "google")
+    # The spoken lengths put the first cut half a second early (as a long number read out in
+    # few characters would): the cuts must still land in the silences between the phrases.
+    weights = [52, 31, 76]
+    program = stitch([clip], tmp_path / "a.mp3",
+                     phrasing=lambda seg: [(w, a, b) for w, (a, b) in zip(weights, shown,
+                                                                             strict=True)])
+    entry = program.timings[0]
+    assert [(p["from"], p["to"]) for p in entry.phrases] == shown
+    assert entry.phrases[0]["start_ms"] == entry.start_ms
+    assert entry.phrases[-1]["end_ms"] == entry.end_ms
+    # Where each phrase's own audio ends in the trimmed clip: its clip lengths, less the lead
+    # silence that trimming took off (the clip keeps KEEP_EDGE_MS of it).
+    lengths = [probe_duration_ms_bytes(p) for p in parts]
+    lead = 5 * 1152 * 1000 // 24000 - 40
+    junctions = [sum(lengths[:n + 1]) - lead for n in range(2)]
+    got = [p["end_ms"] for p in entry.phrases[:2]]
+    for junction, cut in zip(junctions, got, strict=True):
+        assert abs(cut - junction) < 200, (junctions, got)  # inside the 480 ms of silence
+    guess = entry.end_ms * 52 // 159  # what the weights alone would have said
+    assert abs(guess - junctions[0]) > 400
+    assert phrase_bounds(b"", 24000, [1]) == [0]
+
+
+def probe_duration_ms_bytes(data: bytes) -> int:
+    from bantin_audio.audio.stitch import decode_clip
+
+    return len(decode_clip(data, "mp3", 24000))

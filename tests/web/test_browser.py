@@ -372,7 +372,7 @@ def test_works_without_javascript(browser: Any, live: Live, article: dict[str, A
 
 def test_shortcuts_speed_and_resume(page: Any, live: Live, article: dict[str, Any]) -> None:
     page.goto(_reader(live, article))
-    starts = page.evaluate("Array.from(document.querySelectorAll('[data-start]'))"
+    starts = page.evaluate("Array.from(document.querySelectorAll('.seg[data-start]'))"
                            ".map(e => +e.getAttribute('data-start') / 1000)")
     page.focus("#q")
     page.keyboard.press("k")  # typed into the search box, not a shortcut

@@ -92,7 +92,7 @@ def test_duration_is_stated_once_and_the_same_everywhere(page: Any, live: Live,
 def test_shortcuts_work_anywhere_but_in_text_fields(page: Any, live: Live,
                                                     article: dict[str, Any]) -> None:
     page.goto(_reader(live, article))
-    starts = page.evaluate("Array.from(document.querySelectorAll('[data-start]'))"
+    starts = page.evaluate("Array.from(document.querySelectorAll('.seg[data-start]'))"
                            ".map(e => +e.getAttribute('data-start') / 1000)")
     page.locator(".from-here").nth(1).click()  # "Nghe từ đoạn này", focus stays on it
     page.wait_for_function(f"() => !{AUDIO}.paused")

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from bantin_audio.jobs import Worker
 
-BUDGET_TOTAL = 30 * 1024
+BUDGET_TOTAL = 20 * 1024
 BUDGET_JS = 15 * 1024
 PARAGRAPH = ("Từ đầu nhiệm kỳ đến nay, cấp ủy, chính quyền các cấp trên địa bàn huyện đã tập trung "
              "lãnh đạo, chỉ đạo, triển khai nhiều biện pháp đồng bộ, hiệu quả nhằm đẩy nhanh tiến "

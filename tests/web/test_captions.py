@@ -26,3 +26,22 @@ def test_captions_show_markup_in_article_text_as_written(client: FlaskClient, su
     joined = " ".join(texts)
     assert "<b>lúa</b> & ngô --> tăng <c.red>mạnh</c>" in joined
     assert "<script>alert(1)</script>" in joined
+
+
+def test_maps_made_before_phrases_were_timed_still_read() -> None:
+    from bantin_audio.model import TimingEntry
+    from bantin_audio.web.reader import caption_cues, phrase_data
+
+    old = {"index": 2, "kind": "paragraph", "text": "Bà con <chú ý> lịch tiêm.", "start_ms": 0,
+           "end_ms": 2400, "engine": "google"}
+    assert TimingEntry(**old).phrases == []  # a kept map from before loads as it was
+    assert caption_cues([old]) == [(0, 2400, "Bà con <chú ý> lịch tiêm.")]
+    assert phrase_data(old) == ""
+    # Phrases that all read the whole segment (not tied to the words) are no phrases at all.
+    whole = dict(old, phrases=[{"start_ms": 0, "end_ms": 1200, "from": 0, "to": 25},
+                               {"start_ms": 1200, "end_ms": 2400, "from": 0, "to": 25}])
+    assert caption_cues([whole]) == [(0, 2400, "Bà con <chú ý> lịch tiêm.")]
+    tied = dict(old, phrases=[{"start_ms": 0, "end_ms": 1100, "from": 0, "to": 14},
+                              {"start_ms": 1100, "end_ms": 2400, "from": 15, "to": 25}])
+    assert caption_cues([tied]) == [(0, 1100, "Bà con <chú ý>"), (1100, 2400, "lịch tiêm.")]
+    assert phrase_data(tied) == "0,1100,0,14;1100,2400,15,25"

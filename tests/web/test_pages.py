@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -233,3 +234,24 @@ def test_large_files_stream_from_disk_with_the_same_rules(client: FlaskClient,
     assert _fetch(client, f"/am-thanh/{name}", headers={"Range": f"bytes={size}-"}) \
         .status_code == 416
 
+
+
+def test_title_date_and_phrases_are_timed_on_the_page(client: FlaskClient, submit: Any,
+                                                      worker: Worker) -> None:
+    sample = Path(__file__).resolve().parents[1] / "fixtures" / "portal-sample.html"
+    body = _done(submit, worker, html=sample.read_text(encoding="utf-8"))
+    html = _page(client, body)
+    timings = client.get(f"/bai/{body['article']['slug']}/thoi-gian.json").get_json()["timings"]
+    kinds = {t["kind"]: t for t in timings}
+    assert {"title", "date"} <= kinds.keys()
+    title, date = kinds["title"], kinds["date"]
+    assert re.search(rf'<h1 id="d{title["index"]}"[^>]* data-start="{title["start_ms"]}"', html)
+    assert re.search(rf'<span id="d{date["index"]}"[^>]* data-start="{date["start_ms"]}"'
+                     rf'[^>]*>Ngày 14/03/2024</span>', html)
+    long = [t for t in timings if len(t["phrases"]) > 1]
+    assert long  # paragraphs longer than one phrase carry their phrases
+    for t in long:
+        data = ";".join(f"{p['start_ms']},{p['end_ms']},{p['from']},{p['to']}"
+                        for p in t["phrases"])
+        assert f'id="d{t["index"]}" data-i="{t["index"]}" data-start="{t["start_ms"]}" ' \
+               f'data-end="{t["end_ms"]}" data-ph="{data}"' in html

@@ -14,12 +14,12 @@ import logging
 import tempfile
 import warnings
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import AudioError
-from ..model import Program, SegmentClip, TimingEntry
+from ..model import Program, Segment, SegmentClip, TimingEntry
 from ..output_files import write_atomically
 from .ffmpeg import find_ffmpeg, run_ffmpeg
 from .tags import write_tags
@@ -45,6 +45,13 @@ SAMPLE_WIDTH = 2
 STITCH_VERSION = 1
 KEEP_EDGE_MS = 40  # keep a little of the silence so consonant onsets are not clipped
 TARGET_DBFS = -20.0  # average speech level of every clip before joining
+# Phrase boundaries: first placed in proportion to the phrases' spoken lengths, then moved to
+# the quietest moment (the breath between two phrases) within this distance.
+PHRASE_SEARCH_MS = 600
+PHRASE_WINDOW_MS = 30
+
+# (spoken characters, shown start, shown end) of each phrase of a segment, in reading order.
+Phrasing = Callable[[Segment], Sequence[tuple[int, int, int]]]
 
 ENCODERS: dict[str, list[str]] = {
     # CBR keeps seeks to paragraph timestamps exact.
@@ -158,12 +165,52 @@ def prepare_clip(clip: SegmentClip, sample_rate: int) -> bytes:
     return shape_clip(decode_clip(clip.audio, clip.audio_format, sample_rate))
 
 
+def phrase_bounds(raw: bytes, sample_rate: int, weights: Sequence[int]) -> list[int]:
+    """Return where each phrase of a clip ends (ms from the clip's start), the last at its end.
+
+    A first guess puts the cuts in proportion to `weights` (the phrases' spoken lengths); each
+    cut then moves to the quietest short window within PHRASE_SEARCH_MS, where one phrase's
+    audio ends and the next begins (every phrase is its own request, with its own silences).
+    """
+    seg = AudioSegment(data=raw, sample_width=SAMPLE_WIDTH, frame_rate=sample_rate, channels=1)
+    total, whole = len(seg), max(1, sum(weights))
+    ends, acc, low = [], 0, 0
+    for w in weights[:-1]:
+        acc += w
+        guess = total * acc // whole
+        best, quiet = guess, None
+        lo = max(low + PHRASE_WINDOW_MS, guess - PHRASE_SEARCH_MS)
+        hi = min(total - PHRASE_WINDOW_MS, guess + PHRASE_SEARCH_MS)
+        for at in range(lo, hi, PHRASE_WINDOW_MS // 3):
+            level = seg[at:at + PHRASE_WINDOW_MS].rms + abs(at - guess) // 100
+            if quiet is None or level < quiet:
+                best, quiet = at + PHRASE_WINDOW_MS // 2, level
+        low = max(low, min(best, total))
+        ends.append(low)
+    return [*ends, total]
+
+
+def _phrases(raw: bytes, sample_rate: int, start_ms: int, end_ms: int,
+             cuts: Sequence[tuple[int, int, int]]) -> list[dict[str, int]]:
+    if not cuts:
+        return []
+    ends = phrase_bounds(raw, sample_rate, [c[0] for c in cuts]) if len(cuts) > 1 else []
+    out, at = [], start_ms
+    for n, (_chars, shown_from, shown_to) in enumerate(cuts):
+        stop = min(end_ms, start_ms + ends[n]) if n < len(cuts) - 1 else end_ms
+        out.append({"start_ms": at, "end_ms": stop, "from": shown_from, "to": shown_to})
+        at = stop
+    return out
+
+
 def render_pcm(clips: Sequence[SegmentClip], sample_rate: int,
-               prepared: Mapping[int, bytes] | None = None) -> tuple[bytes, list[TimingEntry]]:
+               prepared: Mapping[int, bytes] | None = None,
+               phrasing: Phrasing | None = None) -> tuple[bytes, list[TimingEntry]]:
     """Return the joined raw PCM of `clips` with pauses, and the timing map.
 
     `prepared` maps segment indexes to PCM already made by `prepare_clip` (the pipeline decodes
     clips while the rest are still being synthesized); the others are decoded here in parallel.
+    With `phrasing`, each entry also times the segment's phrases (see phrase_bounds).
     """
     prepared = dict(prepared or {})
     missing = [c for c in clips if c.segment.index not in prepared]
@@ -178,10 +225,12 @@ def render_pcm(clips: Sequence[SegmentClip], sample_rate: int,
         raw = prepared[clip.segment.index]
         start = samples
         samples += len(raw) // SAMPLE_WIDTH
+        start_ms, end_ms = start * 1000 // sample_rate, samples * 1000 // sample_rate
         timings.append(TimingEntry(
             index=clip.segment.index, kind=clip.segment.kind, text=clip.segment.display,
-            start_ms=start * 1000 // sample_rate, end_ms=samples * 1000 // sample_rate,
-            engine=clip.engine,
+            start_ms=start_ms, end_ms=end_ms, engine=clip.engine,
+            phrases=_phrases(raw, sample_rate, start_ms, end_ms,
+                             phrasing(clip.segment) if phrasing else ()),
         ))
         pause = silence_bytes(max(0, clip.segment.pause_ms), sample_rate)
         samples += len(pause) // SAMPLE_WIDTH
@@ -206,12 +255,13 @@ def encode_pcm(pcm: bytes, out_path: Path, *, fmt: str, sample_rate: int, bitrat
 def stitch(clips: Sequence[SegmentClip], out_path: Path, *, fmt: str = "mp3",
            bitrate_kbps: int = 32, sample_rate: int = 24000,
            tags: dict[str, Any] | None = None,
-           prepared: Mapping[int, bytes] | None = None) -> Program:
+           prepared: Mapping[int, bytes] | None = None,
+           phrasing: Phrasing | None = None) -> Program:
     """Join `clips` with their pauses into one file at `out_path`, atomically, and tag it."""
     if not clips:
         raise AudioError("Không có đoạn âm thanh nào để ghép")
     out_path = Path(out_path)
-    pcm, timings = render_pcm(clips, sample_rate, prepared)
+    pcm, timings = render_pcm(clips, sample_rate, prepared, phrasing)
     duration_ms = len(pcm) // SAMPLE_WIDTH * 1000 // sample_rate
     write_atomically(out_path, lambda tmp: _encode_and_tag(pcm, tmp, fmt, sample_rate,
                                                            bitrate_kbps, tags, timings))

@@ -50,6 +50,42 @@ def _timed_segments(segments: list[SegmentRow], mp3: RenditionRow | None) -> dic
     return {s.segment.index: spans.get(s.segment.index) for s in segments}
 
 
+def shown_phrases(entry: dict[str, Any]) -> list[dict[str, int]]:
+    """Return the phrases of a timing map entry that each read their own words.
+
+    Maps made before phrases were timed have none; a segment whose phrases could not be tied to
+    the shown words (each reads the whole text) is followed as a whole, so both give [].
+    """
+    phrases = entry.get("phrases") or []
+    if len(phrases) < 2 or len({(p["from"], p["to"]) for p in phrases}) < len(phrases):
+        return []
+    return [p for p in phrases if isinstance(p, dict)]
+
+
+def phrase_data(entry: dict[str, Any] | None) -> str:
+    """Return the phrases of a timing map entry for the page: "start,end,from,to;..."."""
+    if not entry:
+        return ""
+    return ";".join(f"{p['start_ms']},{p['end_ms']},{p['from']},{p['to']}"
+                    for p in shown_phrases(entry))
+
+
+def caption_cues(timings: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
+    """Return WebVTT cues: one per phrase where phrases are known, else one per segment."""
+    cues = []
+    for t in timings:
+        text = str(t["text"])
+        phrases = shown_phrases(t)
+        if not phrases:
+            cues.append((int(t["start_ms"]), int(t["end_ms"]), text))
+            continue
+        units = text.encode("utf-16-le")
+        for p in phrases:
+            part = units[2 * int(p["from"]):2 * int(p["to"])].decode("utf-16-le", "replace")
+            cues.append((int(p["start_ms"]), int(p["end_ms"]), part))
+    return cues
+
+
 def article(slug: str) -> Response:
     """Show one article: text, player, downloads, progress while it is being synthesized."""
     st = state()
@@ -79,11 +115,13 @@ def _render_article(slug: str) -> str:
     done = sum(1 for s in segments if s.status == "done")
     body = [s for s in segments if s.segment.kind in BODY_KINDS]
     heading = next((s.segment.index for s in segments if s.segment.kind == "title"), None)
+    dated = next((s.segment.index for s in segments if s.segment.kind == "date"), None)
     return render_template(
         "article.html", row=row, a=row.article, segments=segments, body=body,
         spans=_timed_segments(segments, mp3), renditions=renditions, mp3=mp3, job=job,
         done=done, total=len(segments), voices=voice_summary(segments),
-        complete=bool(mp3 and mp3.complete), heading_index=heading,
+        complete=bool(mp3 and mp3.complete), heading_index=heading, date_index=dated,
+        phrases={t["index"]: phrase_data(t) for t in (mp3.timings if mp3 else [])},
         labels=segment_labels(segments), clock=clock_text(mp3.duration_ms if mp3 else 0),
     )
 
@@ -123,14 +161,13 @@ def timings(slug: str) -> Response:
 
 
 def captions(slug: str) -> Response:
-    """Return WebVTT captions of the current MP3 rendition, one cue per segment."""
+    """Return WebVTT captions of the current MP3 rendition, one cue per phrase read."""
     st = state()
     row = st.store.get_article_by_slug(slug)
     mp3 = by_kind(st.store.renditions(row.id)).get("mp3")
     if mp3 is None:
         raise NotFound("Bài viết này chưa có âm thanh", "thử lại sau ít phút")
-    cues = ((int(t["start_ms"]), int(t["end_ms"]), str(t["text"])) for t in mp3.timings)
-    return Response(webvtt(cues), mimetype="text/vtt")
+    return Response(webvtt(caption_cues(mp3.timings)), mimetype="text/vtt")
 
 
 def health() -> Response:
