@@ -64,6 +64,10 @@ FURNITURE = [
     ("kinh tế-xã hội, Bắc – Nam", "kinh tế-xã hội, Bắc - Nam"),
     ("Thật bất ngờ… nhưng vui", "Thật bất ngờ... nhưng vui"),
     ("rau, củ, quả v.v... đều tăng", "rau, củ, quả vân vân đều tăng"),
+    ("hoa, quả v.v, đều tăng", "hoa, quả vân vân, đều tăng"),
+    # inside an address "v.v" is two labels, never "vân vân"
+    ("Gửi về a@v.v.gov.vn nhé.", "Gửi về a a còng vê chấm vê chấm giê o vê chấm vê nờ nhé."),
+    ("Gửi về v.v@a.vn nhé.", "Gửi về vê chấm vê a còng a chấm vê nờ nhé."),
     ("Sở KH&ĐT và Sở Tài chính & Kế hoạch", "Sở kế hoạch và đầu tư và Sở Tài chính và Kế hoạch"),
 ]
 

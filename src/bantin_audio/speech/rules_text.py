@@ -35,8 +35,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _UNSPOKEN = re.compile(r"[\\|^`{}#•·●▪◦►✓]+")
 
 
-# "v.v." / "v.v..." is "vân vân" (et cetera); its dots are not a sentence end.
-_ETC = re.compile(r"\bv\.v(?:\.{1,3}|\b)")
+# "v.v." / "v.v..." is "vân vân" (et cetera); its dots are not a sentence end. Never inside an
+# address: "a@v.v.gov.vn" and "v.v.vn" are labels of a domain.
+_ETC = re.compile(r"(?<![\w@./])v\.v(?:\.{1,3})?(?![\w@/]|\.[\w@])")
 
 
 def prepare(text: str) -> str:
