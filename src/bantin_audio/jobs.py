@@ -33,7 +33,7 @@ from .errors import (
     SynthesisError,
 )
 from .model import Article, Script, Segment, SegmentClip
-from .pipeline import segment_phrasing
+from .pipeline import file_sha256, segment_phrasing
 from .store import (
     ArticleRow,
     BulletinBuildRow,
@@ -595,7 +595,7 @@ class Worker:
             else:
                 program = stitch(clips, tmp, fmt=fmt, bitrate_kbps=kbps, sample_rate=rate,
                                  tags=tags, phrasing=segment_phrasing)
-            digest = _file_hash(tmp)
+            digest = file_sha256(tmp)
             name = f"{digest[:32]}.{ext}"
             os.replace(tmp, self.media / name)
         except AudioError:
@@ -704,7 +704,7 @@ class Worker:
                        "web": result.loudness["web"].to_dict()}
             files, sizes = {}, {}
             for kind, path in paths.items():
-                name = f"{_file_hash(path)[:32]}.{EXTENSIONS[kind]}"
+                name = f"{file_sha256(path)[:32]}.{EXTENSIONS[kind]}"
                 os.replace(path, directory / name)
                 files[kind], sizes[kind] = name, (directory / name).stat().st_size
         if lost.is_set():
@@ -729,14 +729,6 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + 10))
     except OSError:
         pass
-
-
-def _file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 16), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def download_name(title: str, kind: str) -> tuple[str, str]:

@@ -345,7 +345,7 @@ class Pipeline:
             return None
         try:
             meta = json.loads(meta_raw)
-            if source.stat().st_size != meta["bytes"] or _file_sha256(source) != meta["sha256"]:
+            if source.stat().st_size != meta["bytes"] or file_sha256(source) != meta["sha256"]:
                 raise ValueError("changed since it was kept")
             timings = [TimingEntry(**t) for t in meta["timings"]]
         except (ValueError, KeyError, TypeError, OSError) as exc:
@@ -452,7 +452,8 @@ def rendition_key(clips: Sequence[SegmentClip], fmt: str, bitrate_kbps: int, sam
     return h.hexdigest()
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """Return the SHA-256 of a file, read in blocks."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 16), b""):

@@ -27,7 +27,7 @@ from ..errors import BantinError, InputError
 from ..jobs import queue_source, rebuild_scripts
 from .api import remove_article, source_from_input
 from .auth import close_session, open_session
-from .common import Unauthorized, check_csrf, signed_in, state, token_matches
+from .common import check_csrf, require_editor, signed_in, state, token_matches
 
 LEXICON_KINDS = {"expand": "Đọc thành cụm từ", "spell": "Đánh vần từng chữ",
                  "word": "Đọc như một từ"}
@@ -52,11 +52,11 @@ def blueprint(limiter: Limiter) -> Blueprint:
 
 
 def _guard() -> None:
-    # The session first, then the form: an anonymous POST is refused before its body is parsed.
-    if request.endpoint not in ("admin.home", "admin.sign_in") and not signed_in():
-        raise Unauthorized("Cần đăng nhập bằng mã quản trị", "mở trang Quản trị để đăng nhập")
-    if request.method == "POST":
-        check_csrf()
+    if request.endpoint in ("admin.home", "admin.sign_in"):  # open to the signed-out too
+        if request.method == "POST":
+            check_csrf()
+        return
+    require_editor()
 
 
 def home() -> str:

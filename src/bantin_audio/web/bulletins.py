@@ -51,7 +51,7 @@ from ..bulletin import (
 from ..errors import BantinError, InputError, NotFound
 from ..jobs import bulletin_media_dir, download_name
 from ..store import BulletinBuildRow, BulletinRow, JobRow
-from .common import Unauthorized, check_csrf, external_url, signed_in, state
+from .common import external_url, require_editor, state
 from .feeds import FEED_SIZE, _hms, _pub_date
 from .media import content_disposition, send_media
 
@@ -70,7 +70,7 @@ MOVES = {"len": -1, "xuong": 1}
 def admin_blueprint() -> Blueprint:
     """Return the bulletin admin pages (same sign-in and CSRF rules as /quan-tri)."""
     bp = Blueprint("bulletin_admin", __name__, url_prefix="/quan-tri/ban-tin")
-    bp.before_request(_guard)
+    bp.before_request(require_editor)  # body limits are the app's
     bp.add_url_rule("", "index", admin_index)
     bp.add_url_rule("/tao", "create", create, methods=["POST"])
     bp.add_url_rule("/<int:bid>", "edit", edit)
@@ -95,16 +95,6 @@ def public_blueprint() -> Blueprint:
     bp.add_url_rule("/<int:bid>", "page", public_page)
     bp.add_url_rule("/<int:bid>/tep/<name>", "file", public_file)
     return bp
-
-
-def _guard() -> None:
-    # Who is asking first (the session cookie alone), then the form: an anonymous upload is
-    # refused before its body is read or parsed. The body limit (a chime may be larger than
-    # other forms) is set by the app for every route before this runs.
-    if not signed_in():
-        raise Unauthorized("Cần đăng nhập bằng mã quản trị", "mở trang Quản trị để đăng nhập")
-    if request.method == "POST":
-        check_csrf()
 
 
 # -- loading and saving -------------------------------------------------------------------

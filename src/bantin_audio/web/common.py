@@ -228,6 +228,18 @@ def check_csrf() -> None:
                         "tải lại trang rồi gửi lại")
 
 
+def require_editor() -> None:
+    """Refuse a request without an open sign-in, then a form POST without its CSRF token.
+
+    The session cookie alone is checked first, so an anonymous upload is refused before its
+    body is read or parsed.
+    """
+    if not signed_in():
+        raise Unauthorized("Cần đăng nhập bằng mã quản trị", "mở trang Quản trị để đăng nhập")
+    if request.method == "POST":
+        check_csrf()
+
+
 def register_template_helpers(app: Flask) -> None:
     """Make the formatting helpers and asset URLs available in templates."""
 

@@ -27,13 +27,13 @@ from flask.typing import ResponseReturnValue
 from ..errors import BantinError, InputError
 from ..sources.config import SourceConfig, parse_source_config
 from ..store import SourceRow
-from .common import Unauthorized, check_csrf, signed_in, state
+from .common import require_editor, state
 
 
 def blueprint() -> Blueprint:
     """Return the sources admin blueprint (same sign-in and CSRF rules as /quan-tri)."""
     bp = Blueprint("sources_admin", __name__, url_prefix="/quan-tri/nguon")
-    bp.before_request(_guard)
+    bp.before_request(require_editor)
     bp.add_url_rule("", "index", index)
     bp.add_url_rule("/them", "create", create, methods=["POST"])
     bp.add_url_rule("/<int:sid>", "edit", edit)
@@ -42,13 +42,6 @@ def blueprint() -> Blueprint:
     bp.add_url_rule("/bai/<int:article_id>/<action>", "article", article_action,
                     methods=["POST"])
     return bp
-
-
-def _guard() -> None:
-    if request.method == "POST":
-        check_csrf()
-    if not signed_in():
-        raise Unauthorized("Cần đăng nhập bằng mã quản trị", "mở trang Quản trị để đăng nhập")
 
 
 def when(ts: float | None) -> str:
