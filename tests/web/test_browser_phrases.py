@@ -43,10 +43,13 @@ xã hội trên địa bàn.
 """
 
 # The marked phrase against the timing map: `samples` of [media ms, marked phrase's start or -1].
+# Sampled at each painted frame, after the player's own frame callback (started once playback
+# runs, so it comes later in the frame): what the listener sees against where the audio is.
 SAMPLER = """() => { window.__samples = []; const a = document.getElementById('am-thanh');
-  window.__timer = setInterval(() => { const on = document.querySelector('.ph.on');
-    if (!a.paused) window.__samples.push([a.currentTime * 1000,
-      on ? +on.getAttribute('data-s') : -1]); }, 37); }"""
+  const tick = () => { if (a.paused) return; const on = document.querySelector('.ph.on');
+    window.__samples.push([a.currentTime * 1000, on ? +on.getAttribute('data-s') : -1]);
+    requestAnimationFrame(tick); };
+  requestAnimationFrame(tick); }"""
 
 
 @pytest.fixture(scope="module")
@@ -94,12 +97,11 @@ def test_marked_phrase_follows_playback_within_300_ms(page: Any, live: Live,
             units = t["text"].encode("utf-16-le")[2 * p["from"]:2 * p["to"]].decode("utf-16-le")
             assert units in shown
     assert len(shown) == sum(len(t["phrases"]) for t in phrased)
-    page.evaluate(SAMPLER)
     # Listen across phrase and segment boundaries: the start, then two later stretches.
     errors: list[float] = []
     for start in (0.0, phrased[1]["start_ms"] / 1000 - 0.5, phrased[-1]["start_ms"] / 1000):
-        page.evaluate("window.__samples = []")
         _play_from(page, start)
+        page.evaluate(SAMPLER)
         page.wait_for_timeout(3500)
         page.evaluate(f"{AUDIO}.pause()")
         samples = page.evaluate("window.__samples")
