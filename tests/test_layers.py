@@ -26,7 +26,7 @@ TOP = {"web", "cli", "cli_support", "cli_web", "cli_bulletin", "cli_sources", "s
 
 # Each third-party library has one home.
 HOMES = {
-    "bs4": ("ingest",), "lxml": ("ingest", "sources.discover"),
+    "bs4": ("ingest.dom",), "lxml": ("sources.discover",),
     "feedparser": ("sources.discover",), "requests": ("ingest", "engines.google"),
     "gtts": ("engines.google",), "pydub": ("audio.stitch",), "sqlite3": ("store",),
     "flask": ("web",), "mutagen": ("audio.tags",),

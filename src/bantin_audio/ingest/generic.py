@@ -6,20 +6,26 @@ from __future__ import annotations
 import logging
 import re
 
-from lxml import etree
-
 from ..errors import ExtractionError
 from ..model import Article
 from .dates import find_date
 from .dom import (
     FURNITURE_CLASSES,
+    FURNITURE_TAGS,
     Block,
+    Node,
     PageMeta,
+    ancestors,
+    attr,
     attr_text,
+    body_of,
+    element_ids,
+    has_element,
     linearize,
+    parent_of,
     parse_html,
     read_meta,
-    remove_junk,
+    text_of,
 )
 from .lines import Line, classify, is_chrome, is_counter_line, is_site_counter, stamp_info
 from .portal import parts_to_article
@@ -49,33 +55,32 @@ _CENTER = re.compile(r"text-align\s*:\s*center", re.I)
 _SITE_SUFFIX = re.compile(r"\s+[|\-–—»:]\s+[^|\-–—»:]{2,60}$")
 
 
-def _image_table(el: etree._Element, cache: dict[etree._Element, bool]) -> bool:
+def _image_table(el: Node, cache: dict[int, bool]) -> bool:
     # A small table holding a picture and its caption; a layout table that wraps the whole
     # article (old CMSs do that) holds far more text and is not a caption.
-    # Keyed by the element itself: it stays alive, so lxml hands back the same proxy (an id()
-    # of a freed proxy could be reused by another element).
-    if el not in cache:
-        cache[el] = (next(el.iter("img"), None) is not None
-                     and sum(len(t) for t in el.itertext()) < 600)
-    return cache[el]
+    # Keyed by id: the tree outlives the cache, so an id is never reused meanwhile.
+    key = id(el)
+    if key not in cache:
+        cache[key] = has_element(el, "img") and len(text_of(el)) < 600
+    return cache[key]
 
 
-def block_hint(block: Block, stop: set[etree._Element],
-               img_cache: dict[etree._Element, bool]) -> str | None:
-    """Return a structural hint for a block from the element that holds it and its ancestors."""
+def block_hint(block: Block, stop: set[int], img_cache: dict[int, bool]) -> str | None:
+    """Return a structural hint for a block from the element that holds it and its ancestors
+    (up to, not including, the elements whose ids are in `stop`)."""
     el = block.el
     text = block.text
-    tag = el.tag if isinstance(el.tag, str) else ""
+    tag = el.name
     chain = [el]
-    for anc in el.iterancestors():
-        if anc in stop:
+    for anc in ancestors(el):
+        if id(anc) in stop:
             break
         chain.append(anc)
         if len(chain) > 12:
             break
     hint: str | None = None
     for a in chain:
-        t = a.tag if isinstance(a.tag, str) else ""
+        t = a.name
         at = attr_text(a)
         if t in ("nav", "footer", "aside", "menu") or _CHROME_CTX.search(at):
             return "chrome"
@@ -95,7 +100,7 @@ def block_hint(block: Block, stop: set[etree._Element],
     n = len(text)
     if block.link_chars >= 0.8 * n and word_count(text) < 25:
         return "chrome"
-    style = " ".join((a.get("style") or "") + " align=" + (a.get("align") or "")
+    style = " ".join((attr(a, "style") or "") + " align=" + (attr(a, "align") or "")
                      for a in chain[:3])
     if n <= 60 and word_count(text) <= 8 and (_RIGHT.search(style) or "align=right" in style):
         return "byline"
@@ -105,11 +110,11 @@ def block_hint(block: Block, stop: set[etree._Element],
     return None
 
 
-def blocks_to_lines(blocks: list[Block], container: etree._Element) -> list[Line]:
+def blocks_to_lines(blocks: list[Block], container: Node) -> list[Line]:
     """Turn HTML blocks into classifier lines carrying structural hints."""
-    cache: dict[etree._Element, bool] = {}
+    cache: dict[int, bool] = {}
     # Context is read up to the container: its own classes and the page around it don't count.
-    stop = {container, *container.iterancestors()}
+    stop = {id(container), *(id(a) for a in ancestors(container))}
     lines = []
     seen_title = False
     for b in blocks:
@@ -122,12 +127,12 @@ def blocks_to_lines(blocks: list[Block], container: etree._Element) -> list[Line
     return lines
 
 
-def _score_container(blocks: list[Block]) -> etree._Element | None:
+def _score_container(blocks: list[Block]) -> Node | None:
     scores: dict[int, float] = {}
-    elems: dict[int, etree._Element] = {}
+    elems: dict[int, Node] = {}
 
-    def add(el: etree._Element | None, value: float) -> None:
-        if el is None or not isinstance(el.tag, str):
+    def add(el: Node | None, value: float) -> None:
+        if el is None:
             return
         key = id(el)
         if key not in scores:
@@ -138,7 +143,7 @@ def _score_container(blocks: list[Block]) -> etree._Element | None:
                 base += 25
             if _NEGATIVE.search(at):
                 base -= 25
-            if el.tag in ("article", "main"):
+            if el.name in ("article", "main"):
                 base += 10
             scores[key] = base
         scores[key] += value
@@ -149,16 +154,16 @@ def _score_container(blocks: list[Block]) -> etree._Element | None:
             continue
         value = 1 + b.text.count(",") + min(n // 100, 3)
         el = b.el
-        if el.tag in ("p", "li", "td", "h1", "h2", "h3", "h4", "span", "pre", "blockquote"):
-            target = el.getparent()
+        if el.name in ("p", "li", "td", "h1", "h2", "h3", "h4", "span", "pre", "blockquote"):
+            target = parent_of(el)
         else:
             target = el
         add(target, value)
         if target is not None:
-            parent = target.getparent()
+            parent = parent_of(target)
             add(parent, value / 2)
             if parent is not None:
-                add(parent.getparent(), value / 4)
+                add(parent_of(parent), value / 4)
     if not scores:
         return None
     best = max(scores, key=lambda k: scores[k])
@@ -180,10 +185,10 @@ _HEADER_CTX = re.compile(r"(^|[\s_-])(header|top-?header|topbar|top-bar|clock|ng
                          r"dongho|dong-ho|today|homnay|datetime-now)([\s_-]|$)", re.I)
 
 
-def _in_header(el: etree._Element) -> bool:
+def _in_header(el: Node) -> bool:
     # The site's header and its clock: today's date, never the article's.
-    for a in (el, *el.iterancestors()):
-        if a.tag == "header" or _HEADER_CTX.search(attr_text(a)):
+    for a in (el, *ancestors(el)):
+        if a.name == "header" or _HEADER_CTX.search(attr_text(a)):
             return True
     return False
 
@@ -206,30 +211,30 @@ def _date_above(blocks: list[Block], first: int) -> str | None:
     return on_counter
 
 
-def article_from_blocks(blocks: list[Block], container: etree._Element,
+def article_from_blocks(blocks: list[Block], container: Node,
                         meta: PageMeta, toolbar_date: str | None = None) -> Article:
     """Classify the blocks that make up the article (container plus a headline above it).
 
     The date is the article's own stamp, else `toolbar_date` (the portal's toolbar), else a
     stamp above the article, else the page's metadata, else the event date of the lead.
     """
-    inside = set(container.iter())
-    idx = [i for i, b in enumerate(blocks) if b.el in inside]
+    inside = element_ids(container)
+    idx = [i for i, b in enumerate(blocks) if id(b.el) in inside]
     if not idx:
         raise ExtractionError("Không tìm thấy nội dung bài viết trong trang",
                               "trang có thể là trang chủ hoặc trang danh mục")
     first, last = idx[0], idx[-1]
     # A headline often sits just above the content container: include it when it is near.
     for i in range(first - 1, max(-1, first - 15), -1):
-        if blocks[i].el.tag == "h1":
+        if blocks[i].el.name == "h1":
             first = i
             break
     # A byline often sits just below the content container, inside the same parent.
-    parent = container.getparent()
+    parent = parent_of(container)
     if parent is not None:
-        around = set(parent.iter())
+        around = element_ids(parent)
         for i in range(last + 1, min(len(blocks), last + 4)):
-            if blocks[i].el not in around:
+            if id(blocks[i].el) not in around:
                 break
             last = i
     lines = blocks_to_lines(blocks[first:last + 1], container)
@@ -244,17 +249,15 @@ def article_from_blocks(blocks: list[Block], container: etree._Element,
     return article
 
 
-def extract_generic_html(root: etree._Element, meta: PageMeta) -> Article:
+def extract_generic_html(root: Node, meta: PageMeta) -> Article:
     """Extract the article of a page that is not a known portal template."""
-    blocks = linearize(root, skip=frozenset({"nav", "footer", "aside", "menu"}),
-                       skip_classes=FURNITURE_CLASSES)
+    blocks = linearize(root, skip=FURNITURE_TAGS, skip_classes=FURNITURE_CLASSES)
     if not blocks:
         raise ExtractionError("Trang không có chữ nào để đọc",
                               "kiểm tra rằng đây là trang bài viết")
     container = _score_container(blocks)
     if container is None:
-        body = root.find("body")
-        container = body if body is not None else root
+        container = body_of(root)
     return article_from_blocks(blocks, container, meta)
 
 
@@ -262,15 +265,17 @@ def extract_html(text: str) -> Article:
     """Extract the article from HTML text: portal template when recognised, else generic."""
     from .portal import extract_portal_html, find_web_parts, is_portal_page
 
-    root = parse_html(text)
-    meta = read_meta(root)
-    parts = find_web_parts(root) if is_portal_page(text) else []
-    remove_junk(root)
+    portal = is_portal_page(text)
+    # A portal page keeps its chrome in the tree (web-part names sit in hidden titles, and
+    # its column is chosen after parsing); another page is built without it.
+    page = parse_html(text, keep_chrome=portal)
+    meta = read_meta(page)
+    parts = find_web_parts(page) if portal else []
     if parts:
-        article = extract_portal_html(root, meta, parts)
+        article = extract_portal_html(page.root, meta, parts)
         if article is not None:
             return article
-    return extract_generic_html(root, meta)
+    return extract_generic_html(page.root, meta)
 
 
 def clean_title(title: str | None) -> str | None:

@@ -5,12 +5,21 @@ from __future__ import annotations
 import logging
 import re
 
-from lxml import etree
-
 from ..errors import ExtractionError
 from ..model import Article
 from .dates import find_date
-from .dom import PageMeta, linearize
+from .dom import (
+    Node,
+    Page,
+    PageMeta,
+    ancestors,
+    attr,
+    elements,
+    linearize,
+    own_text,
+    parent_of,
+    text_of,
+)
 from .lines import Parts, classify, split_lines
 from .text import clean_line
 
@@ -51,8 +60,6 @@ def parse_text_dump(text: str) -> Article:
 
 
 # SharePoint puts the web-part name in a title attribute; a visible name is a text node.
-_BLOCK_TITLES = etree.XPath("//*[@title][contains(@title, 'Block_')]")
-_BLOCK_TEXTS = etree.XPath("//*[contains(text(), 'Block_')]")
 _WP_NAME = re.compile(r"Block_([A-Za-z0-9_]+)")
 _ARTICLE_PART = re.compile(r"viewdata|chitiet|noidung|detail|content|baiviet|view", re.I)
 _TOOLBAR_PART = re.compile(r"toolbar|congcu|tienich|ngay", re.I)
@@ -66,9 +73,9 @@ def is_portal_page(html_text: str) -> bool:
     return "PublishingPortal" in head or "ms-webpart-chrome" in head or "Block_BanTin" in head
 
 
-def _web_part_wrapper(el: etree._Element) -> etree._Element | None:
-    for anc in el.iterancestors():
-        cls = anc.get("class") or ""
+def _web_part_wrapper(el: Node) -> Node | None:
+    for anc in ancestors(el):
+        cls = attr(anc, "class") or ""
         if "ms-webpart-chrome" in cls and "ms-webpart-chrome-title" not in cls:
             return anc
         if "ms-webpartzone-cell" in cls or "ms-webpart-zone" in cls:
@@ -76,50 +83,52 @@ def _web_part_wrapper(el: etree._Element) -> etree._Element | None:
     return None
 
 
-def find_web_parts(root: etree._Element) -> list[tuple[str, etree._Element]]:
+def _named_elements(page: Page) -> list[tuple[str, Node]]:
+    # Elements whose title names a web part (noted while parsing), else whose text does.
+    if page.named_parts:
+        return [(attr(el, "title") or "", el) for el in page.named_parts]
+    return [(text, el) for el in elements(page.root) if "Block_" in (text := own_text(el))]
+
+
+def find_web_parts(page: Page) -> list[tuple[str, Node]]:
     """Return (block name, web-part element) pairs named by PublishingPortal chrome titles."""
-    found: list[tuple[str, etree._Element]] = []
-    seen: set[etree._Element] = set()
-    for el in _BLOCK_TITLES(root) or _BLOCK_TEXTS(root):
-        label = el.get("title") or ""
-        if "Block_" not in label:
-            label = el.text or ""
-            if "Block_" not in label:
-                continue
+    found: list[tuple[str, Node]] = []
+    seen: set[int] = set()
+    for label, el in _named_elements(page):
         m = _WP_NAME.search(label)
         if not m:
             continue
         wrapper = _web_part_wrapper(el)
-        if wrapper is None or wrapper in seen:
+        if wrapper is None or id(wrapper) in seen:
             continue
-        seen.add(wrapper)
+        seen.add(id(wrapper))
         found.append((m.group(1), wrapper))
     return found
 
 
-def extract_portal_html(root: etree._Element, meta: PageMeta,
-                        parts: list[tuple[str, etree._Element]]) -> Article | None:
+def extract_portal_html(root: Node, meta: PageMeta,
+                        parts: list[tuple[str, Node]]) -> Article | None:
     """Extract the article from the ViewData web part and the date from the toolbar part."""
     from .generic import article_from_blocks
 
     article_parts = [el for name, el in parts
-                     if _ARTICLE_PART.search(name) and el.getparent() is not None]
+                     if _ARTICLE_PART.search(name) and parent_of(el) is not None]
     if not article_parts:
         return None
     toolbar_date = None
     for name, el in parts:
         if _TOOLBAR_PART.search(name) and not _CLOCK_PART.search(name):
-            toolbar_date = find_date(" ".join(el.itertext()))
+            toolbar_date = find_date(text_of(el, " "))
             if toolbar_date:
                 break
     container = article_parts[0]
     # Read only the column that holds the web parts: menus and footers around it are chrome.
     scope = container
-    inside = set(container.iterancestors())
+    inside = {id(a) for a in ancestors(container)}
     for _, el in parts:
-        for anc in el.iterancestors():
-            if anc in inside:
-                if anc in scope.iterancestors():
+        for anc in ancestors(el):
+            if id(anc) in inside:
+                if any(a is anc for a in ancestors(scope)):
                     scope = anc
                 break
     blocks = linearize(scope)
