@@ -141,3 +141,30 @@ def test_hidden_elements_are_not_read_but_their_tail_is() -> None:
     assert article.lead == ("Chiều 5/10, Trung tâm Y tế huyện Mường La tổ chức tiêm chủng "
                             "cho 1.200 trẻ em dưới 5 tuổi, tại 16 xã.")
     assert article.paragraphs == []
+
+
+def test_json_ld_in_a_left_out_footer_is_still_read() -> None:
+    # The footer is left out of the tree while the page is parsed; its JSON-LD is not.
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", '
+          '"datePublished": "2024-10-08", "author": {"name": "Quàng Thị Hoa"}}</script>')
+    html = page().replace("© 2024 Báo Sơn La", "© 2024 Báo Sơn La" + ld)
+    article = extract_article(html)
+    assert (article.date, article.author) == ("2024-10-08", "Quàng Thị Hoa")
+    assert not any("2024" in p and "©" in p for p in article.paragraphs)
+
+
+def test_scripts_styles_and_comments_are_not_read_but_the_text_after_them_is() -> None:
+    body = ("<p>Chiều 5/10, Trung tâm Y tế huyện <script>var bai = 'Mường Tè';</script>"
+            "Mường La<style>p { color: red }</style> tổ chức <!-- ghi chú --> tiêm chủng mở "
+            "rộng cho 1.200 trẻ em dưới 5 tuổi tại 16 xã, thị trấn trên địa bàn.</p>" + BODY)
+    article = extract_article(page(body=body))
+    assert article.lead == ("Chiều 5/10, Trung tâm Y tế huyện Mường La tổ chức tiêm chủng mở "
+                            "rộng cho 1.200 trẻ em dưới 5 tuổi tại 16 xã, thị trấn trên địa bàn.")
+    text = " ".join([article.lead or "", *article.paragraphs])
+    assert "Mường Tè" not in text and "color" not in text and "ghi chú" not in text
+
+
+def test_bare_text_served_as_html_is_read() -> None:
+    notice = "Họp dân thôn Bản Mòng lúc 8 giờ sáng thứ Hai tại nhà văn hóa thôn."
+    article = extract_article(notice, content_type="text/html")
+    assert article.lead == notice

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from bantin_audio.errors import ExtractionError, InputError
 from bantin_audio.ingest import extract_article, load_article
+from bantin_audio.ingest.dom import parse_html
+from bantin_audio.ingest.portal import find_web_parts
 from tests.ingest.conftest import FIXTURES, expected_for
 
 CHROME = ["PublishingPortal", "Block_BanTin", "Tăng cỡ chữ", "Giảm cỡ chữ", "In bài viết",
@@ -125,3 +128,28 @@ def test_cli_clean_prints_the_json_contract(settings) -> None:
     result = CliRunner().invoke(main, ["clean", str(FIXTURES / "portal_dump.txt")])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == expected_for(FIXTURES / "portal_dump.txt")
+
+
+def test_portal_column_inside_an_unclosed_menu_wrapper_is_read() -> None:
+    # A left menu whose closing tag is missing wraps the article column: a portal page keeps
+    # such furniture in its tree, since its column is chosen only after parsing.
+    html = (FIXTURES / "portal_page.html").read_text(encoding="utf-8")
+    closed = '</ul>\n  </div>\n  <div class="pp-center">'
+    assert closed in html
+    broken = html.replace(closed, '</ul>\n  <div class="pp-center">', 1)
+    article = extract_article(broken)
+    assert article.title == "Yên Hòa ra quân làm đường giao thông nông thôn năm 2024"
+    assert article.author == "Minh Hà"
+    assert len(article.paragraphs) >= 5
+
+
+def test_web_part_named_only_in_its_visible_title_text() -> None:
+    html = (FIXTURES / "portal_page.html").read_text(encoding="utf-8")
+    named = re.sub(r'\stitle="[^"]*Block_[^"]*"', "", html)
+    assert not re.search(r'title="[^"]*Block_', named) and "Block_BanTin_ViewData" in named
+    parts = find_web_parts(parse_html(named))
+    assert [name for name, _ in parts] == ["BanTin_Toolbar", "BanTin_ViewData", "BanTin_TinKhac"]
+    assert all("ms-webpart-chrome" in (part.get("class") or "") for _, part in parts)
+    article = extract_article(named)
+    assert article.title == "Yên Hòa ra quân làm đường giao thông nông thôn năm 2024"
+    assert article.date == "2024-03-14"

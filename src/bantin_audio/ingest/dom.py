@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.builder import ParserRejectedMarkup
@@ -135,8 +135,7 @@ class _ArticleTreeBuilder(LXMLTreeBuilder):
             self._skip -= 1
             return
         assert self.soup is not None
-        self.soup.endData()
-        self.soup.handle_endtag(tag)
+        self.soup.handle_endtag(tag)  # which ends the pending text first
 
     def data(self, data: Any) -> None:
         if self._ld is not None:
@@ -318,7 +317,7 @@ def linearize(root: Node, skip: frozenset[str] = frozenset(),
                     break  # deeper than any real page: its text is not an article's
                 walk(child, mine, flags, depth + 1)
             else:
-                buf.append((str(child), flags))
+                buf.append((cast(str, child), flags))
         if is_block:
             flush(mine)
 
