@@ -168,3 +168,17 @@ def test_bare_text_served_as_html_is_read() -> None:
     notice = "Họp dân thôn Bản Mòng lúc 8 giờ sáng thứ Hai tại nhà văn hóa thôn."
     article = extract_article(notice, content_type="text/html")
     assert article.lead == notice
+
+
+def test_inline_wrappers_and_whitespace_between_list_items() -> None:
+    # Attribute-less inline wrappers are not built as nodes and whitespace between list items
+    # is not kept: words stay apart, items stay separate lines, links still count as links.
+    body = ("<p>Chiều 5/10, Trung tâm <span>Y tế</span> huyện <font>Mường</font> <nobr>La</nobr>"
+            " tổ chức tiêm chủng mở rộng cho 1.200 trẻ em dưới 5 tuổi tại 16 xã, thị trấn.</p>"
+            + BODY + "<ul>\n  <li><a href='/a'><span>Tin khác: chợ phiên Mường La</span></a></li>"
+            "\n  <li><a href='/b'><span>Tin khác: mùa mận hậu</span></a></li>\n</ul>")
+    article = extract_article(page(body=body))
+    assert article.lead == ("Chiều 5/10, Trung tâm Y tế huyện Mường La tổ chức tiêm chủng mở "
+                            "rộng cho 1.200 trẻ em dưới 5 tuổi tại 16 xã, thị trấn.")
+    assert not any("Tin khác" in p for p in article.paragraphs)
+    assert len(article.paragraphs) == 2

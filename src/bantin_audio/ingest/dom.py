@@ -58,6 +58,13 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _HIDDEN_CLASS = re.compile(r"(^|\s)(ms-hide|hidden|hide|d-none|sr-only|visually-hidden|"
                            r"ms-webpart-chrome-title|ms-webpart-titleText|aspNetHidden)(\s|$)")
 _LD_JSON = "application/ld+json"
+# Inline wrappers that, without attributes, tell an extractor nothing: their text is kept in
+# their parent and no node is built for them.
+_PLAIN_INLINE = frozenset({"span", "font", "nobr", "u", "small", "big", "s", "strike", "sup",
+                           "sub", "mark", "abbr", "cite", "tt"})
+# Elements whose direct text is never read: whitespace between their children is not kept.
+_NO_TEXT = frozenset({"html", "head", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot",
+                      "tr", "select"})
 _META_TAGS = frozenset({"meta", "title", "time"})
 
 
@@ -87,6 +94,7 @@ class _ArticleTreeBuilder(LXMLTreeBuilder):
         super().__init__(multi_valued_attributes=None)
         self.keep_chrome = keep_chrome
         self._skip = 0  # depth inside a left-out subtree
+        self._built: list[bool] = []  # per open element outside them: was a node built?
         self._ld: list[str] | None = None  # the JSON-LD script being read
         self.json_ld: list[str] = []
         self.meta_elements: list[Tag | None] = []  # <meta>, <title>, <time>
@@ -95,6 +103,7 @@ class _ArticleTreeBuilder(LXMLTreeBuilder):
     def initialize_soup(self, soup: BeautifulSoup) -> None:
         super().initialize_soup(soup)
         self._skip = 0
+        self._built = []
         self._ld = None
         self.json_ld = []
         self.meta_elements = []
@@ -119,6 +128,10 @@ class _ArticleTreeBuilder(LXMLTreeBuilder):
                 _hidden(attrib) or _has_class(attrib, FURNITURE_CLASSES))):
             self._skip = 1
             return
+        if tag in _PLAIN_INLINE and not attrib:
+            self._built.append(False)
+            return
+        self._built.append(True)
         assert self.soup is not None
         el = self.soup.handle_starttag(tag, None, None, dict(attrib))
         # Noted on the way, so that no extractor has to search the whole tree for them.
@@ -134,6 +147,8 @@ class _ArticleTreeBuilder(LXMLTreeBuilder):
         if self._skip:
             self._skip -= 1
             return
+        if self._built and not self._built.pop():
+            return
         assert self.soup is not None
         self.soup.handle_endtag(tag)  # which ends the pending text first
 
@@ -141,8 +156,12 @@ class _ArticleTreeBuilder(LXMLTreeBuilder):
         if self._ld is not None:
             self._ld.append(data)
         elif not self._skip:
-            assert self.soup is not None
-            self.soup.handle_data(data)
+            soup = self.soup
+            assert soup is not None
+            current = soup.currentTag
+            if current is not None and current.name in _NO_TEXT and data.isspace():
+                return
+            soup.handle_data(data)
 
     def comment(self, text: Any) -> None:
         return
