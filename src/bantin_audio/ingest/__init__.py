@@ -1,7 +1,7 @@
 """Ingest: a source (file, URL, stdin, HTML, text dump) becomes an Article.
 
 Modules: fetch.py (safe HTTP fetch), decode.py (bytes to NFC text, Windows-1258),
-dom.py (lxml parse, hidden parts dropped, text blocks, page metadata), portal.py
+dom.py (the BeautifulSoup tree on lxml's builder, text blocks, page metadata), portal.py
 (PublishingPortal web parts and text dumps), generic.py (content scoring for other pages),
 lines.py (the line classifier both paths share), dates.py (stamps), text.py (tidying).
 """
