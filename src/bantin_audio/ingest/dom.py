@@ -1,7 +1,9 @@
 """HTML to ordered text blocks on BeautifulSoup (lxml tree builder): the one document model of
 ingest. The tree is built without what no extractor reads (scripts, styles, form controls,
-comments), the visible text is read back as blocks with the facts an extractor needs (which
-element holds it, links, emphasis), and the page's own metadata is read from it.
+comments, bare inline wrappers; on pages that are not portal pages also hidden and furniture
+subtrees), since building a bs4 node costs far more than parsing it; the visible text is read
+back as blocks with the facts an extractor needs (which element holds it, links, emphasis),
+and the page's own metadata is read from it.
 
 This is the only module that imports bs4: the extractors work on the `Node` it hands out.
 """
@@ -64,7 +66,7 @@ _PLAIN_INLINE = frozenset({"span", "font", "nobr", "u", "small", "big", "s", "st
                            "sub", "mark", "abbr", "cite", "tt"})
 # Elements whose direct text is never read: whitespace between their children is not kept.
 _NO_TEXT = frozenset({"html", "head", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot",
-                      "tr", "select"})
+                      "tr"})
 _META_TAGS = frozenset({"meta", "title", "time"})
 
 
@@ -83,8 +85,10 @@ class _ArticleTreeBuilder(LXMLTreeBuilder):
     """bs4's lxml tree builder that leaves out, while the page is parsed, the subtrees no
     extractor reads: building a bs4 node costs far more than lxml's parse of it.
 
-    Always left out: comments, processing instructions, the `_DROP_TAGS`; the text of every
-    JSON-LD script, wherever it sits, is kept in `json_ld`. With `keep_chrome` false (a page
+    Always left out: comments, processing instructions, the `_DROP_TAGS`, nodes for
+    `_PLAIN_INLINE` wrappers without attributes (their text goes to the parent) and whitespace
+    directly inside `_NO_TEXT` elements; the text of every JSON-LD script, wherever it sits, is
+    kept in `json_ld`. With `keep_chrome` false (a page
     read by the generic extractor) also hidden subtrees and furniture (nav, footer, aside,
     menu, `FURNITURE_CLASSES`), which that extractor skips anyway; a portal page keeps them,
     its web-part names sit in hidden titles.
