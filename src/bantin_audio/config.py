@@ -24,6 +24,9 @@ class Settings:
     """Everything configurable; each field mirrors the variable BANTIN_<FIELD>."""
 
     data_dir: Path = field(default_factory=_default_data_dir)
+    # The database: an SQLAlchemy URL, e.g. postgresql://bantin:secret@db.example/bantin.
+    # Default: the embedded SQLite file <data_dir>/bantin.sqlite3.
+    database_url: str | None = None
     cache_dir: Path | None = None  # default: <data_dir>/cache
     engine: str = "auto"
     # Google (gTTS)
@@ -80,6 +83,13 @@ class Settings:
     def concurrency_initial(self) -> int:
         """Return the parallel Google requests at the start (never above the ceiling)."""
         return min(self.concurrency, self.concurrency_start)
+
+    @property
+    def database(self) -> str:
+        """Return the database URL: BANTIN_DATABASE_URL, or the SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return "sqlite:///" + str((self.data_dir / "bantin.sqlite3").absolute())
 
     @property
     def clip_cache_dir(self) -> Path:

@@ -42,7 +42,6 @@ from .store import (
     Store,
     SubmitResult,
     ascii_slug,
-    database_path,
 )
 
 log = logging.getLogger(__name__)
@@ -75,7 +74,7 @@ def bulletin_media_dir(settings: Settings) -> Path:
 
 def open_store(settings: Settings) -> Store:
     """Open (and migrate) the service database in the data directory."""
-    return Store(database_path(settings.data_dir))
+    return Store(settings.database)
 
 
 def build_segments(article: Article, settings: Settings,
@@ -316,6 +315,10 @@ class Worker:
             self._tails.pop(0).result()
 
     def _dead_owners(self) -> list[str]:
+        """Return owners of running jobs known dead at once: a shortcut for the embedded
+        database only, whose workers all share this host; elsewhere leases expire."""
+        if not self.store.embedded:
+            return []
         host = socket.gethostname()
         dead = []
         for owner in self.store.running_owners():

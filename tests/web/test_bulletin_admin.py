@@ -257,7 +257,9 @@ def test_failed_build_shows_the_reason(editor: Editor, submit: Any, worker: Work
 def test_a_version_1_database_is_migrated(tmp_path: Path) -> None:
     import sqlite3
 
-    from bantin_audio.store import _MIGRATIONS, SCHEMA_VERSION, Store
+    from bantin_audio.database import HEAD_REVISION
+    from bantin_audio.database.migrations.legacy import _MIGRATIONS
+    from bantin_audio.store import Store
 
     path = tmp_path / "bantin.sqlite3"
     conn = sqlite3.connect(path)
@@ -270,7 +272,7 @@ def test_a_version_1_database_is_migrated(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     store = Store(path)
-    assert store.schema_version() == SCHEMA_VERSION
+    assert store.schema_version() == HEAD_REVISION
     job = store.get_job(3)
     assert (job.kind, job.article_id, job.status, job.done) == ("article", 7, "done", 4)
     bulletin = store.save_bulletin({"title": "B", "station": {"name": "Đài"},
