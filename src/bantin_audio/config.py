@@ -27,6 +27,9 @@ class Settings:
     # The database: an SQLAlchemy URL, e.g. postgresql://bantin:secret@db.example/bantin.
     # Default: the embedded SQLite file <data_dir>/bantin.sqlite3.
     database_url: str | None = None
+    # seconds a worker's claim on a job lasts without a heartbeat (on the database's clock):
+    # how long a job of a worker machine that died waits before another worker takes it over
+    job_lease_s: float = 30.0
     cache_dir: Path | None = None  # default: <data_dir>/cache
     engine: str = "auto"
     # Google (gTTS)
@@ -126,6 +129,8 @@ class Settings:
                              "BANTIN_GOOGLE_RPS phải lớn hơn 0")
         if self.first_audio_s < 0:
             raise InputError("BANTIN_FIRST_AUDIO_S không được âm")
+        if self.job_lease_s < 1:
+            raise InputError("BANTIN_JOB_LEASE_S phải từ 1 giây trở lên")
         if self.retries < 0:
             raise InputError("BANTIN_RETRIES không được âm")
 

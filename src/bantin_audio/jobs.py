@@ -46,8 +46,8 @@ from .store import (
 
 log = logging.getLogger(__name__)
 
-LEASE_S = 30.0
-HEARTBEAT_S = 5.0
+LEASE_S = 30.0  # the default of Settings.job_lease_s
+HEARTBEAT_S = 5.0  # at most; a short lease beats three times per lease
 MAX_ATTEMPTS = 3
 MEDIA_DIRNAME = "media"
 # (kind, stitch format, bitrate kbps, sample rate) of the extras built once the whole article
@@ -231,10 +231,11 @@ class _Heartbeat:
     owner: str
     stop: threading.Event
     lost: threading.Event
+    lease_s: float = LEASE_S
 
     def run(self) -> None:
-        while not self.stop.wait(HEARTBEAT_S):
-            if not self.store.heartbeat(self.job_id, self.owner, LEASE_S):
+        while not self.stop.wait(min(HEARTBEAT_S, self.lease_s / 3)):
+            if not self.store.heartbeat(self.job_id, self.owner, self.lease_s):
                 log.warning("job %d: lease lost to another worker", self.job_id)
                 self.lost.set()
                 return
@@ -331,7 +332,8 @@ class Worker:
 
     def run_once(self, only_job: int | None = None) -> bool:
         """Claim one job (or only `only_job`) and run it; False when there was nothing to do."""
-        job = self.store.claim_job(self.owner, LEASE_S, self._dead_owners(), only_job)
+        job = self.store.claim_job(self.owner, self.settings.job_lease_s, self._dead_owners(),
+                                   job_id=only_job)
         if job is None:
             return False
         log.info("job %d: claimed by %s (%s %s, attempt %d)", job.id, self.owner, job.kind,
@@ -341,7 +343,7 @@ class Worker:
             self._running.add(lost)
             if self._handing_back:
                 lost.set()
-        beat = _Heartbeat(self.store, job.id, self.owner, stop, lost)
+        beat = _Heartbeat(self.store, job.id, self.owner, stop, lost, self.settings.job_lease_s)
         thread = threading.Thread(target=beat.run, name=f"heartbeat-{job.id}", daemon=True)
         thread.start()
         handed_off = False
