@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, TextClause, text
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from .database import (
@@ -251,20 +251,21 @@ def ascii_slug(text: str, max_len: int = 60) -> str:
 class _Row:
     """A result row read by column name (`row["id"]`) or position (`row[0]`)."""
 
-    __slots__ = ("_row",)
+    __slots__ = ("_names", "_values")
 
-    def __init__(self, row: Any) -> None:
-        self._row = row
+    def __init__(self, values: Sequence[Any], names: dict[str, int]) -> None:
+        self._values = values
+        self._names = names
 
     def __getitem__(self, key: str | int) -> Any:
-        return self._row._mapping[key] if isinstance(key, str) else self._row[key]
+        return self._values[self._names[key]] if isinstance(key, str) else self._values[key]
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._row)
+        return iter(self._values)
 
     def keys(self) -> list[str]:
         """Return the column names."""
-        return list(self._row._mapping.keys())
+        return list(self._names)
 
 
 class _Result:
@@ -286,34 +287,99 @@ class _Result:
         return iter(self._rows)
 
 
-@functools.lru_cache(maxsize=2048)
-def _statement(sql: str) -> TextClause:
-    """Return the SQL (qmark placeholders) as a dialect-neutral statement with :pN binds."""
-    parts = sql.split("?")
-    return text(parts[0] + "".join(f":p{i}{part}" for i, part in enumerate(parts[1:])))
+@functools.lru_cache(maxsize=4096)
+def _statement(sql: str, paramstyle: str, with_params: bool) -> str:
+    """Return the SQL (qmark placeholders) in the driver's parameter style."""
+    if paramstyle == "qmark" or not with_params:
+        return sql
+    return sql.replace("%", "%%").replace("?", "%s")  # format / pyformat (psycopg)
 
 
 class _Connection:
-    """One thread's connection: statements run in the open transaction, or each in its own."""
+    """One thread's SQLAlchemy connection: statements run in the open transaction (begun and
+    ended by SQLAlchemy), or each on its own.
+
+    Statements go to the pooled driver connection's cursor as written, in the SQL SQLite and
+    PostgreSQL share: building SQLAlchemy result metadata for every textual statement cost
+    the embedded store three times its time (bench/store.py). Driver errors are raised as
+    SQLAlchemy's (IntegrityError, OperationalError, ...), and a lost server connection is
+    invalidated so that the next statement reconnects.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.in_transaction = False  # inside Store.transaction()
+        self.paramstyle = conn.dialect.paramstyle
+        self.autocommits = conn.dialect.name == "sqlite"  # the driver runs in autocommit
+        self._error = conn.dialect.loaded_dbapi.Error
+        self._dbapi: Any = None
+
+    def _driver(self) -> Any:
+        dbapi = self._dbapi
+        if dbapi is None:  # first use, or reconnecting after a lost connection
+            dbapi = self._dbapi = self.conn.connection.dbapi_connection
+            if dbapi is None:
+                raise RuntimeError("database connection is closed")
+            if self.autocommits:  # sqlite3's own rows read by name or position, in C
+                dbapi.row_factory = self.conn.dialect.loaded_dbapi.Row
+        return dbapi
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> _Result:
         """Run one statement with positional parameters and return its rows."""
-        binds = {f"p{i}": value for i, value in enumerate(params)}
+        dbapi = self._driver()
+        statement = _statement(sql, self.paramstyle, bool(params))
+        cursor = None
         try:
-            result = self.conn.execute(_statement(sql), binds)
-            rows = [_Row(r) for r in result] if result.returns_rows else []
-            out = _Result(rows, result.rowcount)
-        except BaseException:
-            if not self.in_transaction:
-                self.conn.rollback()
-            raise
-        if not self.in_transaction:
-            self.conn.commit()
+            # sqlite3 and psycopg both give Connection.execute (a cursor made in one call)
+            cursor = dbapi.execute(statement, tuple(params))
+            if self.autocommits:
+                out = _Result(cursor.fetchall(), cursor.rowcount)
+            elif cursor.description:
+                names = {d[0]: i for i, d in enumerate(cursor.description)}
+                out = _Result([_Row(r, names) for r in cursor.fetchall()], cursor.rowcount)
+            else:
+                out = _Result([], cursor.rowcount)
+            if not self.in_transaction and not self.autocommits:
+                dbapi.commit()
+        except self._error as exc:
+            if not self.in_transaction and not self.autocommits:
+                dbapi.rollback()
+            if self.conn.dialect.is_disconnect(exc, dbapi, cursor):
+                self.conn.invalidate(exc)
+                self._dbapi = None
+            raise DBAPIError.instance(statement, params, exc, self._error,
+                                      dialect=self.conn.dialect) from exc
+        finally:
+            if cursor is not None:
+                cursor.close()
         return out
+
+    @contextmanager
+    def begin(self) -> Iterator[None]:
+        """Run a block in one write transaction, committed at its end, rolled back on error.
+
+        SQLite: BEGIN IMMEDIATE, so writers queue on the lock (busy_timeout) rather than fail
+        to upgrade a read lock; PostgreSQL: the driver's transaction, READ COMMITTED.
+        """
+        dbapi = self._driver()
+        if self.autocommits:
+            self.execute("BEGIN IMMEDIATE")
+        self.in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self.in_transaction = False
+            try:
+                dbapi.rollback()
+            except self._error:  # the connection is gone: nothing was committed
+                log.warning("rollback failed", exc_info=True)
+            raise
+        self.in_transaction = False
+        try:
+            dbapi.commit()
+        except self._error as exc:
+            raise DBAPIError.instance("COMMIT", (), exc, self._error,
+                                      dialect=self.conn.dialect) from exc
 
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run an INSERT into a table with an `id` key and return the new row's id."""
@@ -366,16 +432,8 @@ class Store:
         if conn.in_transaction:
             yield conn
             return
-        if conn.conn.in_transaction():  # a read left open by an error: start clean
-            conn.conn.rollback()
-        conn.conn.execution_options(bantin_write=True)
-        conn.in_transaction = True
-        try:
-            with conn.conn.begin():
-                yield conn
-        finally:
-            conn.in_transaction = False
-            conn.conn.execution_options(bantin_write=False)
+        with conn.begin():
+            yield conn
 
     def close(self) -> None:
         """Close this thread's connection."""
@@ -398,8 +456,10 @@ class Store:
         """
         if self.revision() == HEAD_REVISION:
             return HEAD_REVISION
-        with self.transaction() as conn:
-            before, after = upgrade(conn.conn)
+        with self.engine.connect() as conn:
+            conn.execution_options(bantin_begin="BEGIN IMMEDIATE")
+            with conn.begin():
+                before, after = upgrade(conn)
         log.info("database %s migrated from %s to %s", redact(self.url), before, after)
         return before
 

@@ -288,8 +288,11 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    write = conn.get_execution_options().get("bantin_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    # A write transaction takes the write lock at once; a lone read runs in SQLite's own
+    # autocommit (one statement sees one snapshot), as the sqlite3 store always did.
+    mode = conn.get_execution_options().get("bantin_begin")
+    if mode:
+        conn.exec_driver_sql(mode)
 
 
 # -- migrations -------------------------------------------------------------------------------

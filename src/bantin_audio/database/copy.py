@@ -31,11 +31,11 @@ def copy_data(source_url: str, target_url: str,
     source, target = make_engine(source_url), make_engine(target_url)
     try:
         with source.connect() as src:
-            with src.execution_options(bantin_write=True).begin():
+            with src.execution_options(bantin_begin="BEGIN IMMEDIATE").begin():
                 upgrade(src)
         with source.connect() as src, target.connect() as dst:
-            src.execution_options(bantin_write=False)
-            with dst.execution_options(bantin_write=True).begin():
+            src.execution_options(bantin_begin="BEGIN")  # one snapshot
+            with dst.execution_options(bantin_begin="BEGIN IMMEDIATE").begin():
                 upgrade(dst)
                 busy = {t.name: n for t in TABLES if (n := _count(dst, t.name))}
                 if busy:
