@@ -313,6 +313,7 @@ class _Connection:
         self.autocommits = conn.dialect.name == "sqlite"  # the driver runs in autocommit
         self._error = conn.dialect.loaded_dbapi.Error
         self._dbapi: Any = None
+        self.statements = 0  # run on this connection (a page's query count, in tests)
 
     def _driver(self) -> Any:
         dbapi = self._dbapi
@@ -328,6 +329,7 @@ class _Connection:
         """Run one statement with positional parameters and return its rows."""
         dbapi = self._driver()
         statement = _statement(sql, self.paramstyle, bool(params))
+        self.statements += 1
         cursor = None
         try:
             # sqlite3 and psycopg both give Connection.execute (a cursor made in one call)
@@ -474,6 +476,11 @@ class Store:
     def schema_version(self) -> str | None:
         """Return the schema revision (a cheap query that proves the database answers)."""
         return self.revision()
+
+    def statements_run(self) -> int:
+        """Return how many statements this thread's connection has run (to count a page's
+        queries)."""
+        return self._conn().statements
 
     def now(self) -> float:
         """Return the database's clock, in seconds since the epoch."""
@@ -859,10 +866,34 @@ class Store:
         return None if row is None else self.get_job(int(row["id"]))
 
     def list_jobs(self, limit: int = 100, kind: str = "article") -> list[JobRow]:
-        """Return the most recent jobs of one kind, newest first."""
-        ids = [r["id"] for r in self._conn().execute(
-            "SELECT id FROM jobs WHERE kind=? ORDER BY id DESC LIMIT ?", (kind, limit))]
-        return [self.get_job(int(i)) for i in ids]
+        """Return the most recent jobs of one kind, newest first (one query)."""
+        rows = self._conn().execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE kind=? "
+                                    "ORDER BY id DESC LIMIT ?", (kind, limit))
+        return [JobRow(**{k: r[k] for k in r.keys()}) for r in rows]
+
+    def list_jobs_with_articles(self, limit: int = 100, kind: str = "article"
+                                ) -> list[tuple[JobRow, ArticleRow | None]]:
+        """Return the most recent jobs of one kind with their articles, in one query."""
+        job_cols = ", ".join(f"j.{c.strip()}" for c in _JOB_COLUMNS.split(","))
+        rows = self._conn().execute(
+            f"SELECT {job_cols}, a.slug AS a_slug, a.source_url AS a_source_url, "
+            "a.content_hash AS a_content_hash, a.fields AS a_fields, "
+            "a.created_at AS a_created_at, a.updated_at AS a_updated_at "
+            "FROM jobs j LEFT JOIN articles a ON a.id = j.article_id WHERE j.kind=? "
+            "ORDER BY j.id DESC LIMIT ?", (kind, limit))
+        names = [c.strip() for c in _JOB_COLUMNS.split(",")]
+        out: list[tuple[JobRow, ArticleRow | None]] = []
+        for r in rows:
+            job = JobRow(**{k: r[i] for i, k in enumerate(names)})
+            article = None
+            if r["a_fields"] is not None:
+                article = ArticleRow(
+                    id=int(r["article_id"]), slug=r["a_slug"], source_url=r["a_source_url"],
+                    content_hash=r["a_content_hash"],
+                    article=Article.from_dict(json.loads(r["a_fields"])),
+                    created_at=r["a_created_at"], updated_at=r["a_updated_at"])
+            out.append((job, article))
+        return out
 
     def claim_job(self, owner: str, lease_s: float = 30.0, dead_owners: Sequence[str] = (),
                   only_job: int | None = None, *, job_id: int | None = None) -> JobRow | None:
@@ -1091,13 +1122,57 @@ class Store:
 
     def list_bulletins(self, *, status: str | None = None, limit: int = 100) -> list[BulletinRow]:
         """Return bulletins newest first, optionally only those with `status`."""
-        sql, params = "SELECT id FROM bulletins", []
-        if status is not None:
-            sql += " WHERE status=?"
-            params.append(status)
-        sql += " ORDER BY coalesce(date, '') DESC, id DESC LIMIT ?"
-        ids = [int(r["id"]) for r in self._conn().execute(sql, (*params, limit))]
-        return [self.get_bulletin(i) for i in ids]
+        return [row for row, _ in self._bulletin_list(status, limit, builds=False)]
+
+    def list_bulletins_with_builds(self, *, status: str | None = None, limit: int = 100
+                                   ) -> list[tuple[BulletinRow, BulletinBuildRow | None]]:
+        """Return bulletins newest first with their latest builds, in one query."""
+        return self._bulletin_list(status, limit, builds=True)
+
+    def _bulletin_list(self, status: str | None, limit: int, *, builds: bool
+                       ) -> list[tuple[BulletinRow, BulletinBuildRow | None]]:
+        """Read bulletins, their items' articles (and latest builds) in one statement."""
+        where, params = ("WHERE status=?", [status]) if status is not None else ("", [])
+        build_cols = ("bb.id AS bb_id, bb.fingerprint AS bb_fingerprint, "
+                      "bb.duration_ms AS bb_duration_ms, bb.files AS bb_files, "
+                      "bb.sizes AS bb_sizes, bb.cues AS bb_cues, bb.loudness AS bb_loudness, "
+                      "bb.engines AS bb_engines, bb.warning AS bb_warning, "
+                      "bb.created_at AS bb_created_at" if builds else "NULL AS bb_id")
+        build_join = ("LEFT JOIN bulletin_builds bb ON bb.id = (SELECT max(id) FROM "
+                      "bulletin_builds WHERE bulletin_id = b.id) " if builds else "")
+        rows = self._conn().execute(
+            f"SELECT b.*, i.position AS i_position, a.id AS a_id, a.fields AS a_fields, "
+            f"{build_cols} FROM (SELECT * FROM bulletins {where} "
+            "ORDER BY coalesce(date, '') DESC, id DESC LIMIT ?) b "
+            "LEFT JOIN bulletin_items i ON i.bulletin_id = b.id "
+            "LEFT JOIN articles a ON a.id = i.article_id "
+            f"{build_join}"
+            "ORDER BY coalesce(b.date, '') DESC, b.id DESC, i.position", (*params, limit))
+        out: list[tuple[BulletinRow, BulletinBuildRow | None]] = []
+        by_id: dict[int, tuple[BulletinRow, BulletinBuildRow | None]] = {}
+        for r in rows:
+            bid = int(r["id"])
+            if bid not in by_id:
+                data = {"id": bid, "title": r["title"], "date": r["date"], "items": [],
+                        "station": json.loads(r["station"]), "status": r["status"],
+                        "approved_by": r["approved_by"], "approved_at": r["approved_at"],
+                        "approved_fingerprint": r["approved_fingerprint"]}
+                build = None
+                if r["bb_id"] is not None:
+                    build = BulletinBuildRow(
+                        id=int(r["bb_id"]), bulletin_id=bid, fingerprint=r["bb_fingerprint"],
+                        duration_ms=int(r["bb_duration_ms"]), files=json.loads(r["bb_files"]),
+                        sizes=json.loads(r["bb_sizes"]), cues=json.loads(r["bb_cues"]),
+                        loudness=json.loads(r["bb_loudness"]),
+                        engines=json.loads(r["bb_engines"]), warning=r["bb_warning"],
+                        created_at=r["bb_created_at"])
+                by_id[bid] = (BulletinRow(id=bid, data=data, created_at=r["created_at"],
+                                          updated_at=r["updated_at"]), build)
+                out.append(by_id[bid])
+            if r["a_id"] is not None:  # an item whose article exists (inner join before)
+                by_id[bid][0].data["items"].append(
+                    {"article_id": int(r["a_id"]), "article": json.loads(r["a_fields"])})
+        return out
 
     def delete_bulletin(self, bulletin_id: int) -> list[str]:
         """Delete a bulletin with its items, builds and jobs; return its build files."""

@@ -195,3 +195,62 @@ def test_a_version_2_database_gains_job_sources(tmp_path: Path) -> None:
     assert (job.article_id, job.status, job.source_kind, job.stage) == (7, "done", None,
                                                                          "synthesize")
     assert "stage" not in job.to_dict()  # older jobs keep their API shape
+
+
+def test_the_job_list_is_one_query_whatever_its_length(db_url: str) -> None:
+    store = Store(db_url)
+    store.submit(_article("Tin đầu", "https://x.vn/0"), _segments("Tin đầu", "Một."))
+    store.queue_source("url", url="https://x.vn/chua-doc")  # a job with no article yet
+
+    def listed() -> tuple[int, list[tuple[int, str | None]]]:
+        before = store.statements_run()
+        rows = store.list_jobs_with_articles(limit=50)
+        used = store.statements_run() - before
+        return used, [(j.id, a.article.title if a else None) for j, a in rows]
+
+    few, rows = listed()
+    assert rows[-1][1] == "Tin đầu" and rows[0][1] is None
+    for n in range(1, 12):
+        store.submit(_article(f"Tin {n}", f"https://x.vn/{n}"), _segments(f"Tin {n}", "Hai."))
+    many, rows = listed()
+    assert few == many == 1 and len(rows) == 13
+    assert [j.id for j, _ in store.list_jobs_with_articles(limit=50)] == \
+        [j.id for j in store.list_jobs(limit=50)]
+    assert all(a is None or a.id == j.article_id
+               for j, a in store.list_jobs_with_articles(limit=50))
+    before = store.statements_run()
+    store.list_jobs(limit=50)
+    assert store.statements_run() - before == 1
+
+
+def test_the_bulletin_list_is_one_query_with_items_and_latest_builds(db_url: str) -> None:
+    from bantin_audio.store import BulletinBuildRow
+
+    store = Store(db_url)
+    ids = [store.submit(_article(f"Tin {n}", f"https://x.vn/{n}"),
+                        _segments(f"Tin {n}", "Một.")).article.id for n in range(3)]
+    made = []
+    for n in range(6):
+        items = [{"article_id": i} for i in (ids if n % 2 else ids[:1])]
+        bulletin = store.save_bulletin({"title": f"Bản tin {n}", "date": f"2024-10-0{n + 1}",
+                                        "station": {"name": "Đài xã"}, "items": items,
+                                        "status": "approved" if n < 4 else "draft"})
+        made.append(bulletin.id)
+        for build in range(n % 3):  # none, one, or two builds (only the latest is kept)
+            store.put_bulletin_build(BulletinBuildRow(
+                bulletin_id=bulletin.id, fingerprint=f"f{n}.{build}", duration_ms=1000,
+                files={"mp3": f"{n}-{build}.mp3"}, sizes={"mp3": 1}, cues=[], loudness={},
+                engines={"google": 1}))
+    before = store.statements_run()
+    listed = store.list_bulletins_with_builds(limit=100)
+    assert store.statements_run() - before == 1
+    assert [row.id for row, _ in listed] == list(reversed(made))  # newest date first
+    for row, build in listed:
+        assert row.data == store.get_bulletin(row.id).data
+        latest = store.latest_bulletin_build(row.id)
+        assert (build.fingerprint if build else None) == (latest.fingerprint if latest else None)
+    assert [r.id for r in store.list_bulletins(status="approved")] == list(reversed(made[:4]))
+    assert [r.data for r in store.list_bulletins()] == [r.data for r, _ in listed]
+    store.save_bulletin({**store.get_bulletin(made[1]).data, "items": []})
+    assert dict((r.id, r.data["items"]) for r, _ in store.list_bulletins_with_builds())[
+        made[1]] == []
