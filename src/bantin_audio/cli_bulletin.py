@@ -100,7 +100,7 @@ def bulletin_command(sources: tuple[str, ...], output: str, wav: str | None,
 
     services = build_services(settings)
     lexicon = load_lexicon(services.lexicon_path)
-    show_bar = progress_wanted(quiet)
+    show_bar = progress_wanted(quiet, settings)
     bar: Any = None
     seen = {"synthesize": 0, "stitch": 0}
     # Speaking and stitching report from different threads (stitching follows the voice).

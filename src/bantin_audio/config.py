@@ -30,6 +30,7 @@ class Settings:
     # seconds a worker's claim on a job lasts without a heartbeat (on the database's clock):
     # how long a job of a worker machine that died waits before another worker takes it over
     job_lease_s: float = 30.0
+    progress: bool = False  # CLI progress bars even when standard error is not a terminal
     cache_dir: Path | None = None  # default: <data_dir>/cache
     engine: str = "auto"
     # Google (gTTS)
@@ -93,6 +94,11 @@ class Settings:
         if self.database_url:
             return self.database_url
         return "sqlite:///" + str((self.data_dir / "bantin.sqlite3").absolute())
+
+    @property
+    def lexicon_path(self) -> Path:
+        """Return the editors' pronunciation lexicon file."""
+        return self.data_dir / "lexicon.tsv"
 
     @property
     def clip_cache_dir(self) -> Path:

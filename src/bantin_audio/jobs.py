@@ -264,7 +264,7 @@ class Worker:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.media = media_dir(settings)
         self.media.mkdir(parents=True, exist_ok=True)
-        self.lexicon_path = settings.data_dir / "lexicon.tsv"
+        self.lexicon_path = settings.lexicon_path
         self._handing_back = False
         self._running: set[threading.Event] = set()  # the `lost` events of running jobs
         self._running_lock = threading.Lock()
