@@ -254,3 +254,22 @@ def test_the_bulletin_list_is_one_query_with_items_and_latest_builds(db_url: str
     store.save_bulletin({**store.get_bulletin(made[1]).data, "items": []})
     assert dict((r.id, r.data["items"]) for r, _ in store.list_bulletins_with_builds())[
         made[1]] == []
+
+
+def test_a_job_is_claimed_by_id_and_leases_run_on_the_database_clock(db_url: str) -> None:
+    store = Store(db_url)
+    first = store.submit(_article("Tin một", "https://x.vn/1"), _segments("Tin một", "A.")).job
+    second = store.submit(_article("Tin hai", "https://x.vn/2"), _segments("Tin hai", "B.")).job
+    claimed = store.claim_job("w1", lease_s=60, job_id=second.id)  # not the oldest: this one
+    assert claimed is not None and claimed.id == second.id
+    assert store.claim_job("w2", job_id=second.id) is None  # its lease holds
+    now = store.now()
+    assert claimed.lease_until is not None and 30 < claimed.lease_until - now <= 60
+    assert store.heartbeat(second.id, "w1", lease_s=120)
+    assert 90 < (store.get_job(second.id).lease_until or 0) - store.now() <= 120
+    with store.transaction() as conn:  # the lease ran out by the database's own clock
+        conn.execute("UPDATE jobs SET lease_until=? WHERE id=?", (store.now() - 1, second.id))
+    taken = store.claim_job("w2", job_id=second.id)
+    assert taken is not None and taken.lease_owner == "w2" and taken.attempts == 2
+    assert not store.finish_job(second.id, "w1", status="done")
+    assert store.get_job(first.id).status == "queued"  # untouched by the claims by id
