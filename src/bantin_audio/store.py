@@ -296,10 +296,10 @@ def _statement(sql: str, paramstyle: str, with_params: bool) -> str:
 
 
 class _Connection:
-    """One thread's SQLAlchemy connection: statements run in the open transaction (begun and
-    ended by SQLAlchemy), or each on its own.
+    """One thread's connection, from the SQLAlchemy engine: statements run in the open
+    transaction (`begin`), or each on its own.
 
-    Statements go to the pooled driver connection's cursor as written, in the SQL SQLite and
+    Statements go to the driver connection SQLAlchemy holds, as written in the SQL SQLite and
     PostgreSQL share: building SQLAlchemy result metadata for every textual statement cost
     the embedded store three times its time (bench/store.py). Driver errors are raised as
     SQLAlchemy's (IntegrityError, OperationalError, ...), and a lost server connection is
