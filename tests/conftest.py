@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import responses
 
 from bantin_audio.config import Settings
 from tests.fakes import GOOGLE_URL, SORRY_URL, FakeGoogle
+from tests.servers import PostgresServer, postgres_server
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -72,3 +74,21 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the session (tests/servers.py), on loopback."""
+    yield from postgres_server()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: the embedded SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield "sqlite:///" + str(tmp_path / "db" / "bantin.sqlite3")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from .cli_bulletin import register as register_bulletin
+from .cli_data import register as register_data
 from .cli_sources import register as register_sources
 from .cli_support import (
     ENGINE_CHOICE,
@@ -199,7 +200,7 @@ def normalize(ctx: click.Context, text: str | None, jsonl: bool) -> None:
     from .speech.normalize import normalize_text
 
     settings = settings_from_env()
-    lexicon = load_lexicon(settings.data_dir / "lexicon.tsv")
+    lexicon = load_lexicon(settings.lexicon_path)
     if jsonl:
         failed = total = 0
         for lineno, raw in jsonl_lines(click.get_binary_stream("stdin")):
@@ -272,7 +273,7 @@ def read(source: str, output: str, engine: str, timings: str | None, data_dir: s
     services = build_services(settings)
     script = build_script(article, settings, load_lexicon(services.lexicon_path))
     total = len(script.segments)
-    show_bar = progress_wanted(quiet)
+    show_bar = progress_wanted(quiet, settings)
     bar: Any = click.progressbar(length=total, label="Đang đọc", file=sys.stderr,
                             show_pos=True, width=30) if show_bar else None
     seen = 0
@@ -305,3 +306,4 @@ def read(source: str, output: str, engine: str, timings: str | None, data_dir: s
 register_web(main)
 register_bulletin(main)
 register_sources(main)
+register_data(main)

@@ -29,10 +29,10 @@ def _article_by_id(article_id: int, settings: Settings) -> tuple[Article, int]:
     from .store import Store, database_path
 
     db = database_path(settings.data_dir)
-    if not db.is_file():
+    if not settings.database_url and not db.is_file():
         raise NotFound(message, f"chưa có kho bài viết {db}: đưa vào tệp hoặc địa chỉ URL, "
                                 "hoặc chọn --data-dir của dịch vụ web")
-    store = Store(db)
+    store = Store(settings.database)
     try:
         row = store.get_article(article_id)
     except NotFound:
@@ -100,7 +100,7 @@ def bulletin_command(sources: tuple[str, ...], output: str, wav: str | None,
 
     services = build_services(settings)
     lexicon = load_lexicon(services.lexicon_path)
-    show_bar = progress_wanted(quiet)
+    show_bar = progress_wanted(quiet, settings)
     bar: Any = None
     seen = {"synthesize": 0, "stitch": 0}
     # Speaking and stitching report from different threads (stitching follows the voice).

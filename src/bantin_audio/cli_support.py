@@ -42,9 +42,9 @@ def check_writable(path: str, what: str) -> None:
         raise InputError(f"Không có quyền ghi vào {directory}", f"chọn {what} khác")
 
 
-def progress_wanted(quiet: bool) -> bool:
+def progress_wanted(quiet: bool, settings: Settings) -> bool:
     """Tell whether to draw a progress bar: on a terminal, or when BANTIN_PROGRESS=1."""
-    return not quiet and (sys.stderr.isatty() or os.environ.get("BANTIN_PROGRESS") == "1")
+    return not quiet and (sys.stderr.isatty() or settings.progress)
 
 
 def human_duration(ms: int) -> str:

@@ -185,7 +185,7 @@ def add(source: str, data_dir: Path | None, engine: str | None, wait: bool) -> N
     settings = settings_from_env(data_dir=data_dir, engine=engine)
     store = open_store(settings)
     article = load_article(source, settings)
-    result = submit_article(store, article, settings, settings.data_dir / "lexicon.tsv")
+    result = submit_article(store, article, settings, settings.lexicon_path)
     url = f"{_base_url(settings)}/bai/{result.article.slug}"
     click.echo(f"Bài số {result.article.id}: {url}")
     click.echo(f"Công việc số {result.job.id}: {result.job.status}")

@@ -24,6 +24,13 @@ class Settings:
     """Everything configurable; each field mirrors the variable BANTIN_<FIELD>."""
 
     data_dir: Path = field(default_factory=_default_data_dir)
+    # The database: an SQLAlchemy URL, e.g. postgresql://bantin:secret@db.example/bantin.
+    # Default: the embedded SQLite file <data_dir>/bantin.sqlite3.
+    database_url: str | None = None
+    # seconds a worker's claim on a job lasts without a heartbeat (on the database's clock):
+    # how long a job of a worker machine that died waits before another worker takes it over
+    job_lease_s: float = 30.0
+    progress: bool = False  # CLI progress bars even when standard error is not a terminal
     cache_dir: Path | None = None  # default: <data_dir>/cache
     engine: str = "auto"
     # Google (gTTS)
@@ -82,6 +89,18 @@ class Settings:
         return min(self.concurrency, self.concurrency_start)
 
     @property
+    def database(self) -> str:
+        """Return the database URL: BANTIN_DATABASE_URL, or the SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return "sqlite:///" + str((self.data_dir / "bantin.sqlite3").absolute())
+
+    @property
+    def lexicon_path(self) -> Path:
+        """Return the editors' pronunciation lexicon file."""
+        return self.data_dir / "lexicon.tsv"
+
+    @property
     def clip_cache_dir(self) -> Path:
         """Return where synthesized clips are cached."""
         return self.cache_dir or (self.data_dir / "cache")
@@ -116,6 +135,8 @@ class Settings:
                              "BANTIN_GOOGLE_RPS phải lớn hơn 0")
         if self.first_audio_s < 0:
             raise InputError("BANTIN_FIRST_AUDIO_S không được âm")
+        if self.job_lease_s < 1:
+            raise InputError("BANTIN_JOB_LEASE_S phải từ 1 giây trở lên")
         if self.retries < 0:
             raise InputError("BANTIN_RETRIES không được âm")
 

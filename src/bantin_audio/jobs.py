@@ -42,13 +42,12 @@ from .store import (
     Store,
     SubmitResult,
     ascii_slug,
-    database_path,
 )
 
 log = logging.getLogger(__name__)
 
-LEASE_S = 30.0
-HEARTBEAT_S = 5.0
+LEASE_S = 30.0  # the default of Settings.job_lease_s
+HEARTBEAT_S = 5.0  # at most; a short lease beats three times per lease
 MAX_ATTEMPTS = 3
 MEDIA_DIRNAME = "media"
 # (kind, stitch format, bitrate kbps, sample rate) of the extras built once the whole article
@@ -75,7 +74,7 @@ def bulletin_media_dir(settings: Settings) -> Path:
 
 def open_store(settings: Settings) -> Store:
     """Open (and migrate) the service database in the data directory."""
-    return Store(database_path(settings.data_dir))
+    return Store(settings.database)
 
 
 def build_segments(article: Article, settings: Settings,
@@ -232,10 +231,11 @@ class _Heartbeat:
     owner: str
     stop: threading.Event
     lost: threading.Event
+    lease_s: float = LEASE_S
 
     def run(self) -> None:
-        while not self.stop.wait(HEARTBEAT_S):
-            if not self.store.heartbeat(self.job_id, self.owner, LEASE_S):
+        while not self.stop.wait(min(HEARTBEAT_S, self.lease_s / 3)):
+            if not self.store.heartbeat(self.job_id, self.owner, self.lease_s):
                 log.warning("job %d: lease lost to another worker", self.job_id)
                 self.lost.set()
                 return
@@ -264,7 +264,7 @@ class Worker:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.media = media_dir(settings)
         self.media.mkdir(parents=True, exist_ok=True)
-        self.lexicon_path = settings.data_dir / "lexicon.tsv"
+        self.lexicon_path = settings.lexicon_path
         self._handing_back = False
         self._running: set[threading.Event] = set()  # the `lost` events of running jobs
         self._running_lock = threading.Lock()
@@ -316,6 +316,10 @@ class Worker:
             self._tails.pop(0).result()
 
     def _dead_owners(self) -> list[str]:
+        """Return owners of running jobs known dead at once: a shortcut for the embedded
+        database only, whose workers all share this host; elsewhere leases expire."""
+        if not self.store.embedded:
+            return []
         host = socket.gethostname()
         dead = []
         for owner in self.store.running_owners():
@@ -328,7 +332,8 @@ class Worker:
 
     def run_once(self, only_job: int | None = None) -> bool:
         """Claim one job (or only `only_job`) and run it; False when there was nothing to do."""
-        job = self.store.claim_job(self.owner, LEASE_S, self._dead_owners(), only_job)
+        job = self.store.claim_job(self.owner, self.settings.job_lease_s, self._dead_owners(),
+                                   job_id=only_job)
         if job is None:
             return False
         log.info("job %d: claimed by %s (%s %s, attempt %d)", job.id, self.owner, job.kind,
@@ -338,7 +343,7 @@ class Worker:
             self._running.add(lost)
             if self._handing_back:
                 lost.set()
-        beat = _Heartbeat(self.store, job.id, self.owner, stop, lost)
+        beat = _Heartbeat(self.store, job.id, self.owner, stop, lost, self.settings.job_lease_s)
         thread = threading.Thread(target=beat.run, name=f"heartbeat-{job.id}", daemon=True)
         thread.start()
         handed_off = False

@@ -31,7 +31,7 @@ class Services:
     @property
     def lexicon_path(self) -> Path:
         """Return the path of the editors' pronunciation lexicon."""
-        return self.settings.data_dir / "lexicon.tsv"
+        return self.settings.lexicon_path
 
 
 def build_engines(settings: Settings, engine: str | None = None) -> list[Engine]:

@@ -1,17 +1,18 @@
-"""SQLite store: articles, segments, jobs, audio renditions, bulletins, service settings.
+"""The store: articles, segments, jobs, audio renditions, bulletins, service settings.
 
-The only module that imports sqlite3. Every write runs in one transaction, so a crash never
-leaves a half-written article or job behind. The schema is versioned with PRAGMA user_version
-and migrated when the store is opened.
+The only module that writes SQL, in the subset SQLite and PostgreSQL share (the few
+differences are chosen by dialect here). Every write runs in one transaction, so a crash never
+leaves a half-written article or job behind. The schema lives in `database.py` and is
+migrated by Alembic when the store is opened.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import secrets
-import sqlite3
 import threading
 import time
 import unicodedata
@@ -21,194 +22,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+
+from .database import (
+    DATABASE_FILENAME,
+    HEAD_REVISION,
+    database_path,
+    database_url,
+    make_engine,
+    redact,
+    upgrade,
+)
 from .errors import InputError, NotFound
 from .model import Article, Segment
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
-DATABASE_FILENAME = "bantin.sqlite3"
-
-_MIGRATIONS: dict[int, str] = {
-    1: """
-    CREATE TABLE articles (
-        id INTEGER PRIMARY KEY,
-        slug TEXT NOT NULL UNIQUE,
-        source_url TEXT UNIQUE,
-        content_hash TEXT NOT NULL,
-        title TEXT NOT NULL,
-        date TEXT,
-        fields TEXT NOT NULL,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL
-    );
-    CREATE INDEX articles_content_hash ON articles(content_hash);
-    CREATE INDEX articles_created ON articles(created_at);
-    CREATE TABLE segments (
-        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-        idx INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        display TEXT NOT NULL,
-        spoken TEXT NOT NULL,
-        pause_ms INTEGER NOT NULL DEFAULT 500,
-        status TEXT NOT NULL DEFAULT 'pending',
-        engine TEXT,
-        fallback_reason TEXT,
-        clip_hash TEXT,
-        error TEXT,
-        PRIMARY KEY (article_id, idx)
-    );
-    CREATE TABLE jobs (
-        id INTEGER PRIMARY KEY,
-        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-        status TEXT NOT NULL DEFAULT 'queued',
-        done INTEGER NOT NULL DEFAULT 0,
-        total INTEGER NOT NULL DEFAULT 0,
-        error TEXT,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        lease_owner TEXT,
-        lease_until REAL,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL
-    );
-    CREATE INDEX jobs_status ON jobs(status, id);
-    CREATE INDEX jobs_article ON jobs(article_id, id);
-    CREATE TABLE renditions (
-        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-        kind TEXT NOT NULL,
-        path TEXT NOT NULL,
-        bytes INTEGER NOT NULL,
-        duration_ms INTEGER NOT NULL,
-        content_hash TEXT NOT NULL,
-        timings TEXT NOT NULL DEFAULT '[]',
-        complete INTEGER NOT NULL DEFAULT 0,
-        segments_done INTEGER NOT NULL DEFAULT 0,
-        created_at REAL NOT NULL,
-        PRIMARY KEY (article_id, kind)
-    );
-    CREATE INDEX renditions_hash ON renditions(content_hash);
-    CREATE TABLE settings (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    );
-    """,
-    # Bulletins (issue 6). Jobs gain a kind: an article's synthesis, or a bulletin's build.
-    # SQLite cannot drop NOT NULL from article_id in place, so the table is rebuilt.
-    2: """
-    CREATE TABLE bulletins (
-        id INTEGER PRIMARY KEY,
-        title TEXT,
-        date TEXT,
-        station TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'draft',
-        approved_by TEXT,
-        approved_at TEXT,
-        approved_fingerprint TEXT,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL
-    );
-    CREATE TABLE bulletin_items (
-        bulletin_id INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE CASCADE,
-        position INTEGER NOT NULL,
-        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-        PRIMARY KEY (bulletin_id, position)
-    );
-    CREATE INDEX bulletin_items_article ON bulletin_items(article_id);
-    CREATE TABLE bulletin_builds (
-        id INTEGER PRIMARY KEY,
-        bulletin_id INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE CASCADE,
-        fingerprint TEXT NOT NULL,
-        duration_ms INTEGER NOT NULL,
-        files TEXT NOT NULL,
-        sizes TEXT NOT NULL,
-        cues TEXT NOT NULL,
-        loudness TEXT NOT NULL,
-        engines TEXT NOT NULL,
-        warning TEXT,
-        created_at REAL NOT NULL
-    );
-    CREATE INDEX bulletin_builds_bulletin ON bulletin_builds(bulletin_id, id);
-    CREATE TABLE jobs_v2 (
-        id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL DEFAULT 'article',
-        article_id INTEGER REFERENCES articles(id) ON DELETE CASCADE,
-        bulletin_id INTEGER REFERENCES bulletins(id) ON DELETE CASCADE,
-        status TEXT NOT NULL DEFAULT 'queued',
-        done INTEGER NOT NULL DEFAULT 0,
-        total INTEGER NOT NULL DEFAULT 0,
-        error TEXT,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        lease_owner TEXT,
-        lease_until REAL,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL
-    );
-    INSERT INTO jobs_v2(id, kind, article_id, status, done, total, error, attempts, lease_owner,
-                        lease_until, created_at, updated_at)
-        SELECT id, 'article', article_id, status, done, total, error, attempts, lease_owner,
-               lease_until, created_at, updated_at FROM jobs;
-    DROP TABLE jobs;
-    ALTER TABLE jobs_v2 RENAME TO jobs;
-    CREATE INDEX jobs_status ON jobs(status, id);
-    CREATE INDEX jobs_article ON jobs(article_id, id);
-    CREATE INDEX jobs_bulletin ON jobs(bulletin_id, id);
-    """,
-    # Submissions are fetched, cleaned and normalized by the job, not the request: an article
-    # job may start with no article yet, only its source (a URL, page HTML or pasted text).
-    3: """
-    ALTER TABLE jobs ADD COLUMN source_kind TEXT;
-    ALTER TABLE jobs ADD COLUMN source_url TEXT;
-    ALTER TABLE jobs ADD COLUMN source_data BLOB;
-    ALTER TABLE jobs ADD COLUMN source_key TEXT;
-    CREATE INDEX jobs_source_key ON jobs(source_key, status);
-    """,
-    # Watched portals (sources), the article addresses found on them, and holds that keep an
-    # article off public pages (withdrawn by its portal, or waiting for an editor's approval).
-    4: """
-    CREATE TABLE sources (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE,
-        base_url TEXT NOT NULL,
-        config TEXT NOT NULL,
-        paused INTEGER NOT NULL DEFAULT 0,
-        validators TEXT NOT NULL DEFAULT '{}',
-        polled INTEGER NOT NULL DEFAULT 0,
-        failures INTEGER NOT NULL DEFAULT 0,
-        last_poll_at REAL,
-        next_poll_at REAL,
-        last_error TEXT,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL
-    );
-    CREATE TABLE source_items (
-        source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
-        url TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'new',
-        article_id INTEGER REFERENCES articles(id) ON DELETE SET NULL,
-        lastmod TEXT,
-        etag TEXT,
-        last_modified TEXT,
-        gone INTEGER NOT NULL DEFAULT 0,
-        failures INTEGER NOT NULL DEFAULT 0,
-        error TEXT,
-        first_seen REAL NOT NULL,
-        checked_at REAL,
-        next_check REAL,
-        job_id INTEGER,
-        page_hash TEXT,
-        PRIMARY KEY (source_id, url)
-    );
-    CREATE INDEX source_items_due ON source_items(source_id, next_check);
-    CREATE INDEX source_items_article ON source_items(article_id);
-    CREATE TABLE article_holds (
-        id INTEGER PRIMARY KEY,
-        article_id INTEGER UNIQUE REFERENCES articles(id) ON DELETE CASCADE,
-        url TEXT UNIQUE,
-        reason TEXT NOT NULL,
-        since REAL NOT NULL
-    );
-    """,
-}
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
 HOLD_REASONS = ("withdrawn", "awaiting_approval")
@@ -393,11 +223,6 @@ class SourceItemRow:
     page_hash: str | None = None  # of the page as last fetched by the watcher
 
 
-def database_path(data_dir: Path | str) -> Path:
-    """Return where the service's database lives in a data directory."""
-    return Path(data_dir) / DATABASE_FILENAME
-
-
 def content_hash(article: Article) -> str:
     """Return a hash of what an article says (not where it came from)."""
     data = article.to_dict()
@@ -423,73 +248,244 @@ def ascii_slug(text: str, max_len: int = 60) -> str:
     return slug or "bai-viet"
 
 
-class Store:
-    """The service's SQLite database; safe to share between threads and processes."""
+class _Row:
+    """A result row read by column name (`row["id"]`) or position (`row[0]`)."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    __slots__ = ("_names", "_values")
+
+    def __init__(self, values: Sequence[Any], names: dict[str, int]) -> None:
+        self._values = values
+        self._names = names
+
+    def __getitem__(self, key: str | int) -> Any:
+        return self._values[self._names[key]] if isinstance(key, str) else self._values[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)
+
+    def keys(self) -> list[str]:
+        """Return the column names."""
+        return list(self._names)
+
+
+class _Result:
+    """A statement's rows, read at once (every caller reads them all), and its row count."""
+
+    __slots__ = ("_rows", "rowcount")
+
+    def __init__(self, rows: list[_Row], rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+
+    def fetchone(self) -> Any:  # a _Row or None, typed loosely as DB-API cursors are
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[_Row]:
+        return self._rows
+
+    def __iter__(self) -> Iterator[_Row]:
+        return iter(self._rows)
+
+
+@functools.lru_cache(maxsize=4096)
+def _statement(sql: str, paramstyle: str, with_params: bool) -> str:
+    """Return the SQL (qmark placeholders) in the driver's parameter style."""
+    if paramstyle == "qmark" or not with_params:
+        return sql
+    return sql.replace("%", "%%").replace("?", "%s")  # format / pyformat (psycopg)
+
+
+class _Connection:
+    """One thread's connection, from the SQLAlchemy engine: statements run in the open
+    transaction (`begin`), or each on its own.
+
+    Statements go to the driver connection SQLAlchemy holds, as written in the SQL SQLite and
+    PostgreSQL share: building SQLAlchemy result metadata for every textual statement cost
+    the embedded store three times its time (bench/store.py). Driver errors are raised as
+    SQLAlchemy's (IntegrityError, OperationalError, ...), and a lost server connection is
+    invalidated so that the next statement reconnects.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.in_transaction = False  # inside Store.transaction()
+        self.paramstyle = conn.dialect.paramstyle
+        self.autocommits = conn.dialect.name == "sqlite"  # the driver runs in autocommit
+        self._error = conn.dialect.loaded_dbapi.Error
+        self._dbapi: Any = None
+        self.statements = 0  # run on this connection (a page's query count, in tests)
+
+    def _driver(self) -> Any:
+        dbapi = self._dbapi
+        if dbapi is None:  # first use, or reconnecting after a lost connection
+            dbapi = self._dbapi = self.conn.connection.dbapi_connection
+            if dbapi is None:
+                raise RuntimeError("database connection is closed")
+            if self.autocommits:  # sqlite3's own rows read by name or position, in C
+                dbapi.row_factory = self.conn.dialect.loaded_dbapi.Row
+        return dbapi
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Result:
+        """Run one statement with positional parameters and return its rows."""
+        dbapi = self._driver()
+        statement = _statement(sql, self.paramstyle, bool(params))
+        self.statements += 1
+        cursor = None
+        try:
+            # sqlite3 and psycopg both give Connection.execute (a cursor made in one call)
+            cursor = dbapi.execute(statement, tuple(params))
+            if self.autocommits:
+                out = _Result(cursor.fetchall(), cursor.rowcount)
+            elif cursor.description:
+                names = {d[0]: i for i, d in enumerate(cursor.description)}
+                out = _Result([_Row(r, names) for r in cursor.fetchall()], cursor.rowcount)
+            else:
+                out = _Result([], cursor.rowcount)
+            if not self.in_transaction and not self.autocommits:
+                dbapi.commit()
+        except self._error as exc:
+            if not self.in_transaction and not self.autocommits:
+                dbapi.rollback()
+            if self.conn.dialect.is_disconnect(exc, dbapi, cursor):
+                self.conn.invalidate(exc)
+                self._dbapi = None
+            raise DBAPIError.instance(statement, params, exc, self._error,
+                                      dialect=self.conn.dialect) from exc
+        finally:
+            if cursor is not None:
+                cursor.close()
+        return out
+
+    @contextmanager
+    def begin(self) -> Iterator[None]:
+        """Run a block in one write transaction, committed at its end, rolled back on error.
+
+        SQLite: BEGIN IMMEDIATE, so writers queue on the lock (busy_timeout) rather than fail
+        to upgrade a read lock; PostgreSQL: the driver's transaction, READ COMMITTED.
+        """
+        dbapi = self._driver()
+        if self.autocommits:
+            self.execute("BEGIN IMMEDIATE")
+        self.in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self.in_transaction = False
+            try:
+                dbapi.rollback()
+            except self._error:  # the connection is gone: nothing was committed
+                log.warning("rollback failed", exc_info=True)
+            raise
+        self.in_transaction = False
+        try:
+            dbapi.commit()
+        except self._error as exc:
+            raise DBAPIError.instance("COMMIT", (), exc, self._error,
+                                      dialect=self.conn.dialect) from exc
+
+    def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an INSERT into a table with an `id` key and return the new row's id."""
+        row = self.execute(sql + " RETURNING id", params).fetchone()
+        if row is None:
+            raise RuntimeError("INSERT returned no id")
+        return int(row[0])
+
+
+class Store:
+    """The service's database (SQLite file or PostgreSQL); safe across threads and processes.
+
+    `target` is a database URL (`postgresql://…`, `sqlite:///…`) or the path of an SQLite
+    file. Each thread keeps one connection, as the embedded store always did.
+    """
+
+    def __init__(self, target: Path | str, *, migrate: bool = True) -> None:
+        self.url = database_url(target)
+        self.engine = make_engine(self.url)
+        self.dialect = self.engine.dialect.name
+        self.path = Path(self.engine.url.database or "") if self.embedded else None
         self._local = threading.local()
-        self.migrate()
+        # The database clock, in seconds since the epoch: leases never read a host's clock.
+        self._now_sql = ("CAST(extract(epoch FROM clock_timestamp()) AS double precision)"
+                         if self.dialect == "postgresql"
+                         else "((julianday('now') - 2440587.5) * 86400.0)")
+        self._agg = "string_agg({}, ',')" if self.dialect == "postgresql" else "group_concat({})"
+        if migrate:
+            self.migrate()
+
+    @property
+    def embedded(self) -> bool:
+        """Return whether this is the embedded SQLite file (one machine), not a server."""
+        return self.engine.dialect.name == "sqlite"
 
     # -- connection -----------------------------------------------------------------------
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None,
-                                   check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=30000")
+    def _conn(self) -> _Connection:
+        conn: _Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.conn.closed:
+            conn = _Connection(self.engine.connect())
             self._local.conn = conn
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run a block in one write transaction (BEGIN IMMEDIATE), rolled back on error."""
+    def transaction(self) -> Iterator[_Connection]:
+        """Run a block in one write transaction (BEGIN IMMEDIATE on SQLite), rolled back on
+        error; a nested block joins the outer transaction."""
         conn = self._conn()
-        if conn.in_transaction:  # nested: join the outer transaction
+        if conn.in_transaction:
             yield conn
             return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with conn.begin():
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def close(self) -> None:
         """Close this thread's connection."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
-            conn.close()
+            conn.conn.close()
             self._local.conn = None
 
-    def migrate(self) -> int:
-        """Bring the schema up to SCHEMA_VERSION; return the version found before."""
-        with self.transaction() as conn:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise InputError(
-                    f"Cơ sở dữ liệu {self.path} mới hơn phiên bản phần mềm này "
-                    f"(lược đồ {version} > {SCHEMA_VERSION})",
-                    "cập nhật bantin-audio",
-                )
-            for target in range(version + 1, SCHEMA_VERSION + 1):
-                log.info("migrating %s to schema %d", self.path, target)
-                for statement in _MIGRATIONS[target].split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {target}")
-        return version
+    def dispose(self) -> None:
+        """Close this thread's connection and the engine (other threads' connections end with
+        their threads)."""
+        self.close()
+        self.engine.dispose()
 
-    def schema_version(self) -> int:
-        """Return the schema version stored in the database."""
-        return int(self._conn().execute("PRAGMA user_version").fetchone()[0])
+    def migrate(self) -> str | None:
+        """Bring the schema to the newest revision; return the revision found before.
+
+        Cheap when there is nothing to do (one query), so every process opening the store
+        runs it; `bantin-audio migrate` runs it explicitly and reports both revisions.
+        """
+        if self.revision() == HEAD_REVISION:
+            return HEAD_REVISION
+        with self.engine.connect() as conn:
+            conn.execution_options(bantin_begin="BEGIN IMMEDIATE")
+            with conn.begin():
+                before, after = upgrade(conn)
+        log.info("database %s migrated from %s to %s", redact(self.url), before, after)
+        return before
+
+    def revision(self) -> str | None:
+        """Return the schema revision stored in the database (None before the first)."""
+        try:
+            row = self._conn().execute("SELECT version_num FROM alembic_version").fetchone()
+        except DBAPIError:
+            return None
+        return None if row is None else str(row[0])
+
+    def schema_version(self) -> str | None:
+        """Return the schema revision (a cheap query that proves the database answers)."""
+        return self.revision()
+
+    def statements_run(self) -> int:
+        """Return how many statements this thread's connection has run (to count a page's
+        queries)."""
+        return self._conn().statements
+
+    def now(self) -> float:
+        """Return the database's clock, in seconds since the epoch."""
+        row = self._conn().execute(f"SELECT {self._now_sql}").fetchone()
+        return float(row[0]) if row is not None else 0.0
 
     # -- settings -------------------------------------------------------------------------
 
@@ -505,8 +501,10 @@ class Store:
             if row is not None:
                 return str(row["value"])
             value = make() if make else secrets.token_urlsafe(32)
-            conn.execute("INSERT INTO settings(key, value) VALUES (?, ?)", (key, value))
-            return value
+            conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) "
+                         "ON CONFLICT (key) DO NOTHING", (key, value))
+            row = conn.execute("SELECT value FROM settings WHERE key=?", (key,)).fetchone()
+            return value if row is None else str(row["value"])
 
     # -- admin sign-in sessions ---------------------------------------------------------------
     # Kept server-side so that one can be revoked: a copied cookie dies with its row. Each
@@ -554,7 +552,7 @@ class Store:
             job = self._ensure_job(conn, article_id, requeue=changed or created)
             return SubmitResult(self.get_article(article_id), job, created, changed)
 
-    def _upsert_article(self, conn: sqlite3.Connection, article: Article) -> tuple[int, bool]:
+    def _upsert_article(self, conn: _Connection, article: Article) -> tuple[int, bool]:
         """Find the article by URL, then by content, updating it; or insert it. (id, created)"""
         digest = content_hash(article)
         now = time.time()
@@ -566,12 +564,12 @@ class Store:
             row = conn.execute("SELECT * FROM articles WHERE content_hash=? ORDER BY id "
                                "LIMIT 1", (digest,)).fetchone()
         if row is None:
-            cur = conn.execute(
+            cur = conn.insert(
                 "INSERT INTO articles(slug, source_url, content_hash, title, date, fields, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 ("tmp-" + secrets.token_hex(8), article.source_url, digest, article.headline,
                  article.date, json.dumps(article.to_dict(), ensure_ascii=False), now, now))
-            article_id = int(cur.lastrowid or 0)
+            article_id = cur
             slug = f"{ascii_slug(article.headline)}-{article_id}"
             conn.execute("UPDATE articles SET slug=? WHERE id=?", (slug, article_id))
             return article_id, True
@@ -608,19 +606,26 @@ class Store:
                                (key,)).fetchone()
             if row is not None:
                 return self._job(conn, int(row["id"])), False
-            cur = conn.execute(
+            # Text goes to source_text, bytes to source_data (PostgreSQL's bytea holds bytes
+            # only); the job reads back what was given.
+            cur = conn.insert(
                 "INSERT INTO jobs(kind, status, source_kind, source_url, source_data, "
-                "source_key, created_at, updated_at) VALUES ('article', 'queued', ?, ?, ?, ?, "
-                "?, ?)", (kind, url, data, key, now, now))
-            return self._job(conn, int(cur.lastrowid or 0)), True
+                "source_text, source_key, created_at, updated_at) VALUES ('article', 'queued', "
+                "?, ?, ?, ?, ?, ?, ?)",
+                (kind, url, data if isinstance(data, bytes) else None,
+                 data if isinstance(data, str) else None, key, now, now))
+            return self._job(conn, cur), True
 
     def job_source(self, job_id: int) -> tuple[str, str | None, str | bytes | None]:
         """Return a job's source as (kind, url, data), or raise NotFound."""
-        row = self._conn().execute("SELECT source_kind, source_url, source_data FROM jobs "
-                                   "WHERE id=?", (job_id,)).fetchone()
+        row = self._conn().execute("SELECT source_kind, source_url, source_data, source_text "
+                                   "FROM jobs WHERE id=?", (job_id,)).fetchone()
         if row is None or row["source_kind"] is None:
             raise NotFound(f"Công việc số {job_id} không có nguồn bài viết")
-        return str(row["source_kind"]), row["source_url"], row["source_data"]
+        data = row["source_text"] if row["source_text"] is not None else row["source_data"]
+        if isinstance(data, memoryview):
+            data = bytes(data)
+        return str(row["source_kind"]), row["source_url"], data
 
     def article_by_url(self, url: str) -> ArticleRow | None:
         """Return the article fetched from `url`, if there is one."""
@@ -650,8 +655,9 @@ class Store:
             done, total = conn.execute(
                 "SELECT count(CASE WHEN status='done' THEN 1 END), count(*) FROM segments "
                 "WHERE article_id=?", (article_id,)).fetchone()
-            conn.execute("UPDATE jobs SET article_id=?, source_data=NULL, done=?, total=?, "
-                         "updated_at=? WHERE id=?", (article_id, done, total, now, job_id))
+            conn.execute("UPDATE jobs SET article_id=?, source_data=NULL, source_text=NULL, "
+                         "done=?, total=?, updated_at=? WHERE id=?",
+                         (article_id, done, total, now, job_id))
             return SubmitResult(self.get_article(article_id), self._job(conn, job_id), created,
                                 changed)
 
@@ -662,7 +668,7 @@ class Store:
                 return None
             return self._ensure_job(conn, article_id, requeue=True)
 
-    def _replace_segments(self, conn: sqlite3.Connection, article_id: int,
+    def _replace_segments(self, conn: _Connection, article_id: int,
                           segments: Sequence[Segment]) -> bool:
         """Store a new script, keeping the state of segments whose spoken text is unchanged."""
         old = {r["idx"]: r for r in conn.execute(
@@ -691,7 +697,7 @@ class Store:
                  prev["clip_hash"] if prev is not None else None))
         return True
 
-    def _ensure_job(self, conn: sqlite3.Connection, article_id: int, *, requeue: bool) -> JobRow:
+    def _ensure_job(self, conn: _Connection, article_id: int, *, requeue: bool) -> JobRow:
         """Return the article's current job, queuing new work when asked."""
         now = time.time()
         total = conn.execute("SELECT count(*) FROM segments WHERE article_id=?",
@@ -717,12 +723,12 @@ class Store:
             conn.execute("UPDATE jobs SET total=?, updated_at=? WHERE id=?",
                          (total, now, row["id"]))
             return self._job(conn, int(row["id"]))
-        cur = conn.execute(
+        cur = conn.insert(
             "INSERT INTO jobs(article_id, status, done, total, created_at, updated_at) "
             "VALUES (?, 'queued', ?, ?, ?, ?)", (article_id, done, total, now, now))
-        return self._job(conn, int(cur.lastrowid or 0))
+        return self._job(conn, cur)
 
-    def _article(self, row: sqlite3.Row) -> ArticleRow:
+    def _article(self, row: _Row) -> ArticleRow:
         return ArticleRow(id=int(row["id"]), slug=row["slug"], source_url=row["source_url"],
                           content_hash=row["content_hash"],
                           article=Article.from_dict(json.loads(row["fields"])),
@@ -749,14 +755,16 @@ class Store:
 
     def page_version(self, slug: str) -> tuple[Any, ...]:
         """Return what a reader page depends on, in one query (for caching rendered pages)."""
+        files = self._agg.format("kind || ':' || path")
+        voices = self._agg.format("status || coalesce(engine, '')")
         row = self._conn().execute(
             "SELECT a.id, a.updated_at, "
-            "(SELECT group_concat(kind || ':' || path) FROM renditions r "
+            f"(SELECT {files} FROM renditions r "
             " WHERE r.article_id = a.id), "
             "(SELECT id || ':' || status || ':' || done || ':' || total || ':' || "
             " coalesce(error, '') FROM jobs j WHERE j.article_id = a.id ORDER BY id DESC "
             " LIMIT 1), "
-            "(SELECT group_concat(status || coalesce(engine, '')) FROM segments s "
+            f"(SELECT {voices} FROM segments s "
             " WHERE s.article_id = a.id) "
             "FROM articles a WHERE a.slug = ? AND a." +
             _NOT_HELD.replace("source_url", "a.source_url"), (slug,)).fetchone()
@@ -774,7 +782,7 @@ class Store:
         sql = "SELECT * FROM articles" + (f" WHERE {where}" if where else "")
         params: list[Any] = []
         if query:
-            sql += (" AND" if where else " WHERE") + " title LIKE ? ESCAPE '\\'"
+            sql += (" AND" if where else " WHERE") + " lower(title) LIKE lower(?) ESCAPE '\\'"
             escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             params.append(f"%{escaped}%")
         sql += " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
@@ -841,7 +849,7 @@ class Store:
 
     # -- jobs -----------------------------------------------------------------------------
 
-    def _job(self, conn: sqlite3.Connection, job_id: int) -> JobRow:
+    def _job(self, conn: _Connection, job_id: int) -> JobRow:
         row = conn.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id=?", (job_id,)).fetchone()
         if row is None:
             raise NotFound(f"Không có công việc số {job_id}")
@@ -858,27 +866,60 @@ class Store:
         return None if row is None else self.get_job(int(row["id"]))
 
     def list_jobs(self, limit: int = 100, kind: str = "article") -> list[JobRow]:
-        """Return the most recent jobs of one kind, newest first."""
-        ids = [r["id"] for r in self._conn().execute(
-            "SELECT id FROM jobs WHERE kind=? ORDER BY id DESC LIMIT ?", (kind, limit))]
-        return [self.get_job(int(i)) for i in ids]
+        """Return the most recent jobs of one kind, newest first (one query)."""
+        rows = self._conn().execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE kind=? "
+                                    "ORDER BY id DESC LIMIT ?", (kind, limit))
+        return [JobRow(**{k: r[k] for k in r.keys()}) for r in rows]
+
+    def list_jobs_with_articles(self, limit: int = 100, kind: str = "article"
+                                ) -> list[tuple[JobRow, ArticleRow | None]]:
+        """Return the most recent jobs of one kind with their articles, in one query."""
+        job_cols = ", ".join(f"j.{c.strip()}" for c in _JOB_COLUMNS.split(","))
+        rows = self._conn().execute(
+            f"SELECT {job_cols}, a.slug AS a_slug, a.source_url AS a_source_url, "
+            "a.content_hash AS a_content_hash, a.fields AS a_fields, "
+            "a.created_at AS a_created_at, a.updated_at AS a_updated_at "
+            "FROM jobs j LEFT JOIN articles a ON a.id = j.article_id WHERE j.kind=? "
+            "ORDER BY j.id DESC LIMIT ?", (kind, limit))
+        names = [c.strip() for c in _JOB_COLUMNS.split(",")]
+        out: list[tuple[JobRow, ArticleRow | None]] = []
+        for r in rows:
+            job = JobRow(**{k: r[i] for i, k in enumerate(names)})
+            article = None
+            if r["a_fields"] is not None:
+                article = ArticleRow(
+                    id=int(r["article_id"]), slug=r["a_slug"], source_url=r["a_source_url"],
+                    content_hash=r["a_content_hash"],
+                    article=Article.from_dict(json.loads(r["a_fields"])),
+                    created_at=r["a_created_at"], updated_at=r["a_updated_at"])
+            out.append((job, article))
+        return out
 
     def claim_job(self, owner: str, lease_s: float = 30.0, dead_owners: Sequence[str] = (),
-                  only_job: int | None = None) -> JobRow | None:
-        """Claim the oldest queued job (or one whose worker's lease ran out) for `owner`."""
-        now = time.time()
+                  only_job: int | None = None, *, job_id: int | None = None) -> JobRow | None:
+        """Claim the oldest queued job (or one whose worker's lease ran out) for `owner`.
+
+        `job_id` (or `only_job`) claims that job only: a task queue hands a worker the id.
+        The lease runs on the database's clock, and the claim is one atomic UPDATE of a row
+        locked with SKIP LOCKED on PostgreSQL, so concurrent workers never share a job.
+        `dead_owners` are owners known dead (a same-host shortcut); any other dead worker's
+        job is taken over when its lease expires.
+        """
+        wanted = job_id if job_id is not None else only_job
+        marks = ",".join("?" * len(dead_owners)) or "NULL"
+        only = "" if wanted is None else f" AND id = {int(wanted)}"
+        lock = " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""
+        now = self._now_sql
         with self.transaction() as conn:
-            marks = ",".join("?" * len(dead_owners)) or "NULL"
-            only = "" if only_job is None else f" AND id = {int(only_job)}"
             row = conn.execute(
+                f"UPDATE jobs SET status='running', lease_owner=?, lease_until={now} + ?, "
+                "attempts=attempts+1, error=NULL, updated_at=? WHERE id = ("
                 "SELECT id FROM jobs WHERE (status='queued' OR (status='running' AND "
-                f"(lease_until < ? OR lease_owner IN ({marks})))){only} ORDER BY id LIMIT 1",
-                (now, *dead_owners)).fetchone()
+                f"(lease_until < {now} OR lease_owner IN ({marks})))){only} "
+                f"ORDER BY id LIMIT 1{lock}) RETURNING id",
+                (owner, lease_s, time.time(), *dead_owners)).fetchone()
             if row is None:
                 return None
-            conn.execute("UPDATE jobs SET status='running', lease_owner=?, lease_until=?, "
-                         "attempts=attempts+1, error=NULL, updated_at=? WHERE id=?",
-                         (owner, now + lease_s, now, row["id"]))
             return self._job(conn, int(row["id"]))
 
     def running_owners(self) -> list[str]:
@@ -890,8 +931,9 @@ class Store:
     def heartbeat(self, job_id: int, owner: str, lease_s: float = 30.0) -> bool:
         """Extend a job's lease; False if another worker took it over."""
         with self.transaction() as conn:
-            cur = conn.execute("UPDATE jobs SET lease_until=? WHERE id=? AND lease_owner=? "
-                               "AND status='running'", (time.time() + lease_s, job_id, owner))
+            cur = conn.execute(f"UPDATE jobs SET lease_until={self._now_sql} + ? WHERE id=? "
+                               "AND lease_owner=? AND status='running'",
+                               (lease_s, job_id, owner))
             return cur.rowcount > 0
 
     def finish_job(self, job_id: int, owner: str, *, status: str,
@@ -922,8 +964,8 @@ class Store:
         with self.transaction() as conn:
             cur = conn.execute(
                 "UPDATE jobs SET status='queued', lease_owner=NULL, lease_until=NULL, "
-                "attempts=max(attempts-1, 0), updated_at=? WHERE id=? AND lease_owner=? "
-                "AND status='running'", (time.time(), job_id, owner))
+                "attempts=CASE WHEN attempts > 0 THEN attempts-1 ELSE 0 END, updated_at=? "
+                "WHERE id=? AND lease_owner=? AND status='running'", (time.time(), job_id, owner))
             return cur.rowcount > 0
 
     def retry_job(self, job_id: int) -> JobRow:
@@ -955,9 +997,13 @@ class Store:
             old = conn.execute("SELECT path FROM renditions WHERE article_id=? AND kind=?",
                                (rendition.article_id, rendition.kind)).fetchone()
             conn.execute(
-                "INSERT OR REPLACE INTO renditions(article_id, kind, path, bytes, duration_ms, "
+                "INSERT INTO renditions(article_id, kind, path, bytes, duration_ms, "
                 "content_hash, timings, complete, segments_done, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (article_id, kind) DO UPDATE "
+                "SET path=excluded.path, bytes=excluded.bytes, duration_ms=excluded.duration_ms, "
+                "content_hash=excluded.content_hash, timings=excluded.timings, "
+                "complete=excluded.complete, segments_done=excluded.segments_done, "
+                "created_at=excluded.created_at",
                 (rendition.article_id, rendition.kind, rendition.path, rendition.bytes,
                  rendition.duration_ms, rendition.content_hash,
                  json.dumps(rendition.timings, ensure_ascii=False), int(rendition.complete),
@@ -1000,7 +1046,7 @@ class Store:
         return {r["path"] for r in self._conn().execute("SELECT path FROM renditions")}
 
     @staticmethod
-    def _rendition(r: sqlite3.Row) -> RenditionRow:
+    def _rendition(r: _Row) -> RenditionRow:
         return RenditionRow(article_id=int(r["article_id"]), kind=r["kind"], path=r["path"],
                             bytes=r["bytes"], duration_ms=r["duration_ms"],
                             content_hash=r["content_hash"], timings=json.loads(r["timings"]),
@@ -1017,7 +1063,8 @@ class Store:
     def set_bulletin_defaults(self, station: dict[str, Any]) -> None:
         """Remember a station's settings for its next bulletins."""
         with self.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)",
+            conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) "
+                         "ON CONFLICT (key) DO UPDATE SET value=excluded.value",
                          ("bulletin_station", json.dumps(station, ensure_ascii=False)))
 
     def save_bulletin(self, data: dict[str, Any]) -> BulletinRow:
@@ -1030,17 +1077,16 @@ class Store:
         with self.transaction() as conn:
             bulletin_id = data.get("id")
             if bulletin_id is None:
-                cur = conn.execute(
+                bulletin_id = conn.insert(
                     "INSERT INTO bulletins(title, date, station, status, approved_by, "
                     "approved_at, approved_fingerprint, created_at, updated_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, now, now))
-                bulletin_id = int(cur.lastrowid or 0)
             else:
-                cur = conn.execute(
+                updated = conn.execute(
                     "UPDATE bulletins SET title=?, date=?, station=?, status=?, approved_by=?, "
                     "approved_at=?, approved_fingerprint=?, updated_at=? WHERE id=?",
                     (*values, now, bulletin_id))
-                if cur.rowcount == 0:
+                if updated.rowcount == 0:
                     raise NotFound(f"Không có bản tin số {bulletin_id}")
             conn.execute("DELETE FROM bulletin_items WHERE bulletin_id=?", (bulletin_id,))
             for position, item in enumerate(data.get("items") or []):
@@ -1053,7 +1099,7 @@ class Store:
                              "VALUES (?, ?, ?)", (bulletin_id, position, item["article_id"]))
             return self._bulletin(conn, int(bulletin_id))
 
-    def _bulletin(self, conn: sqlite3.Connection, bulletin_id: int) -> BulletinRow:
+    def _bulletin(self, conn: _Connection, bulletin_id: int) -> BulletinRow:
         row = conn.execute("SELECT * FROM bulletins WHERE id=?", (bulletin_id,)).fetchone()
         if row is None:
             raise NotFound(f"Không có bản tin số {bulletin_id}",
@@ -1076,13 +1122,57 @@ class Store:
 
     def list_bulletins(self, *, status: str | None = None, limit: int = 100) -> list[BulletinRow]:
         """Return bulletins newest first, optionally only those with `status`."""
-        sql, params = "SELECT id FROM bulletins", []
-        if status is not None:
-            sql += " WHERE status=?"
-            params.append(status)
-        sql += " ORDER BY coalesce(date, '') DESC, id DESC LIMIT ?"
-        ids = [int(r["id"]) for r in self._conn().execute(sql, (*params, limit))]
-        return [self.get_bulletin(i) for i in ids]
+        return [row for row, _ in self._bulletin_list(status, limit, builds=False)]
+
+    def list_bulletins_with_builds(self, *, status: str | None = None, limit: int = 100
+                                   ) -> list[tuple[BulletinRow, BulletinBuildRow | None]]:
+        """Return bulletins newest first with their latest builds, in one query."""
+        return self._bulletin_list(status, limit, builds=True)
+
+    def _bulletin_list(self, status: str | None, limit: int, *, builds: bool
+                       ) -> list[tuple[BulletinRow, BulletinBuildRow | None]]:
+        """Read bulletins, their items' articles (and latest builds) in one statement."""
+        where, params = ("WHERE status=?", [status]) if status is not None else ("", [])
+        build_cols = ("bb.id AS bb_id, bb.fingerprint AS bb_fingerprint, "
+                      "bb.duration_ms AS bb_duration_ms, bb.files AS bb_files, "
+                      "bb.sizes AS bb_sizes, bb.cues AS bb_cues, bb.loudness AS bb_loudness, "
+                      "bb.engines AS bb_engines, bb.warning AS bb_warning, "
+                      "bb.created_at AS bb_created_at" if builds else "NULL AS bb_id")
+        build_join = ("LEFT JOIN bulletin_builds bb ON bb.id = (SELECT max(id) FROM "
+                      "bulletin_builds WHERE bulletin_id = b.id) " if builds else "")
+        rows = self._conn().execute(
+            f"SELECT b.*, i.position AS i_position, a.id AS a_id, a.fields AS a_fields, "
+            f"{build_cols} FROM (SELECT * FROM bulletins {where} "
+            "ORDER BY coalesce(date, '') DESC, id DESC LIMIT ?) b "
+            "LEFT JOIN bulletin_items i ON i.bulletin_id = b.id "
+            "LEFT JOIN articles a ON a.id = i.article_id "
+            f"{build_join}"
+            "ORDER BY coalesce(b.date, '') DESC, b.id DESC, i.position", (*params, limit))
+        out: list[tuple[BulletinRow, BulletinBuildRow | None]] = []
+        by_id: dict[int, tuple[BulletinRow, BulletinBuildRow | None]] = {}
+        for r in rows:
+            bid = int(r["id"])
+            if bid not in by_id:
+                data = {"id": bid, "title": r["title"], "date": r["date"], "items": [],
+                        "station": json.loads(r["station"]), "status": r["status"],
+                        "approved_by": r["approved_by"], "approved_at": r["approved_at"],
+                        "approved_fingerprint": r["approved_fingerprint"]}
+                build = None
+                if r["bb_id"] is not None:
+                    build = BulletinBuildRow(
+                        id=int(r["bb_id"]), bulletin_id=bid, fingerprint=r["bb_fingerprint"],
+                        duration_ms=int(r["bb_duration_ms"]), files=json.loads(r["bb_files"]),
+                        sizes=json.loads(r["bb_sizes"]), cues=json.loads(r["bb_cues"]),
+                        loudness=json.loads(r["bb_loudness"]),
+                        engines=json.loads(r["bb_engines"]), warning=r["bb_warning"],
+                        created_at=r["bb_created_at"])
+                by_id[bid] = (BulletinRow(id=bid, data=data, created_at=r["created_at"],
+                                          updated_at=r["updated_at"]), build)
+                out.append(by_id[bid])
+            if r["a_id"] is not None:  # an item whose article exists (inner join before)
+                by_id[bid][0].data["items"].append(
+                    {"article_id": int(r["a_id"]), "article": json.loads(r["a_fields"])})
+        return out
 
     def delete_bulletin(self, bulletin_id: int) -> list[str]:
         """Delete a bulletin with its items, builds and jobs; return its build files."""
@@ -1104,10 +1194,10 @@ class Store:
                                (bulletin_id,)).fetchone()
             if row is not None:
                 return self._job(conn, int(row["id"]))
-            cur = conn.execute("INSERT INTO jobs(kind, bulletin_id, status, created_at, "
+            cur = conn.insert("INSERT INTO jobs(kind, bulletin_id, status, created_at, "
                                "updated_at) VALUES ('bulletin', ?, 'queued', ?, ?)",
                                (bulletin_id, now, now))
-            return self._job(conn, int(cur.lastrowid or 0))
+            return self._job(conn, cur)
 
     def latest_bulletin_job(self, bulletin_id: int) -> JobRow | None:
         """Return the bulletin's most recent build job, if any."""
@@ -1127,7 +1217,7 @@ class Store:
         """Store a finished build of a bulletin, replacing its previous one (files in place)."""
         with self.transaction() as conn:
             self._bulletin(conn, build.bulletin_id)
-            cur = conn.execute(
+            cur = conn.insert(
                 "INSERT INTO bulletin_builds(bulletin_id, fingerprint, duration_ms, files, "
                 "sizes, cues, loudness, engines, warning, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -1135,7 +1225,7 @@ class Store:
                  json.dumps(build.files), json.dumps(build.sizes),
                  json.dumps(build.cues, ensure_ascii=False), json.dumps(build.loudness),
                  json.dumps(build.engines), build.warning, time.time()))
-            new_id = int(cur.lastrowid or 0)
+            new_id = cur
             # Only the latest build is ever served: older files are collected by the workers.
             conn.execute("DELETE FROM bulletin_builds WHERE bulletin_id=? AND id<>?",
                          (build.bulletin_id, new_id))
@@ -1154,7 +1244,7 @@ class Store:
                 for n in json.loads(r["files"]).values()}
 
     @staticmethod
-    def _build(r: sqlite3.Row) -> BulletinBuildRow:
+    def _build(r: _Row) -> BulletinBuildRow:
         return BulletinBuildRow(
             id=int(r["id"]), bulletin_id=int(r["bulletin_id"]), fingerprint=r["fingerprint"],
             duration_ms=int(r["duration_ms"]), files=json.loads(r["files"]),
@@ -1171,12 +1261,12 @@ class Store:
         with self.transaction() as conn:
             if conn.execute("SELECT 1 FROM sources WHERE name=?", (name,)).fetchone():
                 raise InputError(f"Đã có nguồn tên {name!r}", "chọn tên khác hoặc sửa nguồn đó")
-            cur = conn.execute(
+            cur = conn.insert(
                 "INSERT INTO sources(name, base_url, config, paused, next_poll_at, created_at, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (name, base_url, json.dumps(config, ensure_ascii=False), int(paused), now,
                  now, now))
-            return self._source(conn, int(cur.lastrowid or 0))
+            return self._source(conn, cur)
 
     def update_source(self, source_id: int, *, name: str | None = None,
                       base_url: str | None = None, config: dict[str, Any] | None = None,
@@ -1189,7 +1279,7 @@ class Store:
                 raise InputError(f"Đã có nguồn tên {name!r}", "chọn tên khác")
             conn.execute(
                 "UPDATE sources SET name=?, base_url=?, config=?, paused=?, updated_at=?, "
-                "next_poll_at=CASE WHEN ? THEN ? ELSE next_poll_at END WHERE id=?",
+                "next_poll_at=CASE WHEN ? = 1 THEN ? ELSE next_poll_at END WHERE id=?",
                 (name or old.name, base_url or old.base_url,
                  json.dumps(config if config is not None else old.config, ensure_ascii=False),
                  int(old.paused if paused is None else paused), time.time(),
@@ -1231,15 +1321,15 @@ class Store:
         """Record the outcome of a poll; `validators` (given after a successful discovery)
         marks the source as polled once, so later polls take every new article."""
         with self.transaction() as conn:
-            conn.execute(
-                "UPDATE sources SET last_poll_at=?, next_poll_at=?, last_error=?, failures=?, "
-                "polled=CASE WHEN ? IS NOT NULL THEN 1 ELSE polled END, "
-                "validators=coalesce(?, validators) WHERE id=?",
-                (at, next_at, error, failures,
-                 None if validators is None else 1,
-                 None if validators is None else json.dumps(validators), source_id))
+            if validators is None:
+                conn.execute("UPDATE sources SET last_poll_at=?, next_poll_at=?, last_error=?, "
+                             "failures=? WHERE id=?", (at, next_at, error, failures, source_id))
+            else:
+                conn.execute("UPDATE sources SET last_poll_at=?, next_poll_at=?, last_error=?, "
+                             "failures=?, polled=1, validators=? WHERE id=?",
+                             (at, next_at, error, failures, json.dumps(validators), source_id))
 
-    def _source(self, conn: sqlite3.Connection, source_id: int) -> SourceRow:
+    def _source(self, conn: _Connection, source_id: int) -> SourceRow:
         r = conn.execute("SELECT * FROM sources WHERE id=?", (source_id,)).fetchone()
         if r is None:
             raise NotFound(f"Không có nguồn số {source_id}", "xem danh sách nguồn")
@@ -1277,8 +1367,8 @@ class Store:
         with self.transaction() as conn:
             for url, lastmod, status in items:
                 conn.execute(
-                    "INSERT OR IGNORE INTO source_items(source_id, url, status, lastmod, "
-                    "first_seen, next_check) VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO source_items(source_id, url, status, lastmod, "
+                    "first_seen, next_check) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (source_id, url, status, lastmod, now, now))
 
     def update_source_item(self, source_id: int, url: str, **values: Any) -> None:
@@ -1323,7 +1413,7 @@ class Store:
         return None if row is None else self._item(row)
 
     @staticmethod
-    def _item(r: sqlite3.Row) -> SourceItemRow:
+    def _item(r: _Row) -> SourceItemRow:
         return SourceItemRow(source_id=int(r["source_id"]), url=r["url"], status=r["status"],
                              article_id=r["article_id"], lastmod=r["lastmod"], etag=r["etag"],
                              last_modified=r["last_modified"], gone=int(r["gone"]),
@@ -1358,8 +1448,10 @@ class Store:
             if row is not None:
                 self.hold_article(int(row["id"]), reason)
                 return
-            conn.execute("INSERT OR REPLACE INTO article_holds(url, reason, since) "
-                         "VALUES (?, ?, ?)", (url, reason, time.time()))
+            conn.execute("INSERT INTO article_holds(url, reason, since) VALUES (?, ?, ?) "
+                         "ON CONFLICT (url) DO UPDATE SET article_id=NULL, "
+                         "reason=excluded.reason, since=excluded.since",
+                         (url, reason, time.time()))
 
     def release_article(self, article_id: int) -> bool:
         """Put a held article back on public pages; False when it was not held."""
@@ -1383,3 +1475,6 @@ class Store:
                " GROUP BY a.id ORDER BY held_since DESC LIMIT ?")
         params: tuple[Any, ...] = (reason, limit) if reason else (limit,)
         return [self._article(r) for r in self._conn().execute(sql, params)]
+
+
+__all__ = ["DATABASE_FILENAME", "Store", "database_path"]

@@ -15,6 +15,7 @@ from werkzeug.test import encode_multipart
 
 from bantin_audio.audio.loudness import measure_loudness
 from bantin_audio.jobs import Worker, bulletin_media_dir, media_dir
+from bantin_audio.model import Article, Segment
 from tests.bulletin.builds import make_tone
 from tests.web.bulletin_flow import Editor, articles, built_bulletin
 
@@ -257,7 +258,9 @@ def test_failed_build_shows_the_reason(editor: Editor, submit: Any, worker: Work
 def test_a_version_1_database_is_migrated(tmp_path: Path) -> None:
     import sqlite3
 
-    from bantin_audio.store import _MIGRATIONS, SCHEMA_VERSION, Store
+    from bantin_audio.database import HEAD_REVISION
+    from bantin_audio.database.migrations.legacy import _MIGRATIONS
+    from bantin_audio.store import Store
 
     path = tmp_path / "bantin.sqlite3"
     conn = sqlite3.connect(path)
@@ -270,7 +273,7 @@ def test_a_version_1_database_is_migrated(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     store = Store(path)
-    assert store.schema_version() == SCHEMA_VERSION
+    assert store.schema_version() == HEAD_REVISION
     job = store.get_job(3)
     assert (job.kind, job.article_id, job.status, job.done) == ("article", 7, "done", 4)
     bulletin = store.save_bulletin({"title": "B", "station": {"name": "Đài"},
@@ -300,3 +303,37 @@ def test_cli_bulletin_reads_ids_from_the_service_database(
     result = run.invoke(main, [*args, "--data-dir", str(empty)])
     assert result.exit_code == 1 and f"Không tìm thấy bài viết có mã {ids[2]}" in result.stderr
     assert not (empty / "bantin.sqlite3").exists()
+
+
+def test_the_list_pages_run_as_many_queries_for_many_rows_as_for_few(
+        editor: Editor, client: FlaskClient, app: Flask) -> None:
+    from bantin_audio.store import BulletinBuildRow
+
+    store = app.extensions["bantin"].store
+    article = store.submit(Article(title="Tin xã", paragraphs=["Một."]),
+                           [Segment(0, "title", "Tin xã", "tin xã"),
+                            Segment(1, "paragraph", "Một.", "một")]).article.id
+
+    def add_rows(start: int, count: int) -> None:
+        for n in range(start, start + count):
+            store.submit(Article(title=f"Tin {n}", paragraphs=[f"Đoạn {n}."]),
+                         [Segment(0, "title", f"Tin {n}", f"tin {n}"),
+                          Segment(1, "paragraph", f"Đoạn {n}.", f"đoạn {n}")])
+            row = store.save_bulletin({"title": f"Bản tin {n}", "date": "2024-10-01",
+                                       "station": {"name": "Đài"},
+                                       "items": [{"article_id": article}]})
+            store.put_bulletin_build(BulletinBuildRow(
+                bulletin_id=row.id, fingerprint="f", duration_ms=1000,
+                files={"mp3": f"{n}.mp3"}, sizes={"mp3": 1}, cues=[], loudness={},
+                engines={}))
+
+    def queries(path: str) -> int:
+        before = store.statements_run()
+        assert client.get(path).status_code == 200
+        return store.statements_run() - before
+
+    add_rows(0, 2)
+    few = {p: queries(p) for p in ("/quan-tri", "/quan-tri/ban-tin")}
+    add_rows(2, 10)
+    many = {p: queries(p) for p in ("/quan-tri", "/quan-tri/ban-tin")}
+    assert few == many

@@ -1,4 +1,5 @@
-"""The SQLite store: schema versions, idempotent submissions, edits, leases across workers."""
+"""The store on SQLite and PostgreSQL: schema revisions, idempotent submissions, edits, leases
+across workers."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
+from bantin_audio.database import HEAD_REVISION, script_head
+from bantin_audio.database.migrations.legacy import _MIGRATIONS
 from bantin_audio.errors import InputError, NotFound
 from bantin_audio.model import Article, Segment
-from bantin_audio.store import SCHEMA_VERSION, Store, ascii_slug
+from bantin_audio.store import Store, ascii_slug
 
 
 def _segments(*texts: str) -> list[Segment]:
@@ -24,21 +28,28 @@ def _article(title: str = "Tin Đắk Lắk", url: str | None = None, *paras: st
                    source_url=url)
 
 
-def test_schema_is_versioned_and_wal(tmp_path: Path) -> None:
+def test_schema_is_at_the_head_revision_and_wal(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3")
-    assert store.schema_version() == SCHEMA_VERSION
+    assert store.revision() == HEAD_REVISION == script_head()
     conn = sqlite3.connect(tmp_path / "db.sqlite3")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert Store(tmp_path / "db.sqlite3").migrate() == SCHEMA_VERSION  # nothing to do again
+    assert Store(tmp_path / "db.sqlite3").migrate() == HEAD_REVISION  # nothing to do again
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.execute("PRAGMA user_version = 5")
     conn.close()
     with pytest.raises(InputError):
         Store(path)
+    conn = sqlite3.connect(tmp_path / "other.sqlite3")
+    conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+    conn.execute("INSERT INTO alembic_version VALUES ('9999')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(InputError):
+        Store(tmp_path / "other.sqlite3")
 
 
 def test_slug_keeps_d_and_drops_diacritics() -> None:
@@ -46,8 +57,8 @@ def test_slug_keeps_d_and_drops_diacritics() -> None:
         "nghi-dinh-so-07-2021-nd-cp-ve-dak-lak"
 
 
-def test_same_url_or_same_content_gives_one_article_and_one_job(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+def test_same_url_or_same_content_gives_one_article_and_one_job(db_url: str) -> None:
+    store = Store(db_url)
     first = store.submit(_article(url="https://x.vn/a"), _segments("Tin", "Đoạn một.", "Hai."))
     again = store.submit(_article(url="https://x.vn/a"), _segments("Tin", "Đoạn một.", "Hai."))
     same_text = store.submit(_article(url=None), _segments("Tin", "Đoạn một.", "Hai."))
@@ -57,8 +68,8 @@ def test_same_url_or_same_content_gives_one_article_and_one_job(tmp_path: Path) 
     assert len(store.list_jobs()) == 1
 
 
-def test_edit_keeps_address_and_only_changed_segments_go_pending(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+def test_edit_keeps_address_and_only_changed_segments_go_pending(db_url: str) -> None:
+    store = Store(db_url)
     first = store.submit(_article("Tin", "https://x.vn/a", "Một.", "Hai."),
                          _segments("Tin", "Một.", "Hai."))
     for seg in _segments("Tin", "Một.", "Hai."):
@@ -75,9 +86,8 @@ def test_edit_keeps_address_and_only_changed_segments_go_pending(tmp_path: Path)
     assert edited.job.status == "queued" and edited.job.id != first.job.id
 
 
-def test_claim_is_exclusive_and_expired_leases_are_taken_over(tmp_path: Path) -> None:
-    path = tmp_path / "db.sqlite3"
-    a, b = Store(path), Store(path)  # two connections, as two processes would have
+def test_claim_is_exclusive_and_expired_leases_are_taken_over(db_url: str) -> None:
+    a, b = Store(db_url), Store(db_url)  # two connections, as two processes would have
     a.submit(_article(), _segments("Tin", "Một."))
     job = a.claim_job("worker-a", lease_s=0.2)
     assert job is not None and job.status == "running"
@@ -90,8 +100,8 @@ def test_claim_is_exclusive_and_expired_leases_are_taken_over(tmp_path: Path) ->
     assert b.finish_job(job.id, "worker-b", status="done")
 
 
-def test_dead_owner_is_taken_over_at_once(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+def test_dead_owner_is_taken_over_at_once(db_url: str) -> None:
+    store = Store(db_url)
     store.submit(_article(), _segments("Tin", "Một."))
     job = store.claim_job("host:1:dead", lease_s=600)
     assert job is not None
@@ -99,24 +109,24 @@ def test_dead_owner_is_taken_over_at_once(tmp_path: Path) -> None:
     assert store.claim_job("other", dead_owners=["host:1:dead"]) is not None
 
 
-def test_failed_write_leaves_nothing_half_written(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+def test_failed_write_leaves_nothing_half_written(db_url: str) -> None:
+    store = Store(db_url)
     bad = [Segment(0, "title", "Tin", "tin"), Segment(0, "paragraph", "x", "x")]  # same index
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         store.submit(_article(), bad)
     assert store.list_articles() == [] and store.list_jobs() == []
 
 
-def test_search_folds_vietnamese_case(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+def test_search_folds_vietnamese_case(db_url: str) -> None:
+    store = Store(db_url)
     store.submit(_article("Đắk Lắk mùa cà phê"), _segments("Đắk Lắk mùa cà phê", "Một."))
     assert [r.article.title for r in store.list_articles(query="đắk lắk")] == \
         ["Đắk Lắk mùa cà phê"]
     assert store.list_articles(query="50%_") == []
 
 
-def test_delete_cascades(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+def test_delete_cascades(db_url: str) -> None:
+    store = Store(db_url)
     result = store.submit(_article(), _segments("Tin", "Một."))
     store.delete_article(result.article.id)
     with pytest.raises(NotFound):
@@ -124,8 +134,8 @@ def test_delete_cascades(tmp_path: Path) -> None:
     assert store.segments(result.article.id) == []
 
 
-def test_a_queued_source_becomes_its_article_in_the_same_job(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+def test_a_queued_source_becomes_its_article_in_the_same_job(db_url: str) -> None:
+    store = Store(db_url)
     job, created = store.queue_source("url", url="https://x.vn/a")
     again, created_again = store.queue_source("url", url="https://x.vn/a")
     assert created and not created_again and again.id == job.id  # deduplicated while queued
@@ -154,8 +164,8 @@ def test_a_queued_source_becomes_its_article_in_the_same_job(tmp_path: Path) -> 
 
 
 def test_a_queued_job_of_the_same_article_is_folded_into_the_fetching_one(
-        tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+        db_url: str) -> None:
+    store = Store(db_url)
     old = store.submit(_article(url="https://x.vn/a"), _segments("Tin", "Một.")).job
     job, _ = store.queue_source("url", url="https://x.vn/a")
     claimed = store.claim_job("w1", only_job=job.id)
@@ -169,8 +179,6 @@ def test_a_queued_job_of_the_same_article_is_folded_into_the_fetching_one(
 
 
 def test_a_version_2_database_gains_job_sources(tmp_path: Path) -> None:
-    from bantin_audio.store import _MIGRATIONS
-
     path = tmp_path / "bantin.sqlite3"
     conn = sqlite3.connect(path)
     conn.executescript(_MIGRATIONS[1] + _MIGRATIONS[2])
@@ -182,8 +190,86 @@ def test_a_version_2_database_gains_job_sources(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     store = Store(path)
-    assert store.schema_version() == SCHEMA_VERSION >= 3
+    assert store.revision() == HEAD_REVISION
     job = store.get_job(3)
     assert (job.article_id, job.status, job.source_kind, job.stage) == (7, "done", None,
                                                                          "synthesize")
     assert "stage" not in job.to_dict()  # older jobs keep their API shape
+
+
+def test_the_job_list_is_one_query_whatever_its_length(db_url: str) -> None:
+    store = Store(db_url)
+    store.submit(_article("Tin đầu", "https://x.vn/0"), _segments("Tin đầu", "Một."))
+    store.queue_source("url", url="https://x.vn/chua-doc")  # a job with no article yet
+
+    def listed() -> tuple[int, list[tuple[int, str | None]]]:
+        before = store.statements_run()
+        rows = store.list_jobs_with_articles(limit=50)
+        used = store.statements_run() - before
+        return used, [(j.id, a.article.title if a else None) for j, a in rows]
+
+    few, rows = listed()
+    assert rows[-1][1] == "Tin đầu" and rows[0][1] is None
+    for n in range(1, 12):
+        store.submit(_article(f"Tin {n}", f"https://x.vn/{n}"), _segments(f"Tin {n}", "Hai."))
+    many, rows = listed()
+    assert few == many == 1 and len(rows) == 13
+    assert [j.id for j, _ in store.list_jobs_with_articles(limit=50)] == \
+        [j.id for j in store.list_jobs(limit=50)]
+    assert all(a is None or a.id == j.article_id
+               for j, a in store.list_jobs_with_articles(limit=50))
+    before = store.statements_run()
+    store.list_jobs(limit=50)
+    assert store.statements_run() - before == 1
+
+
+def test_the_bulletin_list_is_one_query_with_items_and_latest_builds(db_url: str) -> None:
+    from bantin_audio.store import BulletinBuildRow
+
+    store = Store(db_url)
+    ids = [store.submit(_article(f"Tin {n}", f"https://x.vn/{n}"),
+                        _segments(f"Tin {n}", "Một.")).article.id for n in range(3)]
+    made = []
+    for n in range(6):
+        items = [{"article_id": i} for i in (ids if n % 2 else ids[:1])]
+        bulletin = store.save_bulletin({"title": f"Bản tin {n}", "date": f"2024-10-0{n + 1}",
+                                        "station": {"name": "Đài xã"}, "items": items,
+                                        "status": "approved" if n < 4 else "draft"})
+        made.append(bulletin.id)
+        for build in range(n % 3):  # none, one, or two builds (only the latest is kept)
+            store.put_bulletin_build(BulletinBuildRow(
+                bulletin_id=bulletin.id, fingerprint=f"f{n}.{build}", duration_ms=1000,
+                files={"mp3": f"{n}-{build}.mp3"}, sizes={"mp3": 1}, cues=[], loudness={},
+                engines={"google": 1}))
+    before = store.statements_run()
+    listed = store.list_bulletins_with_builds(limit=100)
+    assert store.statements_run() - before == 1
+    assert [row.id for row, _ in listed] == list(reversed(made))  # newest date first
+    for row, build in listed:
+        assert row.data == store.get_bulletin(row.id).data
+        latest = store.latest_bulletin_build(row.id)
+        assert (build.fingerprint if build else None) == (latest.fingerprint if latest else None)
+    assert [r.id for r in store.list_bulletins(status="approved")] == list(reversed(made[:4]))
+    assert [r.data for r in store.list_bulletins()] == [r.data for r, _ in listed]
+    store.save_bulletin({**store.get_bulletin(made[1]).data, "items": []})
+    assert dict((r.id, r.data["items"]) for r, _ in store.list_bulletins_with_builds())[
+        made[1]] == []
+
+
+def test_a_job_is_claimed_by_id_and_leases_run_on_the_database_clock(db_url: str) -> None:
+    store = Store(db_url)
+    first = store.submit(_article("Tin một", "https://x.vn/1"), _segments("Tin một", "A.")).job
+    second = store.submit(_article("Tin hai", "https://x.vn/2"), _segments("Tin hai", "B.")).job
+    claimed = store.claim_job("w1", lease_s=60, job_id=second.id)  # not the oldest: this one
+    assert claimed is not None and claimed.id == second.id
+    assert store.claim_job("w2", job_id=second.id) is None  # its lease holds
+    now = store.now()
+    assert claimed.lease_until is not None and 30 < claimed.lease_until - now <= 60
+    assert store.heartbeat(second.id, "w1", lease_s=120)
+    assert 90 < (store.get_job(second.id).lease_until or 0) - store.now() <= 120
+    with store.transaction() as conn:  # the lease ran out by the database's own clock
+        conn.execute("UPDATE jobs SET lease_until=? WHERE id=?", (store.now() - 1, second.id))
+    taken = store.claim_job("w2", job_id=second.id)
+    assert taken is not None and taken.lease_owner == "w2" and taken.attempts == 2
+    assert not store.finish_job(second.id, "w1", status="done")
+    assert store.get_job(first.id).status == "queued"  # untouched by the claims by id

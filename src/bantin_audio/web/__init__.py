@@ -82,8 +82,7 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     app.url_map.converters["int"] = BoundedInt
     store = store or open_store(settings)
     media_dir(settings).mkdir(parents=True, exist_ok=True)
-    lexicon_path = services.lexicon_path if services is not None else \
-        settings.data_dir / "lexicon.tsv"
+    lexicon_path = services.lexicon_path if services is not None else settings.lexicon_path
     state = WebState(settings=settings, store=store, lexicon_path=lexicon_path,
                      admin_token=admin_token(store, settings), wake=wake or threading.Event(),
                      services=services, media_root=media_dir(settings).resolve())

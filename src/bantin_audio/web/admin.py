@@ -64,11 +64,9 @@ def home() -> str:
     if not signed_in():
         return render_template("admin_signin.html")
     st = state()
-    jobs = st.store.list_jobs(limit=50)
-    articles = {}
-    for job in jobs:
-        if job.article_id is not None and job.article_id not in articles:
-            articles[job.article_id] = st.store.get_article(job.article_id)
+    listed = st.store.list_jobs_with_articles(limit=50)
+    jobs = [job for job, _ in listed]
+    articles = {job.article_id: article for job, article in listed if article is not None}
     return render_template("admin.html", jobs=jobs, articles=articles,
                            messages=get_flashed_messages(with_categories=True),
                            tab=request.args.get("nguon", "url"))

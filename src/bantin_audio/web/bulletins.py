@@ -135,13 +135,11 @@ def _failed(bid: int, exc: BantinError, what: str) -> ResponseReturnValue:
 def admin_index() -> str:
     """List the bulletins with their status and last build."""
     st = state()
-    rows = st.store.list_bulletins(limit=200)
     entries = []
-    for row in rows:
+    for row, build in st.store.list_bulletins_with_builds(limit=200):
         bulletin = Bulletin.from_dict(row.data)
         entries.append({"row": row, "b": bulletin, "heading": bulletin_heading(bulletin),
-                        "status": current_status(bulletin),
-                        "build": st.store.latest_bulletin_build(row.id)})
+                        "status": current_status(bulletin), "build": build})
     return render_template("admin_bulletins.html", entries=entries,
                            today=datetime.now(UTC).date().isoformat(),
                            messages=get_flashed_messages(with_categories=True))
@@ -486,10 +484,9 @@ def _published(row: BulletinRow) -> tuple[Bulletin, BulletinBuildRow] | None:
 
 def _public_entries(limit: int = 100) -> list[dict[str, Any]]:
     entries = []
-    for row in state().store.list_bulletins(status=APPROVED, limit=limit):
-        found = _published(row)
-        if found is not None:
-            bulletin, build = found
+    for row, build in state().store.list_bulletins_with_builds(status=APPROVED, limit=limit):
+        bulletin = Bulletin.from_dict(row.data)
+        if build is not None and is_downloadable(bulletin, build.fingerprint):
             entries.append({"row": row, "b": bulletin, "build": build,
                             "heading": bulletin_heading(bulletin),
                             "files": _file_list(build, admin=False)})
