@@ -39,7 +39,11 @@ def _missing(what: str) -> None:
 
 @dataclass(frozen=True)
 class SeaweedS3:
-    """A running SeaweedFS S3 gateway: where it listens, its keys and a bucket made for tests."""
+    """A running SeaweedFS S3 gateway: where it listens, its keys and a bucket made for tests.
+
+    Tests share the bucket and keep apart by key prefix: each new bucket is a collection of
+    its own in SeaweedFS, with volumes of its own, and a small test server runs out of them.
+    """
 
     endpoint: str
     access_key: str
@@ -66,12 +70,6 @@ class SeaweedS3:
         for page in pages:
             out += [o["Key"] for o in page.get("Contents", [])]
         return out
-
-    def new_bucket(self) -> str:
-        """Create and return a fresh bucket (one per test keeps tests apart)."""
-        name = "t-" + secrets.token_hex(6)
-        self.client().create_bucket(Bucket=name)
-        return name
 
 
 def _weed_binary() -> str | None:

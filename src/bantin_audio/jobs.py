@@ -766,10 +766,6 @@ class Worker:
             self.store.finish_job(job.id, self.owner, status="done")
             return
         bulletin = Bulletin.from_dict(row.data)
-        if bulletin.station.chime_path:  # a content key: read from the media store
-            bulletin.station.chime_path = str(chime_file(self.media, bulletin.station.chime_path,
-                                                         self.scratch))
-        validate_bulletin(bulletin)
         state = {"last": 0.0, "synthesize": 0, "stitch": 0}
         lock = threading.Lock()
 
@@ -787,6 +783,10 @@ class Worker:
 
         with tempfile.TemporaryDirectory(prefix="build-", dir=self.scratch) as tmp:
             work = Path(tmp)
+            if bulletin.station.chime_path:  # a content key: fetched from the media store
+                bulletin.station.chime_path = str(chime_file(
+                    self.media, bulletin.station.chime_path, work))
+            validate_bulletin(bulletin)
             paths = {"broadcast": work / "ban-tin.mp3", "wav": work / "ban-tin.wav",
                      "web": work / "ban-tin-web.mp3", "cue_csv": work / "ban-tin.csv",
                      "cue_text": work / "ban-tin.txt"}

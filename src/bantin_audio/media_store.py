@@ -21,7 +21,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -56,8 +56,14 @@ class StoredObject:
 class MediaStore(Protocol):
     """The media store port: immutable, content-named objects."""
 
-    def put_file(self, key: str, source: Path, *, move: bool = False) -> int:
-        """Store `source` under `key` whole or not at all; return its size in bytes."""
+    def put_file(self, key: str, source: Path, *, move: bool = False,
+                 progress: Callable[[int], None] | None = None) -> int:
+        """Store `source` under `key` whole or not at all; return its size in bytes.
+
+        `move` removes `source` afterwards (a rename when it is on the same disk). `progress`
+        is called with the bytes sent so far; an exception it raises stops the upload, and
+        nothing is stored.
+        """
         ...
 
     def fetch(self, key: str, target: Path) -> None:
@@ -121,19 +127,25 @@ class LocalMediaStore:
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
-    def put_file(self, key: str, source: Path, *, move: bool = False) -> int:
+    def put_file(self, key: str, source: Path, *, move: bool = False,
+                 progress: Callable[[int], None] | None = None) -> int:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         if move:
             try:
                 os.replace(source, target)  # same disk: a rename, atomic
-                return target.stat().st_size
+                size = target.stat().st_size
+                if progress is not None:
+                    progress(size)
+                return size
             except OSError as exc:
                 if exc.errno != errno.EXDEV:
                     raise disk_error(exc, target) from exc
         tmp = temp_beside(target)
         try:
             shutil.copyfile(source, tmp)
+            if progress is not None:
+                progress(tmp.stat().st_size)
             os.replace(tmp, target)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
@@ -228,15 +240,23 @@ class S3MediaStore:
         return AudioError(f"Kho tệp (S3) không nhận hoặc không trả được {key}: {exc}",
                           "kiểm tra BANTIN_MEDIA_URL, BANTIN_MEDIA_ENDPOINT và khóa truy cập")
 
-    def put_file(self, key: str, source: Path, *, move: bool = False) -> int:
+    def put_file(self, key: str, source: Path, *, move: bool = False,
+                 progress: Callable[[int], None] | None = None) -> int:
         from botocore.exceptions import BotoCoreError, ClientError
 
         size = Path(source).stat().st_size
         extra = {"ContentType": content_type(key), "CacheControl": IMMUTABLE}
+        sent = [0]
+
+        def callback(chunk: int) -> None:
+            sent[0] += chunk
+            if progress is not None:
+                progress(sent[0])
+
         try:
             # An object appears only once complete; a failed multipart upload is aborted.
             self.client.upload_file(str(source), self.bucket, self._key(key),
-                                    ExtraArgs=extra, Config=self.transfer)
+                                    ExtraArgs=extra, Config=self.transfer, Callback=callback)
         except (BotoCoreError, ClientError) as exc:
             raise self._error(exc, key) from exc
         except Exception as exc:  # S3Transfer wraps failures in its own exception types
