@@ -22,7 +22,8 @@ LAYER2B = {"bulletin"}
 LAYER3 = {"jobs"}
 # The watcher of portals hands what it finds to jobs, so it stands just above them.
 LAYER3B = {"sources"}
-TOP = {"web", "cli", "cli_support", "cli_web", "cli_bulletin", "cli_sources", "services"}
+TOP = {"web", "cli", "cli_support", "cli_web", "cli_bulletin", "cli_sources", "cli_media",
+       "services"}
 
 # Each third-party library has one home.
 HOMES = {

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from .cli_bulletin import register as register_bulletin
+from .cli_media import register as register_media
 from .cli_sources import register as register_sources
 from .cli_support import (
     ENGINE_CHOICE,
@@ -305,3 +306,4 @@ def read(source: str, output: str, engine: str, timings: str | None, data_dir: s
 register_web(main)
 register_bulletin(main)
 register_sources(main)
+register_media(main)

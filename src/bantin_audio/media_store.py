@@ -347,3 +347,32 @@ def collect(media: MediaStore, keep: set[str], prefixes: tuple[str, ...] = ("", 
                 media.delete(obj.key)
                 removed += 1
     return removed
+
+
+def copy_media(source: MediaStore, target: MediaStore, scratch: Path,
+               prefixes: tuple[str, ...] = ("", BULLETIN_PREFIX, CHIME_PREFIX)) -> tuple[int, int]:
+    """Copy every object of `source` missing from `target` (moving a deployment's media).
+
+    Objects are immutable and named by content, so one already in `target` is the same and is
+    skipped; running it again after an interruption copies only what is left. Returns
+    (copied, skipped).
+    """
+    copied = skipped = 0
+    for prefix in prefixes:
+        for obj in list(source.list(prefix)):
+            if target.exists(obj.key):
+                skipped += 1
+                continue
+            local = source.local_path(obj.key)
+            if local is not None:
+                target.put_file(obj.key, local)
+            else:
+                tmp = scratch / obj.key.replace("/", "-")
+                try:
+                    source.fetch(obj.key, tmp)
+                    target.put_file(obj.key, tmp, move=True)
+                finally:
+                    tmp.unlink(missing_ok=True)
+            copied += 1
+    return copied, skipped
+

@@ -388,3 +388,39 @@ def test_embedded_mode_keeps_files_in_the_data_dir(settings: Settings) -> None:
     assert re.match(r"^file://", media.url("a" * 32 + ".mp3"))
 
 
+
+
+def test_media_push_copies_a_data_dir_into_the_bucket_once(
+        s3_settings: Settings, seaweedfs: SeaweedS3, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bantin_audio.cli import main
+
+    data_dir = tmp_path / "du-lieu"
+    local = LocalMediaStore(data_dir / "media")
+    names = ["a" * 32 + ".mp3", "b" * 32 + ".webm", "ban-tin/" + "c" * 32 + ".wav",
+             CHIME_PREFIX + "d" * 64 + ".mp3"]
+    for name in names:
+        source = tmp_path / "nguon"
+        source.write_bytes(name.encode() * 20)
+        local.put_file(name, source)
+    (data_dir / "media" / ".dang-ghi.part").write_bytes(b"x")  # a temp file is no object
+    env = {"BANTIN_DATA_DIR": str(data_dir), "BANTIN_MEDIA_URL": s3_settings.media_url,
+           "BANTIN_MEDIA_ENDPOINT": s3_settings.media_endpoint,
+           "BANTIN_MEDIA_ACCESS_KEY": s3_settings.media_access_key,
+           "BANTIN_MEDIA_SECRET_KEY": s3_settings.media_secret_key}
+    runner = CliRunner()
+    first = runner.invoke(main, ["media", "push"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "Đã chép 4 tệp" in first.output and "(0 tệp đã có)" in first.output
+    bucket, keys = _bucket(s3_settings, seaweedfs)
+    assert sorted(keys) == sorted(f"bantin/{n}" for n in names)
+    prefix = s3_settings.media_url.removeprefix(f"s3://{bucket}/")
+    head = seaweedfs.client().head_object(Bucket=bucket, Key=f"{prefix}/{names[1]}")
+    assert head["ContentType"] == "audio/webm"
+    assert head["CacheControl"] == "public, max-age=31536000, immutable"
+    again = runner.invoke(main, ["media", "push"], env=env)
+    assert again.exit_code == 0 and "Đã chép 0 tệp" in again.output \
+        and "(4 tệp đã có)" in again.output
+    unset = runner.invoke(main, ["media", "push"], env={**env, "BANTIN_MEDIA_URL": ""})
+    assert unset.exit_code == 1 and "Chưa đặt BANTIN_MEDIA_URL" in unset.output

@@ -21,6 +21,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..bulletin import CHIME_MAX_BYTES
 from ..config import Settings
+from ..errors import BantinError
 from ..jobs import media_dir, migrate_chimes, open_store
 from ..media_store import MediaStore, open_media
 from ..store import Store
@@ -90,7 +91,10 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
                      admin_token=admin_token(store, settings), wake=wake or threading.Event(),
                      services=services, media_root=media_dir(settings).resolve(),
                      media=media_store)
-    migrate_chimes(store, media_store)  # chimes named by path in older data dirs, moved by content
+    try:  # chimes named by path in older data dirs, moved into the media store by content
+        migrate_chimes(store, media_store)
+    except BantinError as exc:  # the store is unreachable: the next start tries again
+        log.warning("chimes named by path not moved yet: %s", exc)
     app.extensions["bantin"] = state
     app.extensions["bantin_auth_throttle"] = AuthThrottle()
     app.session_interface = ProxyAwareSessionInterface()
