@@ -75,6 +75,7 @@ class Settings:
     media_path_style: bool = True  # http://endpoint/bucket/key (what most non-AWS stores need)
     media_public_url: str | None = None  # a public bucket or CDN base: redirects go there
     media_url_ttl: int = 3600  # lifetime of a presigned media URL, seconds
+    media_share_clips: bool = True  # with media_url: clips also in the store, for every worker
     # worker scratch space for ffmpeg (each worker takes its own directory under it)
     scratch_dir: Path | None = None  # default: <data_dir>/scratch
     # watched portals (sources)

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 MEDIA_DIRNAME = "media"
 BULLETIN_PREFIX = "ban-tin/"
 CHIME_PREFIX = "nhac-chuyen-tin/"
+CLIP_PREFIX = "clips/"
 CHIME_KEY = re.compile(r"^nhac-chuyen-tin/([0-9a-f]{64})\.(wav|mp3)$")
 IMMUTABLE = "public, max-age=31536000, immutable"
 CONTENT_TYPES = {"mp3": "audio/mpeg", "webm": "audio/webm", "wav": "audio/wav",
@@ -68,6 +69,14 @@ class MediaStore(Protocol):
 
     def fetch(self, key: str, target: Path) -> None:
         """Copy the object into the local file `target` (whole or not at all)."""
+        ...
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        """Store a small object from memory, whole or not at all."""
+        ...
+
+    def read_bytes(self, key: str) -> bytes | None:
+        """Return a small object's bytes, or None when there is none under `key`."""
         ...
 
     def exists(self, key: str) -> bool:
@@ -168,6 +177,26 @@ class LocalMediaStore:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temp_beside(target)
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise disk_error(exc, target) from exc
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def read_bytes(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -283,6 +312,29 @@ class S3MediaStore:
         finally:
             tmp.unlink(missing_ok=True)
 
+    def put_bytes(self, key: str, data: bytes) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:  # one PUT: the object appears whole or not at all
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data,
+                                   ContentType=content_type(key), CacheControl=IMMUTABLE)
+        except (BotoCoreError, ClientError) as exc:
+            raise self._error(exc, key) from exc
+
+    def read_bytes(self, key: str) -> bytes | None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+            with answer["Body"] as body:
+                return bytes(body.read())
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                return None
+            raise self._error(exc, key) from exc
+        except BotoCoreError as exc:
+            raise self._error(exc, key) from exc
+
     def exists(self, key: str) -> bool:
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -375,4 +427,29 @@ def copy_media(source: MediaStore, target: MediaStore, scratch: Path,
                     tmp.unlink(missing_ok=True)
             copied += 1
     return copied, skipped
+
+
+class SharedClips:
+    """The clip cache's shared tier in the media store (`clips/<key>.<format>`).
+
+    Used with object storage, so that every worker machine reads the clips any of them made:
+    a job that moves to another machine (its worker was killed) asks Google only for what was
+    never synthesized. Clips are never collected (their names are content hashes and a reading
+    made again needs them).
+    """
+
+    def __init__(self, media: MediaStore) -> None:
+        self.media = media
+
+    def get_clip(self, name: str) -> bytes | None:
+        """Return the clip stored under `name`, or None."""
+        return self.media.read_bytes(CLIP_PREFIX + name)
+
+    def put_clip(self, name: str, data: bytes) -> None:
+        """Store a clip under `name`."""
+        self.media.put_bytes(CLIP_PREFIX + name, data)
+
+    def drop_clip(self, name: str) -> None:
+        """Remove the clip under `name` (it turned out not to decode)."""
+        self.media.delete(CLIP_PREFIX + name)
 

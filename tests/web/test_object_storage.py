@@ -6,6 +6,7 @@ embedded store object) and the bucket are between them.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -299,6 +300,7 @@ def test_upload_stopped_midway_leaves_no_partial_object(
 
     with pytest.raises(Stop):
         media.put_file(name, big, progress=stop_after_first_part)
+    gc.collect()  # that handle, closed here rather than in whichever test runs next
     assert not media.exists(name)
     bucket, keys = _bucket(s3_settings, seaweedfs)
     assert keys == []
@@ -424,3 +426,35 @@ def test_media_push_copies_a_data_dir_into_the_bucket_once(
         and "(4 tệp đã có)" in again.output
     unset = runner.invoke(main, ["media", "push"], env={**env, "BANTIN_MEDIA_URL": ""})
     assert unset.exit_code == 1 and "Chưa đặt BANTIN_MEDIA_URL" in unset.output
+
+
+def test_another_worker_machine_reads_the_clips_instead_of_asking_google_again(
+        s3_settings: Settings, fake_google: Any, seaweedfs: SeaweedS3, tmp_path: Path) -> None:
+    from bantin_audio.jobs import build_segments
+    from bantin_audio.model import Article, Script
+    from bantin_audio.services import build_services
+
+    article = Article(title="Huyện tổ chức hội nghị tổng kết",
+                      paragraphs=["Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm.",
+                                  "Các xã báo cáo kết quả thu hoạch lúa mùa."])
+    first = build_services(s3_settings.replace(cache_dir=tmp_path / "may-1"))
+    second = build_services(s3_settings.replace(cache_dir=tmp_path / "may-2"))
+    try:
+        segments = build_segments(article, s3_settings, None)
+        script = Script(segments=segments, title=article.headline)
+        made = first.pipeline.synthesize(script)
+        asked = fake_google.requests
+        assert asked > 0 and not any(c.cached for c in made)
+        _, keys = _bucket(s3_settings, seaweedfs)
+        assert sum(k.startswith("bantin/clips/") for k in keys) == asked
+        again = second.pipeline.synthesize(script)  # an empty cache on another machine
+        assert fake_google.requests == asked and all(c.cached for c in again)
+        assert [c.audio for c in again] == [c.audio for c in made]
+        assert list((tmp_path / "may-2").rglob("*.mp3"))  # kept locally from now on
+    finally:
+        first.pipeline.close()
+        second.pipeline.close()
+    # the embedded mode has no shared tier
+    embedded = build_services(s3_settings.replace(media_url=None))
+    assert embedded.cache.shared is None
+    embedded.pipeline.close()
