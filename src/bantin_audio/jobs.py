@@ -208,8 +208,8 @@ def collect_media(store: Store, media: MediaStore | Path, min_age_s: float = 360
         if not media.is_dir():
             return 0
         media = LocalMediaStore(media)
-    # Read the objects' list before the references: an object written (then recorded) while
-    # this runs is younger than the grace period anyway.
+    # An object written (then recorded) while this runs is younger than the grace period, so
+    # reading the references before listing the objects loses nothing.
     keep = store.media_paths() | {BULLETIN_PREFIX + n for n in store.bulletin_media_names()}
     return collect(media, keep, min_age_s=min_age_s)
 
@@ -219,7 +219,7 @@ def chime_file(media: MediaStore, chime: str, scratch: Path) -> Path:
 
     Chimes are stored by content (`nhac-chuyen-tin/<sha256>.<ext>`). A bulletin saved before
     that names an absolute path; it still works where that file exists (the web service moves
-    such chimes into the media store when it starts: `web.migrate_chimes`).
+    such chimes into the media store when it starts: `migrate_chimes`).
     """
     match = CHIME_KEY.match(chime)
     if match is None:
@@ -239,8 +239,9 @@ def migrate_chimes(store: Store, media: MediaStore) -> int:
     Each readable file goes in by content (`nhac-chuyen-tin/<sha256>.<ext>`) and the station
     defaults and bulletins name that key instead. A bulletin approved (or built) with the old
     chime stays approved (and its build current): the chime is the same sound. A path that
-    cannot be read is left as it is (the compose page then asks for the chime again). Returns
-    how many bulletins or defaults changed; running it again changes nothing.
+    cannot be read is left as it is (a build then says the chime file is missing, and the
+    editor uploads it again). Returns how many bulletins or defaults changed; running it again
+    changes nothing.
     """
     import dataclasses
     import json
