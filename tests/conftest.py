@@ -14,7 +14,11 @@ import responses
 
 from bantin_audio.config import Settings
 from tests.fakes import GOOGLE_URL, SORRY_URL, FakeGoogle
-from tests.servers import PostgresServer, postgres_server
+from tests.servers import (
+    PostgresServer,
+    postgres_server,
+    seaweedfs,  # noqa: F401  (a fixture: real S3 on loopback)
+)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 

@@ -16,7 +16,7 @@ PKG = Path(__file__).resolve().parents[1] / "src" / "bantin_audio"
 LAYER0 = {"config", "errors", "model", "exports", "output_files"}
 # The schema and its migrations, below the store that writes the SQL.
 LAYER0B = {"database"}
-LAYER1 = {"ingest", "speech", "engines", "audio", "store"}
+LAYER1 = {"ingest", "speech", "engines", "audio", "store", "media_store"}
 LAYER2 = {"pipeline"}
 # A bulletin is built from several articles' readings, so it stands on the pipeline
 # (DESIGN.md put both in layer 2; bulletin sits just above it).
@@ -25,7 +25,7 @@ LAYER3 = {"jobs"}
 # The watcher of portals hands what it finds to jobs, so it stands just above them.
 LAYER3B = {"sources"}
 TOP = {"web", "cli", "cli_support", "cli_web", "cli_bulletin", "cli_sources", "cli_data",
-       "services"}
+       "cli_media", "services"}
 
 # Each third-party library has one home.
 HOMES = {
@@ -34,6 +34,7 @@ HOMES = {
     "gtts": ("engines.google",), "pydub": ("audio.stitch",), "sqlite3": ("store",),
     "sqlalchemy": ("store", "database"), "alembic": ("database",),
     "flask": ("web",), "mutagen": ("audio.tags",),
+    "boto3": ("media_store",), "botocore": ("media_store",),
 }
 
 

@@ -43,6 +43,7 @@ from .audio.tags import write_tags
 from .config import Settings
 from .errors import AudioError, BantinError, InputError, NotFound
 from .exports import spreadsheet_csv
+from .media_store import CHIME_KEY
 from .model import Article, Progress, Script, Segment, SegmentClip, TimingEntry
 from .output_files import StagedOutputs
 from .speech.normalize import normalize_text
@@ -174,8 +175,20 @@ def validate_bulletin(bulletin: Bulletin) -> None:
     if st.target_minutes is not None and not st.target_minutes > 0:
         raise InputError("Độ dài mục tiêu phải lớn hơn 0 phút")
     bulletin_date(bulletin)
-    if st.chime_path:
+    if st.chime_path and not CHIME_KEY.match(st.chime_path):
+        # A chime stored by content was checked when it was uploaded; a path is checked here.
         load_chime(Path(st.chime_path))
+
+
+def chime_digest(chime: str) -> str | None:
+    """Return the SHA-256 of a chime named by content key or by path (None if unreadable)."""
+    match = CHIME_KEY.match(chime)
+    if match is not None:
+        return match.group(1)
+    try:
+        return hashlib.sha256(Path(chime).read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def load_chime(path: Path) -> tuple[bytes, str]:
@@ -220,18 +233,18 @@ def load_chime(path: Path) -> tuple[bytes, str]:
 
 def fingerprint(bulletin: Bulletin) -> str:
     """Return a hash of everything that changes what the bulletin sounds like."""
+    station = asdict(bulletin.station)
+    # The chime counts by its content, wherever it is kept (a content key in the media store, a
+    # local copy a worker fetched, or a file replaced in place by the CLI's user).
+    chime = station.pop("chime_path")
+    station["chime_path"] = None
     content = {
         "title": bulletin.title, "date": bulletin.date,
         "items": [[i.article_id, i.article.to_dict()] for i in bulletin.items],
-        "station": asdict(bulletin.station),
+        "station": station,
     }
-    if bulletin.station.chime_path:
-        # Replacing the chime file in place changes the programme too.
-        try:
-            content["chime"] = hashlib.sha256(
-                Path(bulletin.station.chime_path).read_bytes()).hexdigest()
-        except OSError:
-            content["chime"] = None
+    if chime:
+        content["chime"] = chime_digest(chime)
     raw = json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")
     return hashlib.sha256(raw).hexdigest()
 

@@ -12,6 +12,7 @@ import click
 
 from .cli_bulletin import register as register_bulletin
 from .cli_data import register as register_data
+from .cli_media import register as register_media
 from .cli_sources import register as register_sources
 from .cli_support import (
     ENGINE_CHOICE,
@@ -307,3 +308,4 @@ register_web(main)
 register_bulletin(main)
 register_sources(main)
 register_data(main)
+register_media(main)

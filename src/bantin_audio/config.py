@@ -72,6 +72,19 @@ class Settings:
     api_token: str | None = None
     public_url: str | None = None  # e.g. https://bantin.example.vn, for feeds
     trusted_proxies: int = 0  # reverse proxies (nginx) whose X-Forwarded-* headers to trust
+    # media store: empty keeps finished audio under <data_dir>/media; s3://bucket/prefix puts
+    # it in S3-compatible object storage, served by redirect (presigned, or media_public_url)
+    media_url: str | None = None
+    media_endpoint: str | None = None  # e.g. http://127.0.0.1:8333 (SeaweedFS, MinIO); AWS: empty
+    media_region: str = "us-east-1"
+    media_access_key: str | None = None  # empty: boto3's own chain (AWS_* variables, roles)
+    media_secret_key: str | None = None
+    media_path_style: bool = True  # http://endpoint/bucket/key (what most non-AWS stores need)
+    media_public_url: str | None = None  # a public bucket or CDN base: redirects go there
+    media_url_ttl: int = 3600  # lifetime of a presigned media URL, seconds
+    media_share_clips: bool = True  # with media_url: clips also in the store, for every worker
+    # worker scratch space for ffmpeg (each worker takes its own directory under it)
+    scratch_dir: Path | None = None  # default: <data_dir>/scratch
     # watched portals (sources)
     watch: bool = True  # `serve` runs the watcher
     source_interval: int = 600  # default poll interval of a new source, seconds
@@ -105,6 +118,11 @@ class Settings:
         """Return where synthesized clips are cached."""
         return self.cache_dir or (self.data_dir / "cache")
 
+    @property
+    def scratch_root(self) -> Path:
+        """Return where workers make their scratch directories."""
+        return self.scratch_dir or (self.data_dir / "scratch")
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from BANTIN_* variables, then apply non-None overrides."""
@@ -116,7 +134,7 @@ class Settings:
                 continue
             values[f.name] = _convert(f.name, f.type, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("data_dir", "cache_dir"):
+        for key in ("data_dir", "cache_dir", "scratch_dir"):
             if isinstance(values.get(key), str):
                 values[key] = Path(values[key])
         settings = cls(**values)
@@ -139,6 +157,16 @@ class Settings:
             raise InputError("BANTIN_JOB_LEASE_S phải từ 1 giây trở lên")
         if self.retries < 0:
             raise InputError("BANTIN_RETRIES không được âm")
+        if self.media_url and not (self.media_url.startswith("s3://")
+                                   and len(self.media_url) > len("s3://")
+                                   and self.media_url[5] != "/"):
+            raise InputError(f"BANTIN_MEDIA_URL không hợp lệ: {self.media_url!r}",
+                             "dạng s3://tên-bucket/tiền-tố (tiền tố có thể bỏ trống)")
+        if self.media_public_url and not self.media_public_url.startswith(("https://",
+                                                                             "http://")):
+            raise InputError("BANTIN_MEDIA_PUBLIC_URL phải bắt đầu bằng https:// hoặc http://")
+        if not 60 <= self.media_url_ttl <= 7 * 24 * 3600:
+            raise InputError("BANTIN_MEDIA_URL_TTL phải từ 60 giây đến 7 ngày")
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed."""

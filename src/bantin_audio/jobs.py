@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import secrets
+import shutil
 import socket
 import sys
 import tempfile
@@ -32,7 +33,18 @@ from .errors import (
     NotFound,
     SynthesisError,
 )
+from .media_store import (
+    BULLETIN_PREFIX,
+    CHIME_KEY,
+    CHIME_PREFIX,
+    LocalMediaStore,
+    MediaStore,
+    collect,
+    open_media,
+)
+from .media_store import media_dir as media_dir
 from .model import Article, Script, Segment, SegmentClip
+from .output_files import sweep_stale_dirs
 from .pipeline import file_sha256, segment_phrasing
 from .store import (
     ArticleRow,
@@ -49,7 +61,6 @@ log = logging.getLogger(__name__)
 LEASE_S = 30.0  # the default of Settings.job_lease_s
 HEARTBEAT_S = 5.0  # at most; a short lease beats three times per lease
 MAX_ATTEMPTS = 3
-MEDIA_DIRNAME = "media"
 # (kind, stitch format, bitrate kbps, sample rate) of the extras built once the whole article
 # is ready; the streaming MP3 (kind "mp3") follows Settings.bitrate_kbps and sample_rate.
 EXTRAS = (("webm", "webm", 24, 24000), ("broadcast", "mp3", 128, 44100))
@@ -58,13 +69,9 @@ EXTENSIONS = {"mp3": "mp3", "webm": "webm", "broadcast": "mp3", "web": "mp3", "w
 DOWNLOAD_SUFFIXES = {"broadcast": (" (phát thanh)", "-phat-thanh"),
                      "cue_csv": (" (bảng thứ tự)", "-bang-thu-tu"),
                      "cue_text": (" (bảng thứ tự)", "-bang-thu-tu")}
-BULLETIN_DIRNAME = "ban-tin"  # bulletin builds: outside /am-thanh/, served only when approved
+BULLETIN_DIRNAME = BULLETIN_PREFIX.rstrip("/")  # outside /am-thanh/, served only when approved
 PROGRESS_INTERVAL_S = 0.5
-
-
-def media_dir(settings: Settings) -> Path:
-    """Return the directory holding the content-addressed audio files."""
-    return settings.data_dir / MEDIA_DIRNAME
+SCRATCH_PREFIX = "worker-"
 
 
 def bulletin_media_dir(settings: Settings) -> Path:
@@ -190,28 +197,106 @@ def rebuild_scripts(store: Store, settings: Settings, lexicon_path: Path | None,
     return jobs
 
 
-def collect_media(store: Store, directory: Path, min_age_s: float = 3600.0) -> int:
-    """Delete audio files no rendition refers to any more (after a grace period for players)."""
-    if not directory.is_dir():
-        return 0
-    keep = store.media_paths()
-    now = time.time()
-    removed = 0
-    bulletins = directory / BULLETIN_DIRNAME
-    paths = list(directory.iterdir())
-    if bulletins.is_dir():
-        keep |= store.bulletin_media_names()
-        paths += list(bulletins.iterdir())
-    for path in paths:
-        if path.name in keep or not path.is_file():
+def collect_media(store: Store, media: MediaStore | Path, min_age_s: float = 3600.0) -> int:
+    """Delete audio files no rendition or bulletin build refers to any more.
+
+    Only objects older than `min_age_s` go (a player may still be fetching a prefix just
+    replaced); chimes are kept. Works the same on a local directory and in object storage.
+    """
+    if isinstance(media, Path):
+        if not media.is_dir():
+            return 0
+        media = LocalMediaStore(media)
+    # An object written (then recorded) while this runs is younger than the grace period, so
+    # reading the references before listing the objects loses nothing.
+    keep = store.media_paths() | {BULLETIN_PREFIX + n for n in store.bulletin_media_names()}
+    return collect(media, keep, min_age_s=min_age_s)
+
+
+def chime_file(media: MediaStore, chime: str, scratch: Path) -> Path:
+    """Return a local file of a bulletin's chime: fetched by content key, or an older path.
+
+    Chimes are stored by content (`nhac-chuyen-tin/<sha256>.<ext>`). A bulletin saved before
+    that names an absolute path; it still works where that file exists (the web service moves
+    such chimes into the media store when it starts: `migrate_chimes`).
+    """
+    match = CHIME_KEY.match(chime)
+    if match is None:
+        return Path(chime)
+    local = media.local_path(chime)
+    if local is not None:
+        return local
+    target = scratch / f"chime-{match.group(1)[:16]}.{match.group(2)}"
+    if not target.exists():
+        media.fetch(chime, target)
+    return target
+
+
+def migrate_chimes(store: Store, media: MediaStore) -> int:
+    """Move chimes named by absolute path (data dirs from before) into the media store.
+
+    Each readable file goes in by content (`nhac-chuyen-tin/<sha256>.<ext>`) and the station
+    defaults and bulletins name that key instead. A bulletin approved (or built) with the old
+    chime stays approved (and its build current): the chime is the same sound. A path that
+    cannot be read is left as it is (a build then says the chime file is missing, and the
+    editor uploads it again). Returns how many bulletins or defaults changed; running it again
+    changes nothing.
+    """
+    import dataclasses
+    import json
+
+    from .bulletin import Bulletin, chime_digest, fingerprint
+
+    keys: dict[str, str | None] = {}
+
+    def key_for(chime: str) -> str | None:
+        if CHIME_KEY.match(chime):
+            return None
+        if chime not in keys:
+            keys[chime] = None
+            try:
+                data = Path(chime).read_bytes()
+            except OSError as exc:
+                log.warning("chime %s cannot be read, left as it is: %s", chime, exc)
+                return None
+            key = f"{CHIME_PREFIX}{hashlib.sha256(data).hexdigest()}." + (
+                "wav" if data[:4] == b"RIFF" else "mp3")
+            if not media.exists(key):
+                media.put_file(key, Path(chime))
+            keys[chime] = key
+        return keys[chime]
+
+    changed = 0
+    defaults = store.bulletin_defaults()
+    if defaults.get("chime_path") and (key := key_for(defaults["chime_path"])):
+        defaults["chime_path"] = key
+        store.set_bulletin_defaults(defaults)
+        changed += 1
+    for row in store.list_bulletins(limit=1_000_000):
+        bulletin = Bulletin.from_dict(row.data)
+        old = bulletin.station.chime_path
+        if not old or (key := key_for(old)) is None:
             continue
-        try:
-            if now - path.stat().st_mtime >= min_age_s:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:
-            continue
-    return removed
+        # The fingerprint before: the station with the path, plus the file's content hash.
+        raw = json.dumps({
+            "title": bulletin.title, "date": bulletin.date,
+            "items": [[i.article_id, i.article.to_dict()] for i in bulletin.items],
+            "station": dataclasses.asdict(bulletin.station), "chime": chime_digest(old),
+        }, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        before = hashlib.sha256(raw).hexdigest()
+        bulletin.station.chime_path = key
+        after = fingerprint(bulletin)
+        if bulletin.approved_fingerprint == before:
+            bulletin.approved_fingerprint = after
+        build = store.latest_bulletin_build(row.id)
+        if build is not None and build.fingerprint == before:
+            store.put_bulletin_build(dataclasses.replace(build, fingerprint=after))
+        store.save_bulletin(bulletin.to_dict())
+        changed += 1
+    if changed:
+        log.info("moved the chimes of %d bulletins (or station defaults) into the media store",
+                 changed)
+    return changed
 
 
 def _pid_alive(pid: int) -> bool:
@@ -246,7 +331,8 @@ class Worker:
 
     def __init__(self, store: Store, pipeline: Any, settings: Settings, *,
                  wake: threading.Event | None = None, restitch_interval_s: float = 1.0,
-                 build_extras: bool = True, background_extras: bool = False) -> None:
+                 build_extras: bool = True, background_extras: bool = False,
+                 media: MediaStore | None = None) -> None:
         self.store = store
         self.pipeline = pipeline
         self.settings = settings
@@ -262,8 +348,14 @@ class Worker:
         self._tails: list[Future[bool]] = []
         self._tail_pool: ThreadPoolExecutor | None = None
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-        self.media = media_dir(settings)
-        self.media.mkdir(parents=True, exist_ok=True)
+        self.media = media if media is not None else open_media(settings)
+        # This worker's own scratch directory: ffmpeg writes here, then the media store takes
+        # the finished file. Nothing is shared with other workers or the web node.
+        root = settings.scratch_root
+        root.mkdir(parents=True, exist_ok=True)
+        sweep_stale_dirs(root, SCRATCH_PREFIX)
+        self.scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}.",
+                                             dir=root))
         self.lexicon_path = settings.lexicon_path
         self._handing_back = False
         self._running: set[threading.Event] = set()  # the `lost` events of running jobs
@@ -300,7 +392,12 @@ class Worker:
                 self.wake.wait(poll_s)
                 self.wake.clear()
         self.drain()
+        self.close()
         log.info("worker %s stopped", self.owner)
+
+    def close(self) -> None:
+        """Remove this worker's scratch directory (call once no job runs)."""
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     def run_until_idle(self) -> int:
         """Process jobs until none is left (extras written too); return how many were run."""
@@ -585,7 +682,7 @@ class Worker:
         from .audio.stitch import stitch
 
         ext = EXTENSIONS[kind]
-        tmp = self.media / f".tmp-{secrets.token_hex(8)}.{ext}"
+        tmp = self.scratch / f"tmp-{secrets.token_hex(8)}.{ext}"
         tags = None
         if article is not None and fmt == "mp3":
             tags = {"title": article.headline, "artist": article.author or "bantin-audio",
@@ -602,7 +699,7 @@ class Worker:
                                  tags=tags, phrasing=segment_phrasing)
             digest = file_sha256(tmp)
             name = f"{digest[:32]}.{ext}"
-            os.replace(tmp, self.media / name)
+            size = self.media.put_file(name, tmp, move=True)
         except AudioError:
             # A clip the decoder refuses (a damaged cache entry) is removed from the cache, so
             # the job's next attempt makes it again instead of failing the same way.
@@ -611,7 +708,6 @@ class Worker:
             raise
         finally:
             tmp.unlink(missing_ok=True)
-        size = (self.media / name).stat().st_size
         return name, program, digest, size
 
     def _write_broadcast(self, clips: list[SegmentClip], out: Path, kbps: int, rate: int,
@@ -621,7 +717,7 @@ class Worker:
         from .audio.stitch import stitch
         from .audio.tags import write_tags
 
-        wav = self.media / f".tmp-{secrets.token_hex(8)}.wav"
+        wav = self.scratch / f"tmp-{secrets.token_hex(8)}.wav"
         try:
             program = stitch(clips, wav, fmt="wav", sample_rate=rate, phrasing=segment_phrasing)
             normalize_loudness(wav, out, target="broadcast", fmt="mp3", sample_rate=rate,
@@ -676,9 +772,6 @@ class Worker:
             self.store.finish_job(job.id, self.owner, status="done")
             return
         bulletin = Bulletin.from_dict(row.data)
-        validate_bulletin(bulletin)
-        directory = self.media / BULLETIN_DIRNAME
-        directory.mkdir(parents=True, exist_ok=True)
         state = {"last": 0.0, "synthesize": 0, "stitch": 0}
         lock = threading.Lock()
 
@@ -694,8 +787,12 @@ class Worker:
                     state["last"] = now
                     self.store.job_progress(job.id, self.owner, int(done), total)
 
-        with tempfile.TemporaryDirectory(prefix=".build-", dir=directory) as tmp:
+        with tempfile.TemporaryDirectory(prefix="build-", dir=self.scratch) as tmp:
             work = Path(tmp)
+            if bulletin.station.chime_path:  # a content key: fetched from the media store
+                bulletin.station.chime_path = str(chime_file(
+                    self.media, bulletin.station.chime_path, work))
+            validate_bulletin(bulletin)
             paths = {"broadcast": work / "ban-tin.mp3", "wav": work / "ban-tin.wav",
                      "web": work / "ban-tin-web.mp3", "cue_csv": work / "ban-tin.csv",
                      "cue_text": work / "ban-tin.txt"}
@@ -708,10 +805,12 @@ class Worker:
                        "wav": result.loudness["wav"].to_dict(),
                        "web": result.loudness["web"].to_dict()}
             files, sizes = {}, {}
+            if lost.is_set():
+                return
             for kind, path in paths.items():
                 name = f"{file_sha256(path)[:32]}.{EXTENSIONS[kind]}"
-                os.replace(path, directory / name)
-                files[kind], sizes[kind] = name, (directory / name).stat().st_size
+                sizes[kind] = self.media.put_file(BULLETIN_PREFIX + name, path, move=True)
+                files[kind] = name
         if lost.is_set():
             return
         self.store.put_bulletin_build(BulletinBuildRow(

@@ -57,6 +57,11 @@ def build_engines(settings: Settings, engine: str | None = None) -> list[Engine]
 def build_services(settings: Settings, engine: str | None = None) -> Services:
     """Build the services for `settings`, creating the data and cache directories."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    cache = ClipCache(settings.clip_cache_dir)
+    shared = None
+    if settings.media_url and settings.media_share_clips:
+        from .media_store import SharedClips, open_media
+
+        shared = SharedClips(open_media(settings))
+    cache = ClipCache(settings.clip_cache_dir, shared=shared)
     pipeline = Pipeline(build_engines(settings, engine), cache, settings)
     return Services(settings=settings, pipeline=pipeline, cache=cache)

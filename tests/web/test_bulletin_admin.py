@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import wave
 from pathlib import Path
@@ -121,10 +122,13 @@ def test_chime_upload_is_validated(editor: Editor, tmp_path: Path, app: Flask) -
                                                      "nhạc hiệu.wav")},
                                       content_type="multipart/form-data"), bid)
     assert "Đã tải lên nhạc chuyển tin “nhạc hiệu.wav”" in page
-    chime = Path(editor.store.get_bulletin(bid).data["station"]["chime_path"])
+    # kept by content in the media store, named by its SHA-256
+    key = editor.store.get_bulletin(bid).data["station"]["chime_path"]
+    assert key == f"nhac-chuyen-tin/{hashlib.sha256(tone.read_bytes()).hexdigest()}.wav"
+    chime = media_dir(app.extensions["bantin"].settings) / key
     assert chime.read_bytes() == tone.read_bytes()
-    assert chime.parent == app.extensions["bantin"].settings.data_dir / "nhac-chuyen-tin"
     assert list(chime.parent.iterdir()) == [chime]  # no leftovers from the bad uploads
+    assert editor.store.bulletin_defaults()["chime_path"] == key
     editor.post(url, {"bo_nhac": "1"})
     assert editor.store.get_bulletin(bid).data["station"]["chime_path"] is None
     # a 25-second WAV is over the 2 MB every other form may send, but a fine chime

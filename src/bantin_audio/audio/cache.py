@@ -19,6 +19,7 @@ import wave
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Protocol
 
 from ..errors import AudioError
 
@@ -108,11 +109,35 @@ def audio_problem(data: bytes, fmt: str) -> str | None:
     return None
 
 
-class ClipCache:
-    """Clips stored as <root>/<ab>/<key>.<format>, written atomically (temp file + rename)."""
+class SharedClips(Protocol):
+    """Clips shared by every worker machine (object storage), behind the local cache."""
 
-    def __init__(self, root: Path, scratch_max_bytes: int = SCRATCH_MAX_BYTES) -> None:
+    def get_clip(self, name: str) -> bytes | None:
+        """Return the clip stored under `name` (`<key>.<format>`), or None."""
+        ...
+
+    def put_clip(self, name: str, data: bytes) -> None:
+        """Store a clip under `name` (whole or not at all)."""
+        ...
+
+    def drop_clip(self, name: str) -> None:
+        """Remove the clip stored under `name`."""
+        ...
+
+
+class ClipCache:
+    """Clips stored as <root>/<ab>/<key>.<format>, written atomically (temp file + rename).
+
+    With `shared` (the object store of a deployment on several machines), a clip missing here
+    is read from there (and kept here), and every new clip is also stored there, so a job
+    taken over by another worker machine re-synthesizes nothing already made. The shared
+    store only saves work: its failures are logged, never raised.
+    """
+
+    def __init__(self, root: Path, scratch_max_bytes: int = SCRATCH_MAX_BYTES,
+                 shared: SharedClips | None = None) -> None:
         self.root = Path(root)
+        self.shared = shared
         self.scratch_max_bytes = scratch_max_bytes
         self._lock = threading.Lock()
         self._inflight: dict[str, Future[bytes]] = {}
@@ -127,7 +152,7 @@ class ClipCache:
         try:
             data = self.path(key, fmt).read_bytes()
         except FileNotFoundError:
-            return None
+            return self._get_shared(key, fmt)
         problem = audio_problem(data, fmt)
         if problem is not None:
             log.warning("clip %s.%s in the cache is not audio (%s): removed", key[:12], fmt,
@@ -139,12 +164,48 @@ class ClipCache:
     def evict(self, key: str, fmt: str) -> None:
         """Remove a clip (one that turned out to be unusable), so it is made again."""
         self.path(key, fmt).unlink(missing_ok=True)
+        if self.shared is not None:
+            try:
+                self.shared.drop_clip(f"{key}.{fmt}")
+            except Exception as exc:  # the shared store only saves work
+                log.warning("clip %s.%s not removed from the shared store: %s", key[:12], fmt,
+                            exc)
+
+    def _get_shared(self, key: str, fmt: str) -> bytes | None:
+        """Return a clip another machine made (kept here from now on), or None."""
+        if self.shared is None:
+            return None
+        try:
+            data = self.shared.get_clip(f"{key}.{fmt}")
+        except Exception as exc:  # the shared store only saves work
+            log.warning("clip %s.%s not read from the shared store: %s", key[:12], fmt, exc)
+            return None
+        if data is None:
+            return None
+        if audio_problem(data, fmt) is not None:
+            self.evict(key, fmt)
+            return None
+        try:
+            self._put_local(key, fmt, data)
+        except OSError as exc:  # read again from the shared store next time
+            log.warning("clip %s.%s not kept locally: %s", key[:12], fmt, exc)
+        return data
 
     def put(self, key: str, fmt: str, data: bytes) -> Path:
         """Store a clip atomically; return its path. Refuse anything that is not audio."""
         problem = audio_problem(data, fmt)
         if problem is not None:
             raise AudioError(f"Không lưu đoạn âm thanh hỏng vào bộ nhớ đệm: {problem}")
+        target = self._put_local(key, fmt, data)
+        if self.shared is not None:
+            try:
+                self.shared.put_clip(f"{key}.{fmt}", data)
+            except Exception as exc:  # the shared store only saves work
+                log.warning("clip %s.%s not stored in the shared store: %s", key[:12], fmt,
+                            exc)
+        return target
+
+    def _put_local(self, key: str, fmt: str, data: bytes) -> Path:
         target = self.path(key, fmt)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix="." + fmt)

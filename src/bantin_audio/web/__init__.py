@@ -21,7 +21,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..bulletin import CHIME_MAX_BYTES
 from ..config import Settings
-from ..jobs import media_dir, open_store
+from ..errors import BantinError
+from ..jobs import media_dir, migrate_chimes, open_store
+from ..media_store import MediaStore, open_media
 from ..store import Store
 from . import admin, api, bulletins, embed, errors, feeds, media, reader, sources_admin
 from .auth import AuthThrottle
@@ -53,6 +55,7 @@ class WebState:
     wake: threading.Event = field(default_factory=threading.Event)
     services: Any = None
     media_root: Path = Path()
+    media: MediaStore | None = None  # where finished audio lives (local directory or S3)
     page_cache: dict[Any, bytes] = field(default_factory=dict)  # rendered reader pages
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -81,11 +84,16 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     app = Flask("bantin_audio.web", template_folder=str(templates), static_folder=None)
     app.url_map.converters["int"] = BoundedInt
     store = store or open_store(settings)
-    media_dir(settings).mkdir(parents=True, exist_ok=True)
+    media_store = open_media(settings)
     lexicon_path = services.lexicon_path if services is not None else settings.lexicon_path
     state = WebState(settings=settings, store=store, lexicon_path=lexicon_path,
                      admin_token=admin_token(store, settings), wake=wake or threading.Event(),
-                     services=services, media_root=media_dir(settings).resolve())
+                     services=services, media_root=media_dir(settings).resolve(),
+                     media=media_store)
+    try:  # chimes named by path in older data dirs, moved into the media store by content
+        migrate_chimes(store, media_store)
+    except BantinError as exc:  # the store is unreachable: the next start tries again
+        log.warning("chimes named by path not moved yet: %s", exc)
     app.extensions["bantin"] = state
     app.extensions["bantin_auth_throttle"] = AuthThrottle()
     app.session_interface = ProxyAwareSessionInterface()

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_limiter import Limiter
 
-from ..errors import InputError
-from ..jobs import ArticleSource, QueuedSource, media_dir, queue_source
+from ..errors import BantinError, InputError
+from ..jobs import ArticleSource, QueuedSource, queue_source
 from ..store import JobRow
-from .common import Unauthorized, article_json, bearer_ok, external_url, read_json, state
+from .common import (
+    Unauthorized,
+    article_json,
+    bearer_ok,
+    external_url,
+    media,
+    read_json,
+    state,
+)
+
+log = logging.getLogger(__name__)
 
 
 def blueprint(limiter: Limiter) -> Blueprint:
@@ -123,7 +134,11 @@ def remove_article(article_id: int) -> None:
     st = state()
     for name in st.store.delete_article(article_id):
         if name not in st.store.media_paths():
-            (media_dir(st.settings) / name).unlink(missing_ok=True)
+            try:
+                media(st).delete(name)
+            except BantinError as exc:  # the collector removes it later
+                log.warning("audio %s of deleted article %d stays for now: %s", name,
+                            article_id, exc)
 
 
 def get_job(job_id: int) -> Response:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import tempfile
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -49,11 +48,12 @@ from ..bulletin import (
     validate_bulletin,
 )
 from ..errors import BantinError, InputError, NotFound
-from ..jobs import bulletin_media_dir, download_name
+from ..jobs import download_name
+from ..media_store import BULLETIN_PREFIX, CHIME_PREFIX
 from ..store import BulletinBuildRow, BulletinRow, JobRow
-from .common import external_url, require_editor, state
+from .common import external_url, media, require_editor, state
 from .feeds import FEED_SIZE, _hms, _pub_date
-from .media import content_disposition, send_media
+from .media import content_disposition, redirect_media, send_media
 
 FILE_NAME = re.compile(r"^([0-9a-f]{32})\.(mp3|wav|csv|txt)$")
 FILE_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "csv": "text/csv; charset=utf-8",
@@ -346,24 +346,26 @@ def chime(bid: int) -> ResponseReturnValue:
             data = upload.read()
         finally:
             upload.close()  # a large upload is spooled to a temporary file
-        path = _store_chime(data, upload.filename)
+        key = _store_chime(data, upload.filename)
     except BantinError as exc:
         return _failed(bid, exc, "Chưa dùng được nhạc chuyển tin")
-    update_settings(bulletin, chime_path=str(path))
+    update_settings(bulletin, chime_path=key)
     _save(bulletin)
     defaults = st.store.bulletin_defaults()
-    defaults["chime_path"] = str(path)
+    defaults["chime_path"] = key
     st.store.set_bulletin_defaults(defaults)
     return _done(bid, f"Đã tải lên nhạc chuyển tin “{upload.filename}”.", anchor="nhac")
 
 
-def _store_chime(data: bytes, filename: str) -> Path:
-    """Check an uploaded chime decodes, then keep it under its content hash."""
-    directory = state().settings.data_dir / "nhac-chuyen-tin"
-    directory.mkdir(parents=True, exist_ok=True)
-    head = data[:12]
-    ext = "wav" if head[:4] == b"RIFF" else "mp3"
-    with tempfile.TemporaryDirectory(dir=directory) as tmp:
+def _store_chime(data: bytes, filename: str) -> str:
+    """Check an uploaded chime decodes, keep it in the media store by content; return its key.
+
+    The key (`nhac-chuyen-tin/<sha256>.<ext>`) is what a bulletin names: any worker fetches the
+    chime by it, and the bulletin's fingerprint reads the content hash from it.
+    """
+    ext = "wav" if data[:4] == b"RIFF" else "mp3"
+    key = f"{CHIME_PREFIX}{hashlib.sha256(data).hexdigest()}.{ext}"
+    with tempfile.TemporaryDirectory(prefix="bantin-nhac-") as tmp:
         candidate = Path(tmp) / f"upload.{ext}"
         candidate.write_bytes(data)
         try:
@@ -371,10 +373,10 @@ def _store_chime(data: bytes, filename: str) -> Path:
         except InputError as exc:
             exc.message = exc.message.replace(str(candidate), f"“{filename}”")
             raise
-        final = directory / f"{hashlib.sha256(data).hexdigest()[:32]}.{ext}"
-        if not final.exists():
-            shutil.move(str(candidate), final)
-    return final
+        store = media()
+        if not store.exists(key):
+            store.put_file(key, candidate, move=True)
+    return key
 
 
 def build(bid: int) -> ResponseReturnValue:
@@ -453,7 +455,8 @@ def admin_file(bid: int, name: str) -> Response:
     _, bulletin = _load(bid)
     build = state().store.latest_bulletin_build(bid)
     resp = _send(bulletin, build, name)
-    resp.headers["Cache-Control"] = "private, max-age=3600"
+    ttl = 3600 if resp.status_code != 302 else min(3600, state().settings.media_url_ttl // 2)
+    resp.headers["Cache-Control"] = f"private, max-age={ttl}"
     return resp
 
 
@@ -462,12 +465,15 @@ def _send(bulletin: Bulletin, build: BulletinBuildRow | None, name: str) -> Resp
     kinds = {v: k for k, v in build.files.items()} if build else {}
     if match is None or name not in kinds:
         raise NotFound("Không có tệp này của bản tin")
-    # The name matched [0-9a-f]{32}.ext: no separator or dot-dot can reach this join.
-    path = bulletin_media_dir(state().settings) / name
+    download = content_disposition(*download_name(bulletin_heading(bulletin), kinds[name])) \
+        if request.args.get("tai") else None
+    # The name matched [0-9a-f]{32}.ext: no separator or dot-dot can reach the file.
+    path = media().local_path(BULLETIN_PREFIX + name)
+    if path is None:
+        return redirect_media(BULLETIN_PREFIX + name, download)
     resp = send_media(path, FILE_TYPES[match.group(2)], match.group(1))
-    if request.args.get("tai"):
-        resp.headers["Content-Disposition"] = content_disposition(
-            *download_name(bulletin_heading(bulletin), kinds[name]))
+    if download:
+        resp.headers["Content-Disposition"] = download
     return resp
 
 

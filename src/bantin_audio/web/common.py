@@ -11,6 +11,7 @@ from flask import Flask, current_app, request, session, url_for
 from werkzeug.routing import IntegerConverter
 
 from ..errors import BantinError, InputError
+from ..media_store import MediaStore
 from ..store import ArticleRow, JobRow, RenditionRow, SegmentRow
 from .auth import check_token, session_open
 
@@ -254,3 +255,10 @@ def register_template_helpers(app: Flask) -> None:
         STAGE_LABELS=STAGE_LABELS, SOURCE_LABELS=SOURCE_LABELS,
         MIME_TYPES=MIME_TYPES,
     )
+
+
+def media(st: WebState | None = None) -> MediaStore:
+    """Return the media store of the app (local directory or object storage)."""
+    found = (st or state()).media
+    assert found is not None, "create_app sets the media store"
+    return found

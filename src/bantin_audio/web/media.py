@@ -1,8 +1,11 @@
 """Audio files under content-addressed names: Range, HEAD, strong ETags, immutable caching.
 
-A name is the hash of the file's bytes, so a file never changes under its name: small files
-are answered from memory (a bounded cache that can never be stale), larger ones with
-send_file. Either way: 206 for one range, 416 outside the file, If-Range, 304, never gzip.
+A name is the hash of the file's bytes, so a file never changes under its name. With the local
+media store, small files are answered from memory (a bounded cache that can never be stale),
+larger ones with send_file; either way: 206 for one range, 416 outside the file, If-Range,
+304, never gzip. With object storage, the address answers with a redirect to the object
+(presigned, or under BANTIN_MEDIA_PUBLIC_URL); the browser sends its Range header again there
+and the object store answers 206 with the object's own immutable Cache-Control.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from flask import Blueprint, Response, request, send_file
 
 from ..errors import NotFound
 from ..jobs import download_name
-from .common import MIME_TYPES, state
+from .common import MIME_TYPES, media, state
 
 NAME = re.compile(r"^([0-9a-f]{32})\.(mp3|webm)$")
 MEMORY_FILE_MAX = 8 * 1024 * 1024  # larger files stream from disk
@@ -74,15 +77,39 @@ def audio(name: str) -> Response:
     match = NAME.match(name)
     if match is None:
         raise NotFound("Không có tệp âm thanh này")
-    # The name matched [0-9a-f]{32}.(mp3|webm): no separator or dot-dot can reach this join.
-    path = state().media_root / name
-    resp = send_media(path, MIME_TYPES[match.group(2)], match.group(1))
+    download = None
     if request.args.get("tai"):
         rendition = state().store.rendition_by_path(name)
         title = state().store.get_article(rendition.article_id).article.headline \
             if rendition else "bantin"
-        resp.headers["Content-Disposition"] = content_disposition(
-            *download_name(title, rendition.kind if rendition else "mp3"))
+        download = content_disposition(*download_name(title,
+                                                      rendition.kind if rendition else "mp3"))
+    # The name matched [0-9a-f]{32}.(mp3|webm): no separator or dot-dot can reach the file.
+    path = media().local_path(name)
+    if path is None:
+        return redirect_media(name, download)
+    resp = send_media(path, MIME_TYPES[match.group(2)], match.group(1))
+    if download:
+        resp.headers["Content-Disposition"] = download
+    return resp
+
+
+def redirect_media(key: str, download: str | None = None) -> Response:
+    """Answer with a redirect to the object (a download carries its file name).
+
+    A presigned address is good for BANTIN_MEDIA_URL_TTL seconds: the redirect is cached by
+    the browser for half of that, so it keeps asking the same address (and hits its cache of
+    the object's bytes). An address under BANTIN_MEDIA_PUBLIC_URL never changes: the
+    redirect is cached like the object, for a year.
+    """
+    st = state()
+    target = media(st).url(key, download=download)
+    resp = Response(status=302)
+    resp.headers["Location"] = target
+    if st.settings.media_public_url and download is None:
+        resp.headers["Cache-Control"] = IMMUTABLE
+    else:
+        resp.headers["Cache-Control"] = f"private, max-age={st.settings.media_url_ttl // 2}"
     return resp
 
 
