@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,20 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present")
     return SHARED
+
+
+@pytest.fixture
+def counted_ffmpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Run the real ffmpeg through a wrapper that logs each run; return the log path."""
+    from bantin_audio.audio import ffmpeg, stitch
+
+    real = ffmpeg.find_ffmpeg()
+    log_path = tmp_path / "ffmpeg-runs.log"
+    wrapper = tmp_path / "ffmpeg"
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log_path}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("BANTIN_FFMPEG", str(wrapper))
+    ffmpeg.find_ffmpeg.cache_clear()
+    monkeypatch.setattr(stitch.AudioSegment, "converter", str(wrapper))
+    yield log_path
+    ffmpeg.find_ffmpeg.cache_clear()
