@@ -4,7 +4,16 @@ Measures the product's real path. A handful of articles is synthesized once into
 (Google-style MP3 clips from the fake Google, or the offline eSpeak NG voice with --voice
 espeak); programmes of the requested lengths repeat those articles as items, so every build
 reads its clips from the cache. Each build runs `build_bulletin` in a child process exactly as
-the product calls it, loudness verification on:
+the product calls it, loudness verification on, from one of two states of the cache:
+
+  read    the articles were read before, as the service reads every article it publishes (and
+          `bantin-audio read` does): their clips' decoded PCM is kept in the scratch cache, so
+          the build decodes only the bulletin's own clips (intro, announcements, outro)
+  clips   only the clips are cached (articles synthesized, never read alone): the build
+          decodes every clip
+
+Whatever PCM a build keeps for its own clips is removed before the next run, so every run of a
+row is a first build of that bulletin (a rebuild would decode nothing at all).
 
   cli     `bantin-audio bulletin -o ban-tin.mp3`: the broadcast MP3 at -23 LUFS
   worker  the service's bulletin job: broadcast MP3 and 48 kHz WAV at -23 LUFS, the web MP3
@@ -25,7 +34,7 @@ Targets: build time at most 1.5x ffmpeg's; the 60-minute build's peak RSS (build
 ffmpeg children) within 1.2x the 10-minute build's.
 
 Usage: python bench/bulletin.py [--minutes 10 30 60] [--paths cli worker]
-                                [--voice google|espeak] [--repeat 2]
+                                [--cache read clips] [--voice google|espeak] [--repeat 2]
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ import json
 import math
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -63,6 +73,7 @@ from bantin_audio.bulletin import (  # noqa: E402
 from bantin_audio.config import Settings  # noqa: E402
 from bantin_audio.model import Article  # noqa: E402
 from bantin_audio.services import build_services  # noqa: E402
+from bantin_audio.speech.script import build_script  # noqa: E402
 
 ENGINES = {"google": "gtts", "espeak": "espeak"}
 # What each path writes: (kind, file name); the worker's names are those of its job.
@@ -135,6 +146,50 @@ def warm_cache(bulletin: Bulletin, settings: Settings, engine: str) -> None:
             services.pipeline.synthesize(block.script)
     finally:
         services.pipeline.close()
+
+
+def read_articles(base: list[Article], settings: Settings, engine: str, out: Path) -> None:
+    """Read each article alone as the service does when it publishes it (clips and PCM kept)."""
+    services = build_services(settings, engine)
+    try:
+        for n, article in enumerate(base):
+            services.pipeline.render(build_script(article, settings), out / f"tin-{n}.mp3")
+    finally:
+        services.pipeline.close()
+    for p in out.glob("tin-*.mp3"):
+        p.unlink()
+
+
+class KeptPcm:
+    """The scratch cache's decoded clips: what a build adds is removed after it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.root = settings.clip_cache_dir / "pcm"
+        self.before: set[Path] = set()
+
+    def files(self) -> set[Path]:
+        return set(self.root.glob("*/*")) if self.root.is_dir() else set()
+
+    def mark(self) -> None:
+        self.before = self.files()
+
+    def restore(self) -> int:
+        added = self.files() - self.before
+        for p in added:
+            p.unlink()
+        return len(added)
+
+    def clear(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def stash(self) -> None:
+        """Set the kept PCM aside (the cache then holds the clips alone)."""
+        self.root.rename(self.root.with_name("pcm-aside"))
+
+    def unstash(self) -> None:
+        """Put the PCM set aside back in place of whatever is there."""
+        self.clear()
+        self.root.with_name("pcm-aside").rename(self.root)
 
 
 def child(spec_path: Path) -> None:
@@ -263,6 +318,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=int, nargs="+", default=[10, 30, 60])
     parser.add_argument("--paths", nargs="+", choices=sorted(OUTPUTS), default=["cli", "worker"])
+    parser.add_argument("--cache", nargs="+", choices=["read", "clips"], default=["read", "clips"],
+                        help="state of the cache before the builds (see above)")
     parser.add_argument("--voice", choices=sorted(ENGINES), default="google")
     parser.add_argument("--repeat", type=int, default=2,
                         help="runs of each build and of ffmpeg; the fastest of each counts")
@@ -272,6 +329,7 @@ def main() -> None:
         child(args.child)
         return
     engine = ENGINES[args.voice]
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="bench-bulletin-") as tmp:
         work = Path(tmp)
         settings = Settings(data_dir=work / "data")
@@ -294,60 +352,76 @@ def main() -> None:
                 items = max(1, math.ceil(minutes * 60_000 / per_item_ms))
                 plans[minutes] = bulletin_of(items, base)
                 warm_cache(plans[minutes], settings, engine)  # only the announcements are new
+            kept = KeptPcm(settings)
+            kept.clear()  # the probe build kept its PCM
+            # The articles read alone (their titles too), then their PCM set aside for "clips".
+            read_articles(base, settings, engine, out_dir)
+            kept.stash()
         finally:
             if mock is not None:
                 mock.stop()
                 mock.reset()
         rows = []
-        for path in args.paths:
-            for minutes, bulletin in plans.items():
-                # The machine is shared: keep the fastest of a few runs of each, in turn.
-                runs, baselines = [], []
-                for _ in range(max(1, args.repeat)):
-                    runs.append(run_child({"data_dir": str(settings.data_dir), "engine": engine,
-                                           "bulletin": bulletin.to_dict(),
-                                           "out_dir": str(out_dir), "path": path}, work))
-                    baselines.append(ffmpeg_baseline(path, out_dir, work, settings.sample_rate))
-                got = min(runs, key=lambda r: r["elapsed"])
-                got["cpu"] = min(r["cpu"] for r in runs)
-                got["rss_self_kb"] = max(r["rss_self_kb"] for r in runs)
-                got["ffmpeg_rss_kb"] = max(r["ffmpeg_rss_kb"] for r in runs)
-                base_wall = min(b[0] for b in baselines)
-                base_cpu = min(b[1] for b in baselines)
-                base_rss = max(b[2] for b in baselines)
-                rows.append((path, minutes, len(bulletin.items), got, base_wall, base_cpu,
-                             base_rss))
-                for p in out_dir.iterdir():
-                    p.unlink()
+        # "clips" first: reading the articles (for "read") keeps their PCM for good.
+        for state in sorted(args.cache, key=["clips", "read"].index):
+            if state == "read":
+                kept.unstash()
+            for path in args.paths:
+                for minutes, bulletin in plans.items():
+                    # The machine is shared: keep the fastest of a few runs of each, in turn.
+                    runs, baselines = [], []
+                    for _ in range(max(1, args.repeat)):
+                        kept.mark()
+                        runs.append(run_child({"data_dir": str(settings.data_dir),
+                                               "engine": engine, "bulletin": bulletin.to_dict(),
+                                               "out_dir": str(out_dir), "path": path}, work))
+                        kept.restore()  # the next run is a first build again
+                        baselines.append(ffmpeg_baseline(path, out_dir, work,
+                                                         settings.sample_rate))
+                    got = min(runs, key=lambda r: r["elapsed"])
+                    got["cpu"] = min(r["cpu"] for r in runs)
+                    got["rss_self_kb"] = max(r["rss_self_kb"] for r in runs)
+                    got["ffmpeg_rss_kb"] = max(r["ffmpeg_rss_kb"] for r in runs)
+                    base_wall = min(b[0] for b in baselines)
+                    base_cpu = min(b[1] for b in baselines)
+                    base_rss = max(b[2] for b in baselines)
+                    rows.append((state, path, minutes, len(bulletin.items), got, base_wall,
+                                 base_cpu, base_rss))
+                    for p in out_dir.iterdir():
+                        p.unlink()
 
-    print(f"bulletin build from cached clips ({args.voice} clips), loudness verification on")
-    print(f"{'path':>6} {'target':>6} {'items':>5} {'length':>8} {'build s':>8} {'ffmpeg s':>8} "
-          f"{'ratio':>6} {'CPU ratio':>9} {'RSS MB':>7} {'ffmpeg RSS MB':>13} "
+    print(f"bulletin build from cached clips ({args.voice} clips), loudness verification on; "
+          f"load average before: {load_before}")
+    print(f"{'cache':>5} {'path':>6} {'target':>6} {'items':>5} {'length':>8} {'build s':>8} "
+          f"{'ffmpeg s':>8} {'ratio':>6} {'CPU ratio':>9} {'RSS MB':>7} {'ffmpeg RSS MB':>13} "
           f"{'base ffmpeg MB':>14}  loudness (LUFS / dBTP)")
-    worst_time = 0.0
+    worst: dict[str, float] = {}
     flat = []
-    for path in args.paths:
-        mine = [r for r in rows if r[0] == path]
-        first = mine[0][3]
-        for _, minutes, items, got, base_wall, base_cpu, base_rss in mine:
-            length = got["duration_ms"] / 60_000
-            ratio = got["elapsed"] / base_wall
-            worst_time = max(worst_time, ratio)
-            loud = ", ".join(f"{k} {v[0]:.1f}/{v[1]:.1f}" for k, v in got["loudness"].items())
-            print(f"{path:>6} {minutes:>4} m {items:>5} {length:>6.1f} m {got['elapsed']:>8.2f} "
-                  f"{base_wall:>8.2f} {ratio:>6.2f} {got['cpu'] / base_cpu:>9.2f} "
-                  f"{got['rss_self_kb'] / 1024:>7.1f} {got['ffmpeg_rss_kb'] / 1024:>13.1f} "
-                  f"{base_rss / 1024:>14.1f}  {loud}")
-        last = mine[-1][3]
-        flat.append((path, last["rss_self_kb"] / first["rss_self_kb"],
-                     last["ffmpeg_rss_kb"] / max(1, first["ffmpeg_rss_kb"])))
-    print(f"target: build time <= 1.5x ffmpeg (worst {worst_time:.2f}x: "
-          f"{'met' if worst_time <= 1.5 else 'NOT met'})")
-    for path, own, kids in flat:
+    for state in args.cache:
+        for path in args.paths:
+            mine = [r for r in rows if r[0] == state and r[1] == path]
+            first = mine[0][4]
+            for _, _, minutes, items, got, base_wall, base_cpu, base_rss in mine:
+                length = got["duration_ms"] / 60_000
+                ratio = got["elapsed"] / base_wall
+                worst[state] = max(worst.get(state, 0.0), ratio)
+                loud = ", ".join(f"{k} {v[0]:.1f}/{v[1]:.1f}"
+                                 for k, v in got["loudness"].items())
+                print(f"{state:>5} {path:>6} {minutes:>4} m {items:>5} {length:>6.1f} m "
+                      f"{got['elapsed']:>8.2f} {base_wall:>8.2f} {ratio:>6.2f} "
+                      f"{got['cpu'] / base_cpu:>9.2f} {got['rss_self_kb'] / 1024:>7.1f} "
+                      f"{got['ffmpeg_rss_kb'] / 1024:>13.1f} {base_rss / 1024:>14.1f}  {loud}")
+            last = mine[-1][4]
+            flat.append((state, path, last["rss_self_kb"] / first["rss_self_kb"],
+                         last["ffmpeg_rss_kb"] / max(1, first["ffmpeg_rss_kb"])))
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for state, ratio in worst.items():
+        print(f"target ({state}): build time <= 1.5x ffmpeg (worst {ratio:.2f}x: "
+              f"{'met' if ratio <= 1.5 else 'NOT met'})")
+    for state, path, own, kids in flat:
         ok = own <= 1.2 and kids <= 1.2
-        print(f"target: {path} peak RSS of the longest within 1.2x the shortest (process "
-              f"{own:.2f}x, ffmpeg {kids:.2f}x: {'met' if ok else 'NOT met'})")
-
+        print(f"target ({state}): {path} peak RSS of the longest within 1.2x the shortest "
+              f"(process {own:.2f}x, ffmpeg {kids:.2f}x: {'met' if ok else 'NOT met'})")
 
 if __name__ == "__main__":
     main()

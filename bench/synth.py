@@ -3,19 +3,23 @@
 The fake Google endpoint (tests/fakegoogle_proxy.py) runs on loopback behind an HTTPS proxy, as
 gTTS reaches Google through HTTPS_PROXY: every request waits `--delay` (Google's answer time)
 and every new connection `--handshake` (the TCP and TLS round trips to a distant server). The
-real gTTS code runs; only the server is local. For the seed article (../shared/seed) it measures:
+real gTTS code runs; only the server is local, and it runs in a process of its own (its TLS
+work and threads do not compete with the client for one interpreter, as Google's do not). For
+the seed article (../shared/seed) it measures:
 
   - the product at its settings (adaptive concurrency, pooled connections): time to the first
     segment, total time, requests, connections, most requests in flight; and the floor of that
     work: max(requests / ceiling x delay, requests / rate limit) + one handshake + the encode;
-  - the same at a fixed concurrency of 4, against its own floor (requests / 4 x delay + ...);
+  - the same at a fixed concurrency of 4 (never adapted), against its own floor
+    (requests / 4 x delay + ...);
   - a repeated run of the same article (nothing to ask Google, nothing to decode or encode);
   - an edit of one paragraph (one paragraph asked, one encode);
   - the naive baseline in the same run: one gTTS call per paragraph, one after another, gTTS
     chunking the text itself and opening a connection per request, as a user would script it;
   - Google throttling (429s): adaptive against fixed 4, once with 20% of requests refused at
     random and once with a server that refuses what exceeds 6 requests a second (about a fifth
-    of fixed 4's requests), reporting time and failed requests.
+    of fixed 4's requests), reporting time, failed requests and the segments that fell back to
+    the offline voice.
 
 Usage: python bench/synth.py [--delay 0.3] [--handshake 0.15] [--article PATH]
 """
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -35,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bantin_audio.config import Settings  # noqa: E402
+from bantin_audio.engines.chain import AdaptiveConcurrency  # noqa: E402
 from bantin_audio.engines.google import close_pooled_session  # noqa: E402
 from bantin_audio.ingest import load_article  # noqa: E402
 from bantin_audio.model import Progress, Script  # noqa: E402
@@ -46,30 +52,63 @@ from tests.fakes import FakeGoogle, tone_mp3  # noqa: E402
 SEED = ROOT.parent / "shared" / "seed" / "bach-thong-2-nam-nghi-quyet.txt"
 
 
+def _serve(conn: Any, handshake: float, fake_args: dict[str, Any]) -> None:
+    """Run a fake Google behind its proxy until told to stop; answer counter queries."""
+    fake = FakeGoogle(**fake_args)
+    tone_mp3()  # the fake's audio is made once, before anything is timed
+    proxy = FakeGoogleProxy(fake, handshake_delay=handshake).start()
+    conn.send(proxy.url)
+    while (command := conn.recv()) != "stop":
+        assert command == "counts"
+        conn.send({"requests": fake.requests, "connections": proxy.connections,
+                   "throttled": fake.throttled})
+    proxy.stop()
+    conn.send("stopped")
+
+
 class Endpoint:
-    """A fresh fake Google behind its proxy, with this process's HTTPS traffic sent to it."""
+    """A fresh fake Google behind its proxy in a process of its own, with this process's HTTPS
+    traffic sent to it."""
 
     def __init__(self, delay: float, handshake: float, **fake: Any) -> None:
-        self.fake = FakeGoogle(delay=delay, **fake)
-        self.proxy = FakeGoogleProxy(self.fake, handshake_delay=handshake)
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, theirs = ctx.Pipe()
+        self._process = ctx.Process(target=_serve, args=(theirs, handshake,
+                                                         {"delay": delay, **fake}),
+                                    name="fake-google", daemon=True)
+
+    def counts(self) -> dict[str, int]:
+        """Return what the fake has seen: requests, connections, 429s it chose to send."""
+        self._conn.send("counts")
+        return self._conn.recv()
 
     def __enter__(self) -> Endpoint:
-        tone_mp3()  # the fake's audio is made once, before anything is timed
-        self.proxy.start()
+        self._process.start()
+        url = self._conn.recv()
         close_pooled_session()  # every scenario starts without an open connection
         for key in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy"):
             os.environ.pop(key, None)
-        os.environ["HTTPS_PROXY"] = os.environ["https_proxy"] = self.proxy.url
+        os.environ["HTTPS_PROXY"] = os.environ["https_proxy"] = url
         return self
 
     def __exit__(self, *exc: object) -> None:
         close_pooled_session()
-        self.proxy.stop()
+        self._conn.send("stop")
+        self._conn.recv()
+        self._process.join(10)
 
 
-def run_pipeline(settings: Settings, script: Script, out: Path) -> dict[str, Any]:
-    """Render the script once the way `bantin-audio read` does; return what it took."""
+def run_pipeline(settings: Settings, script: Script, out: Path,
+                 fixed: int | None = None) -> dict[str, Any]:
+    """Render the script once the way `bantin-audio read` does; return what it took.
+
+    With `fixed`, Google's requests go through a gate that never adapts (the same reading-order
+    queue, `fixed` at once whatever Google answers): the baseline an operator would configure.
+    """
     services = build_services(settings)
+    if fixed is not None:
+        services.pipeline.engines[0].concurrency = AdaptiveConcurrency(  # type: ignore[attr-defined]
+            fixed, fixed, adaptive=False)
     started = time.perf_counter()
     marks: dict[str, float] = {}
 
@@ -79,7 +118,7 @@ def run_pipeline(settings: Settings, script: Script, out: Path) -> dict[str, Any
             marks.setdefault("first", now)
         marks.setdefault(p.stage, now)
 
-    services.pipeline.render(script, out, on_progress)
+    program = services.pipeline.render(script, out, on_progress)
     total = time.perf_counter() - started
     google = services.pipeline.engines[0]
     gate = getattr(google, "concurrency", None)
@@ -89,6 +128,7 @@ def run_pipeline(settings: Settings, script: Script, out: Path) -> dict[str, Any
         "requests": services.pipeline.request_count,
         "failed": getattr(google, "failed_requests", 0),
         "peak": gate.peak if gate is not None else settings.concurrency,
+        "offline": sum(n for engine, n in program.engines.items() if engine != google.label),
     }
     services.pipeline.close()
     return result
@@ -137,33 +177,37 @@ def main() -> None:
         script = build_script(article, base)
         fixed = base.replace(concurrency=4, concurrency_start=4)
 
+        def counted(ep: Endpoint, label: str, run: Any) -> dict[str, Any]:
+            before = ep.counts()
+            got = run()
+            after = ep.counts()
+            rows.append((label, got, after["requests"] - before["requests"],
+                         after["connections"] - before["connections"]))
+            return got
+
         with Endpoint(d, h) as ep:
-            ours = run_pipeline(base, script, Path(tmp) / "a.mp3")
-            rows.append(("bantin-audio", ours, ep.fake.requests, ep.proxy.connections))
-            n, c = ep.fake.requests, ep.proxy.connections
-            again = run_pipeline(base, script, Path(tmp) / "b.mp3")
-            rows.append(("  repeated", again, ep.fake.requests - n, ep.proxy.connections - c))
-            n, c = ep.fake.requests, ep.proxy.connections
-            edit = run_pipeline(base, edited(script), Path(tmp) / "c.mp3")
-            rows.append(("  one paragraph edited", edit, ep.fake.requests - n,
-                         ep.proxy.connections - c))
+            ours = counted(ep, "bantin-audio", lambda: run_pipeline(base, script,
+                                                                    Path(tmp) / "a.mp3"))
+            again = counted(ep, "  repeated", lambda: run_pipeline(base, script,
+                                                                   Path(tmp) / "b.mp3"))
+            edit = counted(ep, "  one paragraph edited",
+                           lambda: run_pipeline(base, edited(script), Path(tmp) / "c.mp3"))
         with Endpoint(d, h) as ep:
-            four = run_pipeline(fixed.replace(data_dir=Path(tmp) / "fixed"), script,
-                                Path(tmp) / "d.mp3")
-            rows.append(("bantin-audio, fixed 4", four, ep.fake.requests,
-                         ep.proxy.connections))
+            four = counted(ep, "bantin-audio, fixed 4", lambda: run_pipeline(
+                fixed.replace(data_dir=Path(tmp) / "fixed"), script, Path(tmp) / "d.mp3",
+                fixed=4))
         with Endpoint(d, h) as ep:
-            naive = run_baseline(script)
-            rows.append(("naive gTTS baseline", naive, ep.fake.requests, ep.proxy.connections))
+            naive = counted(ep, "naive gTTS baseline", lambda: run_baseline(script))
 
         throttled: list[tuple[str, str, dict[str, Any], int]] = []
         for label, fake_args in (("20% refused at random", {"fail_rate": 0.2}),
                                  ("rate-limited server", {"throttle_rps": 6.0})):
-            for name, cfg in (("adaptive", base), ("fixed 4", fixed)):
+            for name, cfg, gate in (("adaptive", base, None), ("fixed 4", fixed, 4)):
                 folder = Path(tmp) / f"t-{len(throttled)}"
                 with Endpoint(d, h, **fake_args) as ep:
-                    got = run_pipeline(cfg.replace(data_dir=folder), script, folder / "x.mp3")
-                    throttled.append((label, name, got, ep.fake.throttled))
+                    got = run_pipeline(cfg.replace(data_dir=folder), script, folder / "x.mp3",
+                                       fixed=gate)
+                    throttled.append((label, name, got, ep.counts()["throttled"]))
 
     print(f"article: {args.article.name}, {len(script.segments)} segments; fake Google: "
           f"{d * 1000:.0f} ms per request, {h * 1000:.0f} ms per new connection; "
@@ -201,10 +245,10 @@ def main() -> None:
           f"request on a new connection, measured here (target <= 1.2)")
     print()
     print(f"{'Google answering 429':26}{'run':>10}{'total':>9}{'requests':>10}{'failed':>8}"
-          f"{'429s':>6}")
+          f"{'429s':>6}{'offline segs':>14}{'in flight':>11}")
     for label, name, r, n429 in throttled:
         print(f"{label:26}{name:>10}{r['total']:>8.2f}s{r['requests']:>10}{r['failed']:>8}"
-              f"{n429:>6}")
+              f"{n429:>6}{r['offline']:>14}{r['peak']:>11}")
     for k in (0, 2):
         a, f = throttled[k][2], throttled[k + 1][2]
         print(f"{throttled[k][0]}: adaptive / fixed 4 time {a['total'] / f['total']:.2f} "

@@ -96,3 +96,20 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     url = server.create_database()
     yield url
     server.drop_database(url)
+
+
+@pytest.fixture
+def counted_ffmpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Run the real ffmpeg through a wrapper that logs each run; return the log path."""
+    from bantin_audio.audio import ffmpeg, stitch
+
+    real = ffmpeg.find_ffmpeg()
+    log_path = tmp_path / "ffmpeg-runs.log"
+    wrapper = tmp_path / "ffmpeg"
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log_path}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("BANTIN_FFMPEG", str(wrapper))
+    ffmpeg.find_ffmpeg.cache_clear()
+    monkeypatch.setattr(stitch.AudioSegment, "converter", str(wrapper))
+    yield log_path
+    ffmpeg.find_ffmpeg.cache_clear()

@@ -228,23 +228,6 @@ def test_the_first_paragraph_goes_to_google_first(fake_google: FakeGoogle,
     assert fake_google.texts[0] == "Bản tin nông thôn mới"
 
 
-@pytest.fixture
-def counted_ffmpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run the real ffmpeg through a wrapper that logs each run; return the log path."""
-    from bantin_audio.audio import ffmpeg, stitch
-
-    real = ffmpeg.find_ffmpeg()
-    log_path = tmp_path / "ffmpeg-runs.log"
-    wrapper = tmp_path / "ffmpeg"
-    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log_path}"\nexec "{real}" "$@"\n')
-    wrapper.chmod(0o755)
-    monkeypatch.setenv("BANTIN_FFMPEG", str(wrapper))
-    ffmpeg.find_ffmpeg.cache_clear()
-    monkeypatch.setattr(stitch.AudioSegment, "converter", str(wrapper))
-    yield log_path
-    ffmpeg.find_ffmpeg.cache_clear()
-
-
 def _runs(log_path: Path) -> list[str]:
     return log_path.read_text().splitlines() if log_path.exists() else []
 

@@ -695,7 +695,7 @@ def _build(bulletin: Bulletin, blocks: list[Block], pipeline: Pipeline,
                 program = stream_program(
                     _parts(blocks, pipeline, synthesizer, chime, st.pause_between_ms, engines),
                     Path(tmpdir) / "master.wav", sample_rate=rate, sinks=[meter.feed],
-                    on_part=on_part)
+                    on_part=on_part, kept=pipeline.cache)
             measured = meter.finish()
         except BaseException:
             meter.abort()

@@ -37,8 +37,9 @@ class Settings:
     gtts_tld: str = "com"
     gtts_timeout: float = 10.0
     google_rps: float = 15.0  # process-wide requests per second
-    # most parallel Google requests: from `concurrency_start`, one more per round of good
-    # answers up to this, half as many on each 429/5xx (set both equal for a fixed number)
+    # most parallel Google requests: from `concurrency_start`, one more per good answer up to
+    # this; fewer when Google throttles (engines.chain.AdaptiveConcurrency). Set both equal to
+    # never go above the start; refusals that depend on load still lower it.
     concurrency: int = 12
     concurrency_start: int = 4
     retries: int = 3

@@ -13,9 +13,12 @@ import errno
 import logging
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -115,10 +118,11 @@ class StagedOutputs:
         return tmp
 
     def commit(self) -> None:
-        """Rename every temp file into place."""
+        """Rename every temp file into place; a stop signal waits until all are renamed."""
         try:
-            for tmp, target in self.files:
-                os.replace(tmp, target)
+            with signals_held():
+                for tmp, target in self.files:
+                    os.replace(tmp, target)
         except OSError as exc:
             raise disk_error(exc) from exc
         finally:
@@ -141,6 +145,40 @@ class StagedOutputs:
         if isinstance(exc, OSError):
             return disk_error(exc)
         return None
+
+
+HELD_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP until the block ends, then act on them as before.
+
+    Python runs signal handlers in the main thread between two bytecodes, so a stop signal
+    arriving between two renames could leave some outputs renamed and the others removed. In
+    the main thread each handler is swapped for one that only notes the signal; when the block
+    ends the handlers are put back and the noted signals raised again, so they do exactly what
+    they would have done (an exception, the default termination), just after the renames. A
+    signal that was ignored stays ignored. In other threads handlers run elsewhere anyway.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    previous: dict[int, Any] = {}
+    for sig in HELD_SIGNALS:
+        handler = signal.getsignal(sig)
+        if handler is signal.SIG_IGN or handler is None:
+            continue  # ignored, or set outside Python: left alone
+        previous[sig] = signal.signal(sig, lambda signum, _frame: noted.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(noted):
+            signal.raise_signal(sig)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from .audio.cache import ClipCache, clip_key
-from .audio.stitch import STITCH_VERSION, decode_clip, prepare_clip, stitch, write_atomically
+from .audio.stitch import (
+    STITCH_VERSION,
+    decode_clip,
+    prepare_clip,
+    shaped_key,
+    stitch,
+    write_atomically,
+)
 from .config import Settings
 from .engines.base import REQUEST_PRIORITY, Engine
 from .errors import AudioError, SynthesisError
@@ -296,12 +303,11 @@ class Pipeline:
         prefix of an article or re-reading it after an edit never decodes a clip twice.
         """
         rate = sample_rate or self.settings.sample_rate
-        key = hashlib.sha256(b"%d:%s:%d\x00" % (STITCH_VERSION, clip.audio_format.encode(),
-                                                  rate) + clip.audio).hexdigest()
-        pcm = self.cache.get_scratch("pcm", key, "s16")
+        key = shaped_key(clip.audio, clip.audio_format, rate)
+        pcm = self.cache.get_shaped(key)
         if pcm is None:
             pcm = prepare_clip(clip, rate)
-            self.cache.put_scratch("pcm", key, "s16", pcm)
+            self.cache.put_shaped(key, pcm)
         return pcm
 
     def stitch(self, clips: Sequence[SegmentClip], out_path: Path, *, fmt: str = "mp3",

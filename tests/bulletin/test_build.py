@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import csv
 import wave
 from pathlib import Path
@@ -244,3 +245,72 @@ def test_items_are_stitched_while_later_items_are_spoken(tmp_path: Path, google_
     first_stitch = events.index(("stitch", 1))
     last_spoken = max(i for i, (stage, _) in enumerate(events) if stage == "synthesize")
     assert first_stitch < last_spoken
+
+
+def _clips_decoded(log_path: Path) -> int:
+    """Count the clips ffmpeg decoded, from the wrapper's log (batches and single clips)."""
+    runs = log_path.read_text().splitlines() if log_path.exists() else []
+    batched = sum(run.split().count("-i") for run in runs if "bantin-decode-" in run)
+    single = sum(1 for run in runs if "bantin-decode-" not in run and run.endswith("-f wav -"))
+    return batched + single
+
+
+def test_a_bulletin_of_articles_already_read_decodes_only_its_own_announcements(
+        google_module, settings, tmp_path: Path, counted_ffmpeg: Path) -> None:  # type: ignore[no-untyped-def]
+    from bantin_audio.services import build_services
+    from bantin_audio.speech.script import build_script
+
+    services = build_services(settings.replace(engine="gtts"), "gtts")
+    try:
+        bulletin = make_bulletin()
+        read = set()
+        for n, item in enumerate(bulletin.items):  # as the worker reads each article first
+            script = build_script(item.article, services.settings)
+            services.pipeline.render(script, tmp_path / f"tin-{n}.mp3")
+            read |= {seg.spoken for seg in script.segments}
+        own = [seg for block in compose(bulletin, services.settings)
+               for seg in block.script.segments if seg.spoken not in read]
+        assert len(own) == len(bulletin.items) + 2  # announcements, the intro and the outro
+        counted_ffmpeg.unlink(missing_ok=True)
+        first = build_bulletin(bulletin, services.pipeline, wav_path=tmp_path / "a.wav")
+        # PCM is kept by content (the fake Google's audio depends only on the text's length,
+        # so some announcements sound as an article's paragraph and are not decoded at all)
+        own_audio = {services.pipeline.cached_clip(seg).audio for seg in own}  # type: ignore[union-attr]
+        read_audio = {services.pipeline.cached_clip(seg).audio  # type: ignore[union-attr]
+                      for block in compose(bulletin, services.settings)
+                      for seg in block.script.segments if seg.spoken in read}
+        assert own_audio - read_audio
+        assert len(own_audio - read_audio) <= _clips_decoded(counted_ffmpeg) <= len(own)
+        # built again (a changed setting, an approval): no clip is decoded at all
+        counted_ffmpeg.unlink()
+        again = build_bulletin(bulletin, services.pipeline, wav_path=tmp_path / "b.wav")
+        assert _clips_decoded(counted_ffmpeg) == 0
+        assert counted_ffmpeg.read_text()  # it did run ffmpeg: the meter and the rendition
+    finally:
+        services.pipeline.close()
+    assert again.cues == first.cues
+    assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
+
+
+def test_kept_pcm_sounds_as_a_fresh_decode(google_module, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from bantin_audio.services import build_services
+
+    # Two caches with the same clips: one keeps the PCM of articles read alone (one clip
+    # at a time), the other decodes in batches during the build; the programmes are equal.
+    outputs = []
+    for name, read_first in (("a", True), ("b", False)):
+        services = build_services(settings.replace(engine="gtts",
+                                                   data_dir=tmp_path / name), "gtts")
+        try:
+            bulletin = make_bulletin()
+            if read_first:
+                for block in compose(bulletin, services.settings):
+                    services.pipeline.render(block.script, tmp_path / f"{name}.mp3")
+            build_bulletin(bulletin, services.pipeline, wav_path=tmp_path / f"{name}.wav")
+        finally:
+            services.pipeline.close()
+        with wave.open(str(tmp_path / f"{name}.wav")) as wav:
+            outputs.append(array.array("h", wav.readframes(wav.getnframes())))
+    assert len(outputs[0]) == len(outputs[1]) > 0
+    # ffmpeg's fixed-point and floating-point MP3 decoders differ by a rounding step at most
+    assert max(abs(a - b) for a, b in zip(*outputs, strict=True)) <= 4

@@ -94,32 +94,94 @@ def test_backoff_grows_and_is_capped() -> None:
 
 # -- adaptive concurrency --------------------------------------------------------------------
 
-def test_concurrency_grows_while_answers_are_good_and_halves_on_congestion() -> None:
+def _drive(gate, refuse, batches: int) -> tuple[list[int], int]:  # type: ignore[no-untyped-def]
+    """Send `batches` full batches through `gate`; `refuse(limit, n)` says whether the n-th
+    request of a batch sent at that limit is refused. Return the limits seen and refusals."""
+    limits, refusals = [], 0
+    for _ in range(batches):
+        level = int(gate.limit)
+        limits.append(level)
+        tickets = [gate.acquire() for _ in range(level)]
+        for n, ticket in enumerate(tickets):
+            refused = refuse(level, n)
+            refusals += refused
+            gate.release(ticket, congested=refused)
+    return limits, refusals
+
+
+def test_concurrency_grows_by_one_per_good_answer_up_to_the_ceiling() -> None:
     from bantin_audio.engines.chain import AdaptiveConcurrency
 
     gate = AdaptiveConcurrency(start=4, ceiling=10, gather_s=0)
     for _ in range(4):  # slow start: one more per good answer
         gate.release(gate.acquire(), congested=False)
     assert gate.limit == 8
-    tickets = [gate.acquire() for _ in range(8)]  # a full round in flight
+    tickets = [gate.acquire() for _ in range(8)]
     assert gate.in_flight == 8 and gate.peak == 8
-    gate.release(tickets[0], congested=True)
-    assert gate.limit == 4 and gate.decreases == 1
-    for t in tickets[1:4]:  # the rest of that round's 429s do not halve it again
-        gate.release(t, congested=True)
-    assert gate.limit == 4 and gate.decreases == 1
-    for t in tickets[4:]:
-        gate.release(t, congested=None)  # other failures change nothing
-    assert gate.limit == 4
-    for _ in range(8):  # after congestion: about one more per round of answers
-        gate.release(gate.acquire(), congested=False)
-    assert 5 <= gate.limit < 6.5
-    for _ in range(200):
-        gate.release(gate.acquire(), congested=False)
-    assert gate.limit == 10  # never above the ceiling
-    for _ in range(10):
-        gate.release(gate.acquire(), congested=True)
+    for t in tickets:
+        gate.release(t, congested=None)  # failures that say nothing about load change nothing
+    assert gate.limit == 8
+    _drive(gate, lambda level, n: False, 20)
+    assert gate.limit == 10 and gate.decreases == 0  # never above the ceiling
+
+
+def test_a_throttling_server_keeps_the_limit_down() -> None:
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    def throttled(level: int, n: int) -> bool:
+        return n >= 2  # the server takes two requests at a time and refuses the rest
+
+    gate = AdaptiveConcurrency(start=4, ceiling=12, gather_s=0)
+    limits, refusals = _drive(gate, throttled, 60)
+    assert gate.throttling is True and gate.tolerated == 0
+    assert max(limits[-40:]) <= 4 and min(limits[-40:]) >= 1
+    fixed = AdaptiveConcurrency(start=4, ceiling=4, gather_s=0, adaptive=False)
+    fixed_limits, fixed_refusals = _drive(fixed, throttled, 60)
+    assert set(fixed_limits) == {4} and fixed.decreases == 0
+    # per request sent, far fewer refused than at a fixed four
+    assert refusals / sum(limits) < 0.6 * fixed_refusals / sum(fixed_limits)
+
+
+def test_refusals_independent_of_load_do_not_hold_the_limit_down() -> None:
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    count = 0
+
+    def every_fifth(level: int, n: int) -> bool:
+        nonlocal count
+        count += 1
+        return count % 5 == 0  # 20 % refused, whatever the number at once
+
+    gate = AdaptiveConcurrency(start=4, ceiling=12, gather_s=0)
+    limits, _ = _drive(gate, every_fifth, 40)
+    assert gate.decreases >= 1  # it did try fewer at once
+    assert gate.throttling is False and gate.tolerated == pytest.approx(0.2, abs=0.1)
+    assert limits[-20:] == [12] * 20  # and came back to the ceiling for good
+
+
+def test_a_server_refusing_most_requests_gets_one_at_a_time() -> None:
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    gate = AdaptiveConcurrency(start=8, ceiling=8, gather_s=0)
+    _drive(gate, lambda level, n: True, 12)
     assert gate.limit == 1  # never below one
+
+
+def test_answers_to_requests_sent_before_a_round_do_not_count_in_it() -> None:
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    gate = AdaptiveConcurrency(start=2, ceiling=2, gather_s=0, min_round=2)
+    first, late = gate.acquire(), gate.acquire()
+    gate.release(first, congested=True)
+    gate.release(gate.acquire(), congested=True)  # a round of two, both refused: halved
+    assert gate.limit == 1 and gate.decreases == 1
+    gate.release(late, congested=True)  # a late 429 of a request sent at the old limit
+    for _ in range(2):
+        gate.release(gate.acquire(), congested=False)
+    assert gate.limit == 1  # one good round: two at once were refused, so it waits for two
+    for _ in range(2):
+        gate.release(gate.acquire(), congested=False)
+    assert gate.limit == 2 and gate.decreases == 1
 
 
 def test_waiting_requests_go_in_reading_order() -> None:
@@ -153,12 +215,12 @@ def test_waiting_requests_go_in_reading_order() -> None:
 def test_google_429s_shrink_the_concurrency(fake_google: FakeGoogle) -> None:
     from bantin_audio.engines.chain import AdaptiveConcurrency
 
-    gate = AdaptiveConcurrency(start=4, ceiling=8, gather_s=0)
+    gate = AdaptiveConcurrency(start=1, ceiling=8, gather_s=0, min_round=2)
     engine = ResilientEngine(GoogleEngine(), policy=QUICK, concurrency=gate)
     engine.synthesize("Một")
-    assert gate.limit == 5
+    assert gate.limit == 2
     fake_google.mode = "429"
-    fake_google.fail_first = fake_google.requests + 1  # one 429, then answers again
+    fake_google.fail_first = fake_google.requests + 2  # two 429s, then answers again
     assert engine.synthesize("Hai")
-    assert gate.limit == pytest.approx(2.5 + 1 / 2.5) and gate.decreases == 1  # halved, +1/limit
-    assert engine.failed_requests == 1 and engine.requests == 3
+    assert gate.limit == 1 and gate.decreases == 1  # a round half refused: halved
+    assert engine.failed_requests == 2 and engine.requests == 4

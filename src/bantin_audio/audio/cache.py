@@ -41,6 +41,7 @@ _ID3V1 = 128
 # size, the least recently used files going first.
 SCRATCH_MAX_BYTES = 512 * 1024 * 1024
 PRUNE_EVERY = 64  # puts between two checks of an area's size
+SHAPED_AREA = "pcm"  # decoded clips, trimmed and levelled (audio.stitch.shape_clip)
 
 
 def clip_key(engine_name: str, spoken: str) -> str:
@@ -283,6 +284,22 @@ class ClipCache:
         if prune:
             self.prune_scratch(area)
         return target
+
+    def get_shaped(self, key: str) -> bytes | None:
+        """Return a clip's kept decoded, shaped PCM (16-bit mono), or None.
+
+        A file that cannot be 16-bit samples (odd length: damaged by hand or by the disk) is
+        treated as absent, so the clip is decoded again and the file replaced.
+        """
+        pcm = self.get_scratch(SHAPED_AREA, key, "s16")
+        if pcm is not None and len(pcm) % 2:
+            log.warning("kept PCM %s has an odd length: decoded again", key[:12])
+            return None
+        return pcm
+
+    def put_shaped(self, key: str, pcm: bytes) -> None:
+        """Keep a clip's decoded, shaped PCM (never fails a reading, see put_scratch)."""
+        self.put_scratch(SHAPED_AREA, key, "s16", pcm)
 
     def get_or_create(self, key: str, fmt: str, create: Callable[[], bytes]) -> tuple[bytes, bool]:
         """Return (clip, was_cached); the same key requested at once is created only once.

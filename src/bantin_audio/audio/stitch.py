@@ -9,6 +9,7 @@ then renamed into place, so a failure never leaves a partial file.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import tempfile
@@ -158,6 +159,12 @@ def level_clip(seg: AudioSegment, target_dbfs: float = TARGET_DBFS) -> AudioSegm
 def shape_clip(seg: AudioSegment, trim: bool = True) -> bytes:
     """Return decoded clip audio trimmed of its own silence and levelled, as raw PCM."""
     return bytes(level_clip(trim_silence(seg) if trim else seg).raw_data)
+
+
+def shaped_key(audio: bytes, fmt: str, sample_rate: int) -> str:
+    """Return the scratch-cache key of a clip's shaped PCM (see shape_clip, trimmed)."""
+    return hashlib.sha256(b"%d:%s:%d\x00" % (STITCH_VERSION, fmt.encode(), sample_rate)
+                          + audio).hexdigest()
 
 
 def prepare_clip(clip: SegmentClip, sample_rate: int) -> bytes:

@@ -6,6 +6,10 @@ handed to optional sinks (a loudness meter running in a parallel ffmpeg), then d
 are written as zero PCM in small blocks. Memory therefore depends on the longest clip and the
 decode window, not on the programme's length. Decoding runs a few clips ahead in worker
 threads (each decode is an ffmpeg process), so the cores stay busy while the writer waits.
+
+With a clip cache, a clip whose shaped PCM is kept in its scratch area (every clip of an
+article already read: see Pipeline.prepared_pcm) is not decoded at all, and a clip decoded
+here is kept there, so a programme rebuilt from the same clips decodes nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AudioError
-from .stitch import SAMPLE_WIDTH, decode_clips, shape_clip, write_atomically
+from .cache import ClipCache
+from .stitch import SAMPLE_WIDTH, decode_clips, shape_clip, shaped_key, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +80,32 @@ class StreamedProgram:
         return sample * 1000 // self.sample_rate
 
 
-def _decode_batch(clips: list[Clip], sample_rate: int) -> list[bytes]:
-    """Load and decode a run of clips in one go; trim and level each."""
-    segs = decode_clips([clip.load() for clip in clips], sample_rate)
-    return [shape_clip(seg, clip.trim) for clip, seg in zip(clips, segs, strict=True)]
+def _decode_batch(clips: list[Clip], sample_rate: int,
+                  kept: ClipCache | None = None) -> list[bytes]:
+    """Load a run of clips and return each trimmed and levelled, decoding in one go the ones
+    whose shaped PCM is not kept in `kept` (and keeping theirs)."""
+    loaded = [clip.load() for clip in clips]
+    out: list[bytes | None] = [None] * len(clips)
+    keys: dict[int, str] = {}
+    if kept is not None:
+        for i, (clip, (data, fmt)) in enumerate(zip(clips, loaded, strict=True)):
+            if clip.trim:  # the kept PCM is the trimmed shape
+                keys[i] = shaped_key(data, fmt, sample_rate)
+                out[i] = kept.get_shaped(keys[i])
+    todo = [i for i, pcm in enumerate(out) if pcm is None]
+    if todo:
+        segs = decode_clips([loaded[i] for i in todo], sample_rate)
+        for i, seg in zip(todo, segs, strict=True):
+            pcm = shape_clip(seg, clips[i].trim)
+            out[i] = pcm
+            if kept is not None and i in keys:
+                kept.put_shaped(keys[i], pcm)
+    return [pcm for pcm in out if pcm is not None]
 
 
 def _decoded(parts: Iterable[Part], sample_rate: int, workers: int, window: int,
-             batch: int = 16) -> Iterator[tuple[Part, bytes | None]]:
+             batch: int = 16, kept: ClipCache | None = None
+             ) -> Iterator[tuple[Part, bytes | None]]:
     """Yield each part in order with its PCM (None for silences), decoding batches ahead.
 
     Clips are decoded several at a time (one ffmpeg process per batch) in worker threads. The
@@ -110,7 +133,7 @@ def _decoded(parts: Iterable[Part], sample_rate: int, workers: int, window: int,
             clips = [p for p in current if isinstance(p, Clip)]
             while groups and pending() + len(clips) > window:
                 yield from drain_one()
-            fut = pool.submit(_decode_batch, clips, sample_rate) if clips else None
+            fut = pool.submit(_decode_batch, clips, sample_rate, kept) if clips else None
             groups.append((list(current), len(clips), fut))
             current.clear()
 
@@ -135,8 +158,12 @@ def _decoded(parts: Iterable[Part], sample_rate: int, workers: int, window: int,
 
 def stream_program(parts: Iterable[Part], out_path: Path, *, sample_rate: int,
                    sinks: Iterable[PcmSink] = (), workers: int = 2, window: int = 32,
-                   on_part: Callable[[Part], None] | None = None) -> StreamedProgram:
-    """Write `parts` as one mono 16-bit WAV at `out_path` atomically, holding only a window."""
+                   on_part: Callable[[Part], None] | None = None,
+                   kept: ClipCache | None = None) -> StreamedProgram:
+    """Write `parts` as one mono 16-bit WAV at `out_path` atomically, holding only a window.
+
+    With `kept`, clips' shaped PCM is read from and written to its scratch area.
+    """
     out_path = Path(out_path)
     sinks = list(sinks)
     placements: list[Placement] = []
@@ -159,7 +186,7 @@ def stream_program(parts: Iterable[Part], out_path: Path, *, sample_rate: int,
                 for sink in sinks:
                     sink(pcm)
 
-            for part, pcm in _decoded(parts, sample_rate, workers, window):
+            for part, pcm in _decoded(parts, sample_rate, workers, window, kept=kept):
                 if isinstance(part, Silence):
                     n = max(0, part.ms) * sample_rate // 1000
                     samples += n

@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import math
 import random
 import threading
 import time
@@ -83,29 +84,62 @@ class CircuitBreaker:
 class AdaptiveConcurrency:
     """How many requests may be in flight at once, adapted to how the server answers (AIMD).
 
-    Starts at `start`; every answer that comes back well adds one request until the first sign
-    of congestion (as TCP's slow start), then 1/limit (one more request per round of
-    answers); a 429 or 5xx halves the limit, once per round (the requests already in
-    flight when it halved do not halve it again); never above `ceiling` nor below 1. Waiting
-    requests go in order of priority (REQUEST_PRIORITY, then arrival), so the first paragraph
-    goes first; when the first requests of a burst find nothing in flight, they wait
+    Starts at `start` and, while answers come back well, adds one request per good answer (as
+    TCP's slow start) up to `ceiling`. Answers are judged a round at a time (at least
+    `min_round` answers, and as many as the limit, to requests sent during the round), because
+    a refusal (429, 5xx, timeout) means one of two things:
+
+      - throttling: the server refuses what goes beyond a rate or a number of requests; fewer
+        requests at once bring fewer refusals, and the same work done as soon;
+      - refusals independent of load (a share of requests refused whatever we do); fewer
+        requests at once then only make the work slower, with as many refusals.
+
+    A round refused more than the tolerated share (plus what chance explains) halves the limit
+    and ends the slow start; after that, such a halving is an experiment: the next round, at
+    half the requests, must see a significantly smaller share refused (`SIGNIFICANT`). If
+    it does, the server is throttling: the limit stays down and grows by one per good round
+    from there, except that a limit throttling refused is tried again only after 2, 4, 8...
+    good rounds (each refusal there doubling the wait), so probing costs few refusals. If it
+    does not, the refusals are independent of load: their share (at the lower limit) becomes
+    the tolerated one, the limit goes back to where it was and grows again by one per good
+    answer until a round is refused beyond that share. A round refused mostly (more than
+    `MAJORITY`) halves the limit whatever the cause (an overwhelmed or failing server). Never
+    above `ceiling` nor below 1; `adaptive=False` keeps `start` fixed.
+
+    Waiting requests go in order of priority (REQUEST_PRIORITY, then arrival), so the first
+    paragraph goes first; when the first requests of a burst find nothing in flight, they wait
     `gather_s` for the rest of the burst, so that order holds from the very first request.
     """
 
-    def __init__(self, start: int, ceiling: int, gather_s: float = 0.03) -> None:
+    SIGNIFICANT = 1.64  # one-sided z of a two-proportion test (about 95 %) that shows throttling
+    MAJORITY = 0.5  # a round refused more than this halves the limit whatever the cause
+    MAX_PATIENCE = 16  # good rounds before trying again a limit that throttling refused
+
+    def __init__(self, start: int, ceiling: int, gather_s: float = 0.03, *,
+                 min_round: int = 8, adaptive: bool = True) -> None:
         self.ceiling = max(1, ceiling)
         self.limit = float(min(max(1, start), self.ceiling))
         self.gather_s = gather_s
+        self.min_round = max(1, min_round)
+        self.adaptive = adaptive
         self._slow_start = True
         self._in_flight = 0
         self._started = 0
-        self._round_end = 0  # requests started up to here belong to the round already halved
+        self._round_start = 0  # answers to tickets after this one make the current round
+        self._round = [0, 0]  # answers, refusals
+        self._refused_at = 0  # the fewest requests at once that throttling refused
+        self._patience = 1  # good rounds below it before trying it again
+        self._clean = 0  # good rounds in a row
+        # (limit, answers, refusals) of the round before an experimental halving
+        self._experiment: tuple[float, int, int] | None = None
+        self.tolerated = 0.0  # share of refusals judged independent of load
         self._queue: list[tuple[tuple[int, ...], int]] = []
         self._order = itertools.count()
         self._cond = threading.Condition()
         self._gathering_until = 0.0
         self.peak = 0  # most requests in flight at once
         self.decreases = 0
+        self.throttling: bool | None = None  # what the last experiment found, None before one
 
     @property
     def in_flight(self) -> int:
@@ -141,16 +175,90 @@ class AdaptiveConcurrency:
         otherwise (a refusal that says nothing about load)."""
         with self._cond:
             self._in_flight -= 1
-            if congested is False:
-                step = 1.0 if self._slow_start else 1.0 / self.limit
-                self.limit = min(float(self.ceiling), self.limit + step)
-            elif congested and ticket > self._round_end:
-                self._slow_start = False
-                self.limit = max(1.0, self.limit / 2)
-                self._round_end = self._started
-                self.decreases += 1
-                log.info("server congested: %d requests at once now", int(self.limit))
+            if congested is not None and self.adaptive:
+                self._record(ticket, congested)
             self._cond.notify_all()
+
+    def _set(self, limit: float) -> None:
+        self.limit = min(float(self.ceiling), max(1.0, limit))
+
+    def _record(self, ticket: int, congested: bool) -> None:
+        if not congested and self._slow_start:
+            self._set(self.limit + 1)
+        if ticket <= self._round_start:
+            return  # sent before this round began: it speaks for another limit
+        self._round[0] += 1
+        self._round[1] += congested
+        # The round after an experimental halving is twice as long: it decides.
+        # A round already refused mostly ends at once: waiting for the rest of it only
+        # sends more requests that the server refuses.
+        least = max(self.min_round * (2 if self._experiment is not None else 1), int(self.limit))
+        if self._round[0] >= least or self._round[1] > self.MAJORITY * least:
+            self._end_round()
+
+    def _end_round(self) -> None:
+        answers, refused = self._round
+        share = refused / answers
+        self._round = [0, 0]
+        self._round_start = self._started
+        experiment, self._experiment = self._experiment, None
+        if experiment is not None:
+            before, answers_before, refused_before = experiment
+            if _z(refused_before, answers_before, refused, answers) < self.SIGNIFICANT:
+                # Half the requests, about the same share refused: not the load. The share at
+                # the lower limit is the one to tolerate (under throttling, the smaller one).
+                self.tolerated = share
+                self.throttling = False
+                self._refused_at, self._patience = 0, 1
+                self._slow_start = True  # back to where it was, and beyond while answers allow
+                self._set(before)
+                log.info("refusals independent of load (%.0f %%): %d requests at once again",
+                         100 * self.tolerated, int(self.limit))
+                return
+            self.throttling = True
+            self._too_many(int(before))
+        if share > self.MAJORITY:
+            self._too_many(int(self.limit))
+            self._halve(answers, refused, experiment=False)
+        elif refused and share > self.tolerated + _chance(self.tolerated, answers):
+            self._halve(answers, refused, experiment=not self._slow_start)
+        elif not self._slow_start:
+            self._clean += 1
+            if int(self.limit) + 1 < self._refused_at or not self._refused_at \
+                    or self._clean >= self._patience:
+                self._set(self.limit + 1)
+                self._clean = 0
+
+    def _too_many(self, level: int) -> None:
+        """Note that `level` requests at once were too many: trying it again waits longer."""
+        if level <= self._refused_at or not self._refused_at:
+            self._patience = min(self.MAX_PATIENCE, self._patience * 2) \
+                if level == self._refused_at else 2
+            self._refused_at = level
+
+    def _halve(self, answers: int, refused: int, *, experiment: bool) -> None:
+        self._slow_start = False
+        if self.limit < 2:
+            return
+        if experiment:
+            self._experiment = (self.limit, answers, refused)
+        self.limit = max(1.0, self.limit / 2)
+        self.decreases += 1
+        log.info("server refused %d of %d answers: %d requests at once now", refused, answers,
+                 int(self.limit))
+
+
+def _z(f1: int, n1: int, f2: int, n2: int) -> float:
+    """Return the z statistic of share f1/n1 exceeding share f2/n2 (pooled two-proportion)."""
+    pooled = (f1 + f2) / (n1 + n2)
+    spread = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    return (f1 / n1 - f2 / n2) / spread if spread else 0.0
+
+
+def _chance(share: float, answers: int) -> float:
+    """Return how far a round's refusal share may stray above `share` by chance alone."""
+    p = max(share, 0.05)
+    return 2 * math.sqrt(p * (1 - p) / answers)
 
 
 @dataclass
