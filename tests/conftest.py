@@ -72,3 +72,7 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present")
     return SHARED
+
+
+# Real servers for the scaled mode (tests/servers.py), one fixture per server.
+from tests.servers import redis_server, redis_url  # noqa: E402, F401
