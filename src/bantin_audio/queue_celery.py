@@ -297,7 +297,11 @@ def run_worker(settings: Settings, store: Store, pipeline: Any, *, concurrency: 
         log.info("stopping: running jobs have %.0f s to finish before they are handed back",
                  grace_s)
 
+    def ready(**_: Any) -> None:
+        log.info("worker ready: taking jobs from the queue")
+
     celery_signals.worker_shutting_down.connect(shutting_down, weak=False)
+    celery_signals.worker_ready.connect(ready, weak=False)
     worker = app.Worker(pool_cls="threads", concurrency=concurrency, loglevel="INFO",
                         hostname=f"bantin-{os.getpid()}@{socket.gethostname()}",
                         without_gossip=True, without_mingle=True, without_heartbeat=True,
@@ -307,5 +311,6 @@ def run_worker(settings: Settings, store: Store, pipeline: Any, *, concurrency: 
     finally:
         stop.set()
         celery_signals.worker_shutting_down.disconnect(shutting_down)
+        celery_signals.worker_ready.disconnect(ready)
         thread.join(timeout=10)
         _runtime = None
