@@ -100,7 +100,11 @@ class CeleryQueue:
             job = self.store.get_job(job_id)
         except NotFound:
             return
-        self.send(job, priority)
+        try:
+            self.send(job, priority)
+        except Exception as exc:  # noqa: BLE001 - the row is the record: the sweep sends it
+            log.warning("job %d: the queue could not be reached (%s); the sweep will send it",
+                        job_id, exc)
 
     def send(self, job: JobRow, priority: int = PRIORITY_NORMAL, countdown: float = 0.0,
              force: bool = False) -> bool:

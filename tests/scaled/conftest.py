@@ -7,7 +7,6 @@ storage by changing it alone.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -123,7 +122,3 @@ def pid_of(owner: str | None) -> int | None:
     parts = owner.rsplit(":", 2)
     return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
 
-
-def alive(proc: subprocess.Popen[bytes]) -> bool:
-    """Tell whether a worker process still runs."""
-    return proc.poll() is None and os.path.exists(f"/proc/{proc.pid}")

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import signal
 import time
+from pathlib import Path
 
+from bantin_audio.config import Settings
 from bantin_audio.jobqueue import PRIORITY_BACKFILL, PRIORITY_LISTENER
-from bantin_audio.jobs import submit_article
+from bantin_audio.jobs import open_store, submit_article
+from bantin_audio.queue_celery import CeleryQueue
 from tests.fakegoogle_proxy import FakeGoogleProxy
 from tests.scaled.conftest import Deployment, article, pid_of
+from tests.servers import free_port
 
 
 def _submit(dep: Deployment, n: int, paragraphs: int = 4,
@@ -124,3 +128,14 @@ def test_sigterm_hands_the_running_job_back(deployment: Deployment,
     texts = list(proxy.fake.texts)
     assert len(texts) - len(set(texts)) <= 1  # at most the one phrase in flight
     assert stopped_after < 30
+
+
+def test_a_submission_while_redis_is_down_keeps_its_row(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", engine="gtts",
+                        queue_url=f"redis://127.0.0.1:{free_port()}/0")
+    store = open_store(settings)
+    queue = CeleryQueue(settings, store)
+    result = submit_article(store, article(5), settings, None, queue)  # no exception
+    job = store.get_job(result.job.id)
+    assert job.status == "queued"  # the sweep sends it once Redis answers
+    assert [j.id for j in store.claimable_jobs()] == [job.id]
