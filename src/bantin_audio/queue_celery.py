@@ -78,6 +78,13 @@ def create_celery(settings: Settings) -> Celery:
         worker_cancel_long_running_tasks_on_connection_loss=False,
     )
     app.task(name=TASK_RUN_JOB, bind=True, acks_late=True, ignore_result=True)(_run_job_task)
+    # Celery sets itself up lazily, on first use, and that first use is not safe from several
+    # threads at once (a web node's request threads, a worker's coordinator beside its
+    # consumer): finish it here, in the thread that creates the app.
+    import celery.canvas  # noqa: F401
+
+    app.finalize(auto=True)
+    _ = app.amqp.router, app.amqp.producer_pool
     return app
 
 
@@ -290,7 +297,6 @@ def run_worker(settings: Settings, store: Store, pipeline: Any, *, concurrency: 
     coordinator = Coordinator(settings, store, queue, start_watcher if watch else None)
     thread = threading.Thread(target=coordinator.run, args=(stop,), name="bantin-coordinator",
                               daemon=True)
-    thread.start()
     runtime = _runtime
 
     def shutting_down(**_: Any) -> None:
@@ -302,6 +308,9 @@ def run_worker(settings: Settings, store: Store, pipeline: Any, *, concurrency: 
                  grace_s)
 
     def ready(**_: Any) -> None:
+        # The coordinator starts once Celery is fully up, so the two never set it up at once.
+        if thread.ident is None:
+            thread.start()
         log.info("worker ready: taking jobs from the queue")
 
     celery_signals.worker_shutting_down.connect(shutting_down, weak=False)
@@ -316,5 +325,6 @@ def run_worker(settings: Settings, store: Store, pipeline: Any, *, concurrency: 
         stop.set()
         celery_signals.worker_shutting_down.disconnect(shutting_down)
         celery_signals.worker_ready.disconnect(ready)
-        thread.join(timeout=10)
+        if thread.ident is not None:
+            thread.join(timeout=10)
         _runtime = None

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import signal
+import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from bantin_audio.config import Settings
@@ -11,7 +15,7 @@ from bantin_audio.jobqueue import PRIORITY_BACKFILL, PRIORITY_LISTENER
 from bantin_audio.jobs import open_store, submit_article
 from bantin_audio.queue_celery import CeleryQueue
 from tests.fakegoogle_proxy import FakeGoogleProxy
-from tests.scaled.conftest import Deployment, article, pid_of
+from tests.scaled.conftest import BANTIN, Deployment, article, pid_of
 from tests.servers import free_port
 
 
@@ -139,3 +143,45 @@ def test_a_submission_while_redis_is_down_keeps_its_row(tmp_path: Path) -> None:
     job = store.get_job(result.job.id)
     assert job.status == "queued"  # the sweep sends it once Redis answers
     assert [j.id for j in store.claimable_jobs()] == [job.id]
+
+
+def test_a_web_node_queues_and_a_worker_node_reads(deployment: Deployment,
+                                                   proxy: FakeGoogleProxy) -> None:
+    port = free_port()
+    token = "w" * 24
+    env = {**deployment.env, "BANTIN_API_TOKEN": token, "BANTIN_PORT": str(port)}
+    web = subprocess.Popen([BANTIN, "serve", "--workers", "2"], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert web.stdout is not None
+        lines = [web.stdout.readline() for _ in range(4)]
+        assert any("BANTIN_QUEUE_URL" in line for line in lines), lines  # no local workers
+        worker = deployment.start_worker("--count", "1")
+        job_id = _post_article(port, token)
+        deployment.wait_for(lambda: _status(deployment, job_id) == "done")
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
+        if web.stdout is not None:
+            web.stdout.close()
+    assert worker.poll() is None and "claimed by" in deployment.log_text()
+    job = deployment.store.get_job(job_id)
+    assert job.total >= 2 and len(proxy.fake.texts) == len(set(proxy.fake.texts)) == job.total
+
+
+def _post_article(port: int, token: str) -> int:
+    body = json.dumps({"text": "Xã Phú Lộc ra quân làm đường\n\nNgười dân góp công sức."})
+    deadline = time.monotonic() + 30
+    while True:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/articles", data=body.encode(), method="POST",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as resp:
+                assert resp.status == 202
+                return int(json.loads(resp.read())["job"]["id"])
+        except urllib.error.URLError as exc:  # not listening yet
+            if isinstance(exc, urllib.error.HTTPError):
+                raise
+            assert time.monotonic() < deadline
+            time.sleep(0.2)

@@ -14,6 +14,8 @@ from tests.fakegoogle_proxy import FakeGoogleProxy
 from tests.scaled.conftest import Deployment, article
 from tests.servers import free_port
 
+JITTER_S = 0.25
+
 
 def _most_in_one_second(times: list[float]) -> int:
     times = sorted(times)
@@ -82,10 +84,14 @@ def test_three_workers_hold_the_global_rate(deployment: Deployment,
         deployment.start_worker("--count", "2", **env)
     deployment.wait_for(lambda: all(deployment.store.get_job(j).status == "done" for j in ids),
                         timeout=180)
-    times = list(proxy.fake.times)
+    times = sorted(proxy.fake.times)
     assert len(times) == 30
-    # Three processes at 4 rps each would reach 12; the deployment stays at 4 (+ the burst).
-    assert _most_in_one_second(times) <= rate + burst
+    # The bucket grants at most `burst` + `rate` x T tokens in any T seconds; Google sees each
+    # request a little after its grant (TLS, a loaded machine), which can bring a grant from
+    # the next second into this one: JITTER_S of slack on the window.
+    assert _most_in_one_second(times) <= burst + rate * (1 + JITTER_S)
+    # Sustained: three processes at 4 rps each would reach 12; the deployment stays at 4.
+    assert len(times) - burst <= rate * (times[-1] - times[0]) + 1
     assert proxy.fake.throttled == 0
 
 
