@@ -113,3 +113,7 @@ def counted_ffmpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setattr(stitch.AudioSegment, "converter", str(wrapper))
     yield log_path
     ffmpeg.find_ffmpeg.cache_clear()
+
+
+# Real servers for the scaled mode (tests/servers.py), one fixture per server.
+from tests.servers import redis_server, redis_url  # noqa: E402, F401

@@ -87,6 +87,7 @@ class FakeGoogle:
     seed: int = 14
     answered: int = 0  # replies sent (a hanging or dropped request is not one)
     texts: list[str] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)  # time.monotonic() of each request
     langs: list[str] = field(default_factory=list)
     throttled: int = 0  # 429s sent by fail_rate or throttle_rps
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -108,6 +109,7 @@ class FakeGoogle:
         with self._lock:
             n = len(self.texts)
             self.texts.append(text)
+            self.times.append(time.monotonic())
             self.langs.append(lang)
         mode = self.mode if not self.fail_first or n < self.fail_first else "ok"
         if n < self.ok_first:

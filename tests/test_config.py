@@ -40,3 +40,24 @@ def test_bad_values_are_clear_errors(env: dict[str, str]) -> None:
     with pytest.raises(InputError) as info:
         Settings.from_env(env)
     assert "BANTIN_" in str(info.value) or "Giọng" in str(info.value)
+
+
+def test_the_scaled_mode_is_chosen_by_settings_alone() -> None:
+    embedded = Settings.from_env({})
+    assert embedded.queue_url is None and embedded.shared_redis_url is None
+    assert embedded.limits_storage_uri == "memory://"
+    scaled = Settings.from_env({"BANTIN_QUEUE_URL": "redis://10.0.0.20:6379/0"})
+    assert scaled.shared_redis_url == "redis://10.0.0.20:6379/0"  # limits on the queue's Redis
+    assert scaled.limits_storage_uri == "redis://10.0.0.20:6379/0"
+    apart = Settings.from_env({"BANTIN_QUEUE_URL": "redis://q:6379/0",
+                               "BANTIN_REDIS_URL": "redis://limits:6379/1"})
+    assert apart.shared_redis_url == "redis://limits:6379/1"
+
+
+@pytest.mark.parametrize("env", [{"BANTIN_QUEUE_URL": "amqp://rabbit//"},
+                                 {"BANTIN_REDIS_URL": "localhost:6379"},
+                                 {"BANTIN_QUEUE_VISIBILITY_S": "5"}])
+def test_bad_queue_settings_are_clear_errors(env: dict[str, str]) -> None:
+    with pytest.raises(InputError) as info:
+        Settings.from_env(env)
+    assert "BANTIN_" in str(info.value)

@@ -16,7 +16,7 @@ PKG = Path(__file__).resolve().parents[1] / "src" / "bantin_audio"
 LAYER0 = {"config", "errors", "model", "exports", "output_files"}
 # The schema and its migrations, below the store that writes the SQL.
 LAYER0B = {"database"}
-LAYER1 = {"ingest", "speech", "engines", "audio", "store", "media_store"}
+LAYER1 = {"ingest", "speech", "engines", "audio", "store", "media_store", "jobqueue"}
 LAYER2 = {"pipeline"}
 # A bulletin is built from several articles' readings, so it stands on the pipeline
 # (DESIGN.md put both in layer 2; bulletin sits just above it).
@@ -24,6 +24,8 @@ LAYER2B = {"bulletin"}
 LAYER3 = {"jobs"}
 # The watcher of portals hands what it finds to jobs, so it stands just above them.
 LAYER3B = {"sources"}
+# The scaled mode's queue runs jobs (and the watcher) when its messages arrive.
+LAYER3C = {"queue_celery"}
 TOP = {"web", "cli", "cli_support", "cli_web", "cli_bulletin", "cli_sources", "cli_data",
        "cli_media", "services"}
 
@@ -35,14 +37,17 @@ HOMES = {
     "sqlalchemy": ("store", "database"), "alembic": ("database",),
     "flask": ("web",), "mutagen": ("audio.tags",),
     "boto3": ("media_store",), "botocore": ("media_store",),
+    "redis": ("engines.shared_limits", "queue_celery"), "celery": ("queue_celery",),
+    "kombu": ("queue_celery",),
 }
 
 
 def _layer(top: str) -> int:
-    for n, names in enumerate((LAYER0, LAYER0B, LAYER1, LAYER2, LAYER2B, LAYER3, LAYER3B, TOP)):
+    for n, names in enumerate((LAYER0, LAYER0B, LAYER1, LAYER2, LAYER2B, LAYER3, LAYER3B,
+                                LAYER3C, TOP)):
         if top in names:
             return n
-    return 7
+    return 8
 
 
 def _modules() -> list[tuple[str, Path]]:

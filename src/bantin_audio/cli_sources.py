@@ -142,7 +142,12 @@ def watch(once: bool, data_dir: Path | None) -> None:
 
     settings = settings_from_env(data_dir=data_dir)
     store = open_store(settings)
-    watcher = Watcher(store, settings)
+    queue = None
+    if settings.queue_url:  # scaled mode: found articles go straight to the worker machines
+        from .services import build_queue
+
+        queue = build_queue(settings, store)
+    watcher = Watcher(store, settings, queue=queue)
     if once:
         reports = watcher.run_once()
         if not reports:

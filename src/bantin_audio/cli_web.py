@@ -34,30 +34,35 @@ def _base_url(settings: Settings) -> str:
     return f"http://{host}:{settings.port}"
 
 
-@click.command(help="Chạy dịch vụ web: trang đọc, âm thanh, podcast, API và quản trị.")
+@click.command(help="Chạy dịch vụ web: trang đọc, âm thanh, podcast, API và quản trị.\n\n"
+               "Mặc định dùng máy chủ WSGI waitress (dùng được cho sản xuất); --dev dùng máy "
+               "chủ phát triển của Flask.")
 @click.option("--host", envvar="BANTIN_HOST", help="Địa chỉ lắng nghe (mặc định 127.0.0.1).")
 @click.option("--port", type=int, envvar="BANTIN_PORT", help="Cổng (mặc định 8000).")
 @_data_dir_option
 @_engine_option
 @click.option("--workers", type=click.IntRange(0, 32), default=2, show_default=True,
-              help="Số luồng tạo âm thanh trong tiến trình (0: dùng `bantin-audio worker`).")
-@click.option("--production", is_flag=True,
-              help="Chạy bằng máy chủ WSGI cho sản xuất (waitress).")
+              help="Số luồng tạo âm thanh trong tiến trình (0: dùng `bantin-audio worker`; "
+                   "không dùng khi có BANTIN_QUEUE_URL).")
+@click.option("--dev", is_flag=True,
+              help="Dùng máy chủ phát triển của Flask thay cho waitress (chỉ để phát triển).")
+@click.option("--production", is_flag=True, hidden=True,
+              help="Giữ cho tương thích: waitress đã là mặc định.")
 @click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True,
-              help="Số luồng phục vụ yêu cầu của waitress (với --production).")
+              help="Số luồng phục vụ yêu cầu của waitress.")
 @click.option("--connection-limit", type=click.IntRange(10, 100_000), default=500,
-              show_default=True, help="Số kết nối tối đa cùng lúc (với --production).")
+              show_default=True, help="Số kết nối tối đa cùng lúc.")
 @click.option("--client-connections", type=click.IntRange(1, 10_000), default=20,
               show_default=True,
-              help="Số kết nối tối đa từ một địa chỉ (với --production, khi không có proxy).")
+              help="Số kết nối tối đa từ một địa chỉ (khi không có proxy).")
 @click.option("--watch/--no-watch", "watch", default=None,
               help="Theo dõi các nguồn (cổng thông tin) trong tiến trình này (mặc định có; "
                    "BANTIN_WATCH=0 để tắt).")
 def serve(host: str | None, port: int | None, data_dir: Path | None, engine: str | None,
-          workers: int, production: bool, threads: int, connection_limit: int,
+          workers: int, dev: bool, production: bool, threads: int, connection_limit: int,
           client_connections: int, watch: bool | None) -> None:
     from .jobs import open_store, start_workers
-    from .services import build_services
+    from .services import build_queue, build_services
     from .web import create_app
 
     settings = settings_from_env(host=host, port=port, data_dir=data_dir, engine=engine,
@@ -66,10 +71,14 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, engine: str
     services = build_services(settings)
     store = open_store(settings)
     wake, stop = threading.Event(), threading.Event()
-    app = create_app(settings, services, store=store, wake=wake)
+    scaled = bool(settings.queue_url)
+    queue = build_queue(settings, store, wake)
+    app = create_app(settings, services, store=store, wake=wake, queue=queue)
     token = app.extensions["bantin"].admin_token
+    if scaled:
+        workers = 0  # worker machines run the jobs and the portal watcher
     start_workers(store, services.pipeline, settings, workers, stop, wake)
-    if settings.watch:
+    if settings.watch and not scaled:
         from .sources.watcher import start_watcher
 
         watcher, _ = start_watcher(store, settings, stop, wake)
@@ -80,10 +89,14 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, engine: str
         click.echo("Mã quản trị: lấy từ biến BANTIN_API_TOKEN")
     else:
         click.echo(f"Mã quản trị: {token}")
-    if workers == 0:
+    if scaled:
+        click.echo("Hàng đợi chung (BANTIN_QUEUE_URL): âm thanh do `bantin-audio worker` tạo.")
+    elif workers == 0:
         click.echo("Không có luồng tạo âm thanh: hãy chạy `bantin-audio worker`.")
     try:
-        if production:
+        if dev:
+            app.run(host=settings.host, port=settings.port, threaded=True, use_reloader=False)
+        else:
             from .web.production import ServerLimits, create_server
 
             # Behind a trusted proxy every connection comes from it: nginx limits per client.
@@ -91,8 +104,6 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, engine: str
                                   per_client=None if settings.trusted_proxies else
                                   client_connections)
             create_server(app, settings.host, settings.port, limits).run()
-        else:
-            app.run(host=settings.host, port=settings.port, threaded=True, use_reloader=False)
     finally:
         stop.set()
         wake.set()
@@ -117,7 +128,9 @@ def _check_port(host: str, port: int) -> None:
 
 @click.command(help="Chạy các luồng tạo âm thanh riêng, dùng chung cơ sở dữ liệu với serve.\n\n"
                "SIGTERM hoặc Ctrl-C: không nhận việc mới, chờ việc đang làm tối đa --grace "
-               "giây, rồi trả việc chưa xong về hàng đợi (phần đã làm được giữ lại).")
+               "giây, rồi trả việc chưa xong về hàng đợi (phần đã làm được giữ lại).\n\n"
+               "Khi có BANTIN_QUEUE_URL: nhận việc từ hàng đợi chung (Celery trên Redis), "
+               "cùng các máy tạo âm thanh khác.")
 @_data_dir_option
 @_engine_option
 @click.option("--count", type=click.IntRange(1, 32), default=1, show_default=True,
@@ -133,6 +146,17 @@ def worker(data_dir: Path | None, engine: str | None, count: int, grace: float) 
     settings = settings_from_env(data_dir=data_dir, engine=engine)
     services = build_services(settings)
     store = open_store(settings)
+    if settings.queue_url:
+        from .queue_celery import run_worker
+
+        click.echo(f"Đang chạy {count} luồng tạo âm thanh, nhận việc từ hàng đợi chung")
+        try:
+            run_worker(settings, store, services.pipeline, concurrency=count, grace_s=grace,
+                       watch=settings.watch)
+        finally:
+            services.pipeline.close()
+        click.echo("Đã dừng các luồng tạo âm thanh.", err=True)
+        return
     stop, wake, term = threading.Event(), threading.Event(), threading.Event()
     workers: list[Worker] = []
     previous = signal.signal(signal.SIGTERM, lambda *_: term.set())
@@ -185,7 +209,10 @@ def add(source: str, data_dir: Path | None, engine: str | None, wait: bool) -> N
     settings = settings_from_env(data_dir=data_dir, engine=engine)
     store = open_store(settings)
     article = load_article(source, settings)
-    result = submit_article(store, article, settings, settings.lexicon_path)
+    from .services import build_queue
+
+    result = submit_article(store, article, settings, settings.lexicon_path,
+                            build_queue(settings, store) if settings.queue_url else None)
     url = f"{_base_url(settings)}/bai/{result.article.slug}"
     click.echo(f"Bài số {result.article.id}: {url}")
     click.echo(f"Công việc số {result.job.id}: {result.job.status}")

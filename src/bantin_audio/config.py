@@ -90,12 +90,35 @@ class Settings:
     watch: bool = True  # `serve` runs the watcher
     source_interval: int = 600  # default poll interval of a new source, seconds
     source_first_take: int = 20  # articles a new source's first poll takes
+    # scaled mode (several machines); unset, everything runs in this process
+    queue_url: str | None = None  # redis://host:6379/0: jobs go to Celery workers through it
+    # Redis for the limits every process shares (Google's rate and circuit breaker, the web's
+    # request limits); default: the queue's Redis when the queue is on Redis
+    redis_url: str | None = None
+    # seconds before a job message taken by a worker that vanished is delivered again
+    queue_visibility_s: float = 900.0
+    # seconds between sweeps that re-send job rows whose message was lost
+    queue_sweep_s: float = 5.0
 
     @property
     def private_hosts(self) -> frozenset[str]:
         """Return the host names allowed at private addresses, lower case, no trailing dot."""
         return frozenset(h.strip().lower().rstrip(".").strip("[]")
                          for h in self.private_fetch_hosts.split(",") if h.strip())
+
+    @property
+    def shared_redis_url(self) -> str | None:
+        """Return the Redis every process shares limits through, or None (embedded mode)."""
+        if self.redis_url:
+            return self.redis_url
+        if self.queue_url and self.queue_url.startswith(("redis://", "rediss://", "unix://")):
+            return self.queue_url
+        return None
+
+    @property
+    def limits_storage_uri(self) -> str:
+        """Return flask-limiter's storage: the shared Redis, else this process's memory."""
+        return self.shared_redis_url or "memory://"
 
     @property
     def concurrency_initial(self) -> int:
@@ -168,6 +191,14 @@ class Settings:
             raise InputError("BANTIN_MEDIA_PUBLIC_URL phải bắt đầu bằng https:// hoặc http://")
         if not 60 <= self.media_url_ttl <= 7 * 24 * 3600:
             raise InputError("BANTIN_MEDIA_URL_TTL phải từ 60 giây đến 7 ngày")
+        for name, url in (("BANTIN_QUEUE_URL", self.queue_url),
+                          ("BANTIN_REDIS_URL", self.redis_url)):
+            if url and not url.startswith(("redis://", "rediss://", "unix://")):
+                raise InputError(f"{name} không hợp lệ: {url!r}",
+                                 "cần một địa chỉ Redis, ví dụ redis://127.0.0.1:6379/0")
+        if self.queue_visibility_s < 60 or self.queue_sweep_s <= 0:
+            raise InputError("BANTIN_QUEUE_VISIBILITY_S phải từ 60 giây trở lên và "
+                             "BANTIN_QUEUE_SWEEP_S phải lớn hơn 0")
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed."""

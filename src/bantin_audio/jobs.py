@@ -33,6 +33,7 @@ from .errors import (
     NotFound,
     SynthesisError,
 )
+from .jobqueue import PRIORITY_BACKFILL, PRIORITY_LISTENER, JobQueue
 from .media_store import (
     BULLETIN_PREFIX,
     CHIME_KEY,
@@ -95,13 +96,14 @@ def build_segments(article: Article, settings: Settings,
 
 
 def submit_article(store: Store, article: Article, settings: Settings,
-                   lexicon_path: Path | None, wake: threading.Event | None = None) -> SubmitResult:
+                   lexicon_path: Path | None, queue: JobQueue | None = None,
+                   priority: int = PRIORITY_LISTENER) -> SubmitResult:
     """Store an article and queue the synthesis it needs (idempotent for the same article)."""
     result = store.submit(article, build_segments(article, settings, lexicon_path))
     log.info("article %d submitted (created=%s changed=%s), job %d %s", result.article.id,
              result.created, result.changed, result.job.id, result.job.status)
-    if wake is not None and result.job.status == "queued":
-        wake.set()
+    if queue is not None and result.job.status == "queued":
+        queue.enqueue(result.job.id, priority)
     return result
 
 
@@ -153,8 +155,8 @@ class QueuedSource:
     created: bool  # a new job (False: the same source was already queued or running)
 
 
-def queue_source(store: Store, source: ArticleSource,
-                 wake: threading.Event | None = None) -> QueuedSource:
+def queue_source(store: Store, source: ArticleSource, queue: JobQueue | None = None,
+                 priority: int = PRIORITY_LISTENER) -> QueuedSource:
     """Queue "fetch (or take) this source, clean, normalize, then synthesize" as one job.
 
     Nothing is fetched or parsed here: a web request or a portal watcher answers at once,
@@ -163,8 +165,8 @@ def queue_source(store: Store, source: ArticleSource,
     job, created = store.queue_source(source.kind, url=source.url, data=source.data)
     article = store.article_by_url(source.url) if source.url else None
     log.info("job %d: %s source queued (new=%s)", job.id, source.kind, created)
-    if wake is not None and job.status == "queued":
-        wake.set()
+    if queue is not None and job.status == "queued":
+        queue.enqueue(job.id, priority)
     return QueuedSource(job=job, article=article, created=created)
 
 
@@ -184,7 +186,7 @@ def ingest_source(kind: str, url: str | None, data: str | bytes | None,
 
 
 def rebuild_scripts(store: Store, settings: Settings, lexicon_path: Path | None,
-                    wake: threading.Event | None = None) -> list[JobRow]:
+                    queue: JobQueue | None = None) -> list[JobRow]:
     """Rebuild every article's script (after a lexicon edit); queue jobs where it changed."""
     jobs = []
     for row in store.list_articles(limit=1_000_000, include_held=True):
@@ -192,8 +194,9 @@ def rebuild_scripts(store: Store, settings: Settings, lexicon_path: Path | None,
         if job is not None:
             log.info("article %d: lexicon changed its script, job %d queued", row.id, job.id)
             jobs.append(job)
-    if jobs and wake is not None:
-        wake.set()
+    if queue is not None:
+        for job in jobs:
+            queue.enqueue(job.id, PRIORITY_BACKFILL)
     return jobs
 
 

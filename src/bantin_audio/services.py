@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,14 +11,18 @@ from .config import Settings
 from .engines.base import Engine
 from .engines.chain import (
     AdaptiveConcurrency,
+    Breaker,
     CircuitBreaker,
+    Limiter,
     RateLimiter,
     ResilientEngine,
     RetryPolicy,
 )
 from .engines.espeak import EspeakEngine
 from .engines.google import GoogleEngine
+from .jobqueue import InProcessQueue, JobQueue
 from .pipeline import Pipeline
+from .store import Store
 
 
 @dataclass
@@ -34,13 +39,28 @@ class Services:
         return self.settings.lexicon_path
 
 
+def build_google_limits(settings: Settings) -> tuple[Limiter, Breaker]:
+    """Return Google's rate limit and circuit breaker: shared in Redis when one is set."""
+    burst = settings.concurrency_initial
+    if settings.shared_redis_url:
+        from .engines.shared_limits import SharedCircuitBreaker, SharedRateLimiter, connect
+
+        client = connect(settings.shared_redis_url)
+        return (SharedRateLimiter(client, settings.google_rps, burst=burst),
+                SharedCircuitBreaker(client, settings.breaker_threshold,
+                                     settings.breaker_cooldown))
+    return (RateLimiter(settings.google_rps, burst=burst),
+            CircuitBreaker(settings.breaker_threshold, settings.breaker_cooldown))
+
+
 def build_engines(settings: Settings, engine: str | None = None) -> list[Engine]:
     """Return the engines for `engine` (auto|gtts|espeak) in order of preference."""
     choice = engine or settings.engine
+    limiter, breaker = build_google_limits(settings)
     google = ResilientEngine(
         GoogleEngine(tld=settings.gtts_tld, timeout=settings.gtts_timeout),
-        limiter=RateLimiter(settings.google_rps, burst=settings.concurrency_initial),
-        breaker=CircuitBreaker(settings.breaker_threshold, settings.breaker_cooldown),
+        limiter=limiter,
+        breaker=breaker,
         policy=RetryPolicy(settings.retries, settings.backoff_base, settings.backoff_max),
         check=audio_problem,
         concurrency=AdaptiveConcurrency(settings.concurrency_initial, settings.concurrency),
@@ -65,3 +85,14 @@ def build_services(settings: Settings, engine: str | None = None) -> Services:
     cache = ClipCache(settings.clip_cache_dir, shared=shared)
     pipeline = Pipeline(build_engines(settings, engine), cache, settings)
     return Services(settings=settings, pipeline=pipeline, cache=cache)
+
+
+def build_queue(settings: Settings, store: Store,
+                wake: threading.Event | None = None) -> JobQueue:
+    """Return the queue port for `settings`: Celery on Redis when BANTIN_QUEUE_URL is set,
+    else the local workers woken by `wake`."""
+    if settings.queue_url:
+        from .queue_celery import CeleryQueue
+
+        return CeleryQueue(settings, store)
+    return InProcessQueue(wake)

@@ -922,6 +922,13 @@ class Store:
                 return None
             return self._job(conn, int(row["id"]))
 
+    def claimable_jobs(self, limit: int = 500) -> list[JobRow]:
+        """Return jobs a worker could claim now (queued, or running on a lapsed lease)."""
+        conn = self._conn()
+        return [JobRow(**{k: r[k] for k in r.keys()}) for r in conn.execute(
+            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE status='queued' OR (status='running' AND "
+            "lease_until < ?) ORDER BY id LIMIT ?", (time.time(), limit))]
+
     def running_owners(self) -> list[str]:
         """Return the owners of running jobs (to find workers that died)."""
         return [r["lease_owner"] for r in self._conn().execute(

@@ -35,14 +35,50 @@ def test_add_prints_id_and_page_url_and_waits(fake_google: FakeGoogle, tmp_path:
     assert store.get_job(1).status == "done" and len(store.list_jobs()) == 1
 
 
-def test_serve_prints_address_and_token(tmp_path: Path) -> None:
+def _serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], int, Path]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     exe = str(Path(sys.executable).with_name("bantin-audio"))
-    proc = subprocess.Popen([exe, "serve", "--port", str(port), "--data-dir",
-                             str(tmp_path / "data"), "--workers", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    errors = tmp_path / "stderr.txt"
+    with errors.open("w") as err:
+        proc = subprocess.Popen([exe, "serve", "--port", str(port), "--data-dir",
+                                 str(tmp_path / "data"), "--workers", "0", *args],
+                                stdout=subprocess.PIPE, stderr=err, text=True)
+    return proc, port, errors
+
+
+def _wait_for_page(port: int) -> dict[str, str]:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as resp:
+                assert resp.status == 200
+                return dict(resp.headers)
+        except OSError:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+
+
+def test_serve_runs_waitress_by_default_and_flask_with_dev(tmp_path: Path) -> None:
+    for args, server in (((), "bantin-audio"), (("--dev",), "Werkzeug"),
+                         (("--production",), "bantin-audio")):
+        run = tmp_path / (args[0].strip("-") if args else "default")
+        run.mkdir()
+        proc, port, errors = _serve(run, *args)
+        try:
+            headers = _wait_for_page(port)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+            proc.stdout.close()  # type: ignore[union-attr]
+        assert headers["Server"].startswith(server), (args, headers["Server"])
+        warned = "development server" in errors.read_text()
+        assert warned == (args == ("--dev",)), errors.read_text()
+
+
+def test_serve_prints_address_and_token(tmp_path: Path) -> None:
+    proc, port, _ = _serve(tmp_path)
     try:
         lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
         assert lines[0].strip() == f"bantin-audio đang chạy tại http://127.0.0.1:{port}/"

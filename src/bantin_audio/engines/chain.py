@@ -15,11 +15,33 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..errors import SynthesisError
 from .base import REQUEST_PRIORITY, Engine
 
 log = logging.getLogger(__name__)
+
+
+class Limiter(Protocol):
+    """A rate limit: this process's RateLimiter, or one shared by every worker."""
+
+    def acquire(self) -> float:
+        """Wait for a token; return the seconds waited."""
+
+
+class Breaker(Protocol):
+    """A circuit breaker: this process's CircuitBreaker, or one shared by every worker."""
+
+    @property
+    def is_open(self) -> bool:
+        """Tell whether calls are being refused right now."""
+
+    def record_success(self) -> None:
+        """Close the breaker."""
+
+    def record_failure(self) -> None:
+        """Count a failure; open the breaker at the threshold."""
 
 
 class RateLimiter:
@@ -279,8 +301,8 @@ class RetryPolicy:
 class ResilientEngine:
     """An engine wrapped with rate limit, retries and a circuit breaker; an Engine itself."""
 
-    def __init__(self, engine: Engine, *, limiter: RateLimiter | None = None,
-                 breaker: CircuitBreaker | None = None, policy: RetryPolicy | None = None,
+    def __init__(self, engine: Engine, *, limiter: Limiter | None = None,
+                 breaker: Breaker | None = None, policy: RetryPolicy | None = None,
                  check: Callable[[bytes, str], str | None] | None = None,
                  concurrency: AdaptiveConcurrency | None = None):
         self.engine = engine

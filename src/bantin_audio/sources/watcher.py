@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from ..config import Settings
 from ..errors import BantinError
 from ..ingest.fetch import HTTPStatusError
+from ..jobqueue import PRIORITY_BACKFILL, PRIORITY_NORMAL, InProcessQueue, JobQueue
 from ..jobs import ArticleSource, queue_source
 from ..store import SourceItemRow, SourceRow, Store
 from .config import SourceConfig
@@ -78,12 +79,15 @@ class Watcher:
     """Polls the registered sources; safe to run in a thread beside the web service."""
 
     def __init__(self, store: Store, settings: Settings, *,
-                 wake_jobs: threading.Event | None = None,
+                 wake_jobs: threading.Event | None = None, queue: JobQueue | None = None,
                  fetcher: PoliteFetcher | None = None, importer: Importer | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.settings = settings
         self.wake_jobs = wake_jobs
+        # Where queued jobs are announced: the given queue, else this process's workers.
+        self.queue: JobQueue | None = queue if queue is not None else \
+            InProcessQueue(wake_jobs) if wake_jobs is not None else None
         self.fetcher = fetcher or PoliteFetcher(settings)
         self.importer = importer or self.hand_over
         self.clock = clock
@@ -383,8 +387,10 @@ class Watcher:
             self.fetcher.check_allowed(item.url, hosts=hosts)
             if config.approval == "editor":
                 self.store.hold_url(item.url, "awaiting_approval")
+            # A source's first take is back-fill: a listener's article goes before it.
+            priority = PRIORITY_NORMAL if source.polled else PRIORITY_BACKFILL
             queued = queue_source(self.store, ArticleSource.from_url(item.url, self.settings),
-                                  self.wake_jobs)
+                                  self.queue, priority)
             return ImportOutcome(queued.article.id if queued.article else None,
                                  created=queued.created, job_id=queued.job.id)
         page = self.fetcher.fetch(item.url, hosts=hosts, etag=item.etag,
@@ -399,7 +405,7 @@ class Watcher:
             # The page changed (or was never hashed): the job reads it again; the store keeps
             # every paragraph whose spoken text is unchanged, so only the rest is synthesized.
             queued = queue_source(self.store, ArticleSource.from_url(item.url, self.settings),
-                                  self.wake_jobs)
+                                  self.queue, PRIORITY_NORMAL)
             outcome.job_id = queued.job.id
             outcome.changed = item.page_hash is not None
         return outcome
@@ -435,9 +441,10 @@ def _minutes(seconds: float) -> str:
 
 
 def start_watcher(store: Store, settings: Settings, stop: threading.Event,
-                  wake_jobs: threading.Event | None = None) -> tuple[Watcher, threading.Thread]:
+                  wake_jobs: threading.Event | None = None,
+                  queue: JobQueue | None = None) -> tuple[Watcher, threading.Thread]:
     """Start a watcher in a daemon thread; it stops when `stop` is set (and its wake too)."""
-    watcher = Watcher(store, settings, wake_jobs=wake_jobs)
+    watcher = Watcher(store, settings, wake_jobs=wake_jobs, queue=queue)
     thread = threading.Thread(target=watcher.run_forever, args=(stop,), name="bantin-watcher",
                               daemon=True)
     thread.start()

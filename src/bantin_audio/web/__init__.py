@@ -22,6 +22,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..bulletin import CHIME_MAX_BYTES
 from ..config import Settings
 from ..errors import BantinError
+from ..jobqueue import InProcessQueue, JobQueue
 from ..jobs import media_dir, migrate_chimes, open_store
 from ..media_store import MediaStore, open_media
 from ..store import Store
@@ -52,7 +53,8 @@ class WebState:
     store: Store
     lexicon_path: Path
     admin_token: str
-    wake: threading.Event = field(default_factory=threading.Event)
+    wake: threading.Event = field(default_factory=threading.Event)  # in-process workers
+    queue: JobQueue = field(default_factory=InProcessQueue)  # where queued jobs are announced
     services: Any = None
     media_root: Path = Path()
     media: MediaStore | None = None  # where finished audio lives (local directory or S3)
@@ -78,7 +80,7 @@ def admin_token(store: Store, settings: Settings) -> str:
 
 
 def create_app(settings: Settings, services: Any = None, *, store: Store | None = None,
-               wake: threading.Event | None = None) -> Flask:
+               wake: threading.Event | None = None, queue: JobQueue | None = None) -> Flask:
     """Build the Flask app for `settings` (services are needed only by in-process workers)."""
     templates, static = web_root()
     app = Flask("bantin_audio.web", template_folder=str(templates), static_folder=None)
@@ -86,8 +88,10 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     store = store or open_store(settings)
     media_store = open_media(settings)
     lexicon_path = services.lexicon_path if services is not None else settings.lexicon_path
+    wake = wake or threading.Event()
     state = WebState(settings=settings, store=store, lexicon_path=lexicon_path,
-                     admin_token=admin_token(store, settings), wake=wake or threading.Event(),
+                     admin_token=admin_token(store, settings), wake=wake,
+                     queue=queue if queue is not None else InProcessQueue(wake),
                      services=services, media_root=media_dir(settings).resolve(),
                      media=media_store)
     try:  # chimes named by path in older data dirs, moved into the media store by content
@@ -111,7 +115,8 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.jinja_env.autoescape = True
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://",
+    # Shared by every web node in the scaled mode; this process's memory otherwise.
+    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.limits_storage_uri,
                       headers_enabled=True, default_limits=[])
     register_template_helpers(app)
     app.before_request(_limit_body)

@@ -111,7 +111,7 @@ def _add(source: str) -> None:
         given = source_from_input(html=upload.read() or None)
     else:
         raise InputError("Nguồn bài viết không hợp lệ")
-    queued = queue_source(st.store, given, st.wake)
+    queued = queue_source(st.store, given, st.queue)
     if queued.created:
         flash(f"Đã nhận bài, công việc số {queued.job.id}: đang tải, làm sạch và chuẩn bị đọc. "
               "Theo dõi tiến độ trong bảng dưới đây.", "ok")
@@ -128,7 +128,7 @@ def retry(job_id: int) -> ResponseReturnValue:
     """Queue a job again (its failed segments are tried once more)."""
     st = state()
     st.store.retry_job(job_id)
-    st.wake.set()
+    st.queue.enqueue(job_id)
     flash(f"Đã xếp lại công việc số {job_id}.", "ok")
     return redirect(url_for("admin.home"), 303)
 
@@ -208,7 +208,7 @@ def _save_lexicon_entry_locked() -> str:
         replaced = [e for e in entries if e.term not in (original, term)]
         entries = [*replaced, new]
     write_user_entries(st.lexicon_path, entries)
-    jobs = rebuild_scripts(st.store, st.settings, st.lexicon_path, st.wake)
+    jobs = rebuild_scripts(st.store, st.settings, st.lexicon_path, st.queue)
     note = f" {len(jobs)} bài sẽ được đọc lại các đoạn thay đổi." if jobs else \
         " Không bài nào cần đọc lại."
     return ("Đã xóa mục từ điển." if action == "xoa" else "Đã lưu mục từ điển.") + note

@@ -96,7 +96,7 @@ def create_article() -> tuple[Response, int, dict[str, str]]:
         if value is not None and not isinstance(value, str):
             raise InputError(f"Trường {key} phải là chuỗi")
     st = state()
-    queued = queue_source(st.store, source_from_input(**values), st.wake)
+    queued = queue_source(st.store, source_from_input(**values), st.queue)
     return jsonify(queued_json(queued)), 202, {
         "Location": external_url("api.get_job", job_id=queued.job.id)}
 
@@ -151,5 +151,5 @@ def retry_job(job_id: int) -> tuple[Response, int]:
     _require_token()
     st = state()
     job = st.store.retry_job(job_id)
-    st.wake.set()
+    st.queue.enqueue(job.id)
     return jsonify(job_json(job)), 202

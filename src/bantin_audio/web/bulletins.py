@@ -48,6 +48,7 @@ from ..bulletin import (
     validate_bulletin,
 )
 from ..errors import BantinError, InputError, NotFound
+from ..jobqueue import PRIORITY_NORMAL
 from ..jobs import download_name
 from ..media_store import BULLETIN_PREFIX, CHIME_PREFIX
 from ..store import BulletinBuildRow, BulletinRow, JobRow
@@ -388,7 +389,7 @@ def build(bid: int) -> ResponseReturnValue:
     except BantinError as exc:
         return _failed(bid, exc, "Chưa dựng được")
     job = st.store.queue_bulletin_build(bid)
-    st.wake.set()
+    st.queue.enqueue(job.id, PRIORITY_NORMAL)
     return _done(bid, f"Đã xếp lịch dựng bản tin (công việc số {job.id}).", anchor="dung")
 
 

@@ -240,7 +240,7 @@ def client_import(url: str) -> dict[str, Any] | None:
             not per_source.allow(str(source.id), now):
         return None
     try:
-        queued = queue_source(st.store, ArticleSource.from_url(canonical, st.settings), st.wake)
+        queued = queue_source(st.store, ArticleSource.from_url(canonical, st.settings), st.queue)
     except InputError:
         return None
     if config.approval == "editor":
