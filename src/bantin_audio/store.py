@@ -927,7 +927,7 @@ class Store:
         conn = self._conn()
         return [JobRow(**{k: r[k] for k in r.keys()}) for r in conn.execute(
             f"SELECT {_JOB_COLUMNS} FROM jobs WHERE status='queued' OR (status='running' AND "
-            "lease_until < ?) ORDER BY id LIMIT ?", (time.time(), limit))]
+            f"lease_until < {self._now_sql}) ORDER BY id LIMIT ?", (limit,))]
 
     def running_owners(self) -> list[str]:
         """Return the owners of running jobs (to find workers that died)."""
