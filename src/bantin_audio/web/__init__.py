@@ -23,7 +23,18 @@ from ..bulletin import CHIME_MAX_BYTES
 from ..config import Settings
 from ..jobs import media_dir, open_store
 from ..store import Store
-from . import admin, api, bulletins, embed, errors, feeds, media, reader, sources_admin
+from . import (
+    admin,
+    api,
+    bulletins,
+    embed,
+    errors,
+    feeds,
+    media,
+    playlist,
+    reader,
+    sources_admin,
+)
 from .auth import AuthThrottle
 from .common import BoundedInt, register_template_helpers, reject_odd_paths
 
@@ -113,6 +124,7 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     app.register_blueprint(reader.blueprint())
     app.register_blueprint(media.blueprint())
     app.register_blueprint(feeds.blueprint())
+    app.register_blueprint(playlist.blueprint())
     app.register_blueprint(api.blueprint(limiter))
     app.register_blueprint(admin.blueprint(limiter))
     app.register_blueprint(bulletins.admin_blueprint())
