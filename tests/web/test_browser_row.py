@@ -198,9 +198,13 @@ def test_podcast_page_copies_the_feed_address(browser: Any, live: Live,
     ctx.close()
 
 
-@pytest.mark.parametrize("path", ["/nghe-lien", "/podcast", "/nghe-lien?khoang=hom-nay"])
-def test_new_pages_pass_axe_in_every_mode(page: Any, forced: Any, live: Live,
-                                          article: dict[str, Any], path: str) -> None:
+@pytest.mark.parametrize("path", ["/nghe-lien", "/podcast", "/nghe-lien?khoang=hom-nay",
+                                  "/da-luu", "reader", "/"])
+def test_pages_pass_axe_in_every_mode(page: Any, forced: Any, live: Live,
+                                      article: dict[str, Any], newer: dict[str, Any],
+                                      path: str) -> None:
+    if path == "reader":
+        path = _reader(live, newer)[len(live.base):]  # with "Nghe tiếp" and the save button
     page.goto(live.base + path)
     found = {"normal": _axe(page)}
     page.click("[data-contrast]")

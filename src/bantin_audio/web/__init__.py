@@ -31,6 +31,7 @@ from . import (
     errors,
     feeds,
     media,
+    offline,
     playlist,
     reader,
     sources_admin,
@@ -125,6 +126,7 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     app.register_blueprint(media.blueprint())
     app.register_blueprint(feeds.blueprint())
     app.register_blueprint(playlist.blueprint())
+    app.register_blueprint(offline.blueprint())
     app.register_blueprint(api.blueprint(limiter))
     app.register_blueprint(admin.blueprint(limiter))
     app.register_blueprint(bulletins.admin_blueprint())
