@@ -113,6 +113,9 @@
     if (bar) {
       var n = found ? label(+found.getAttribute("data-start") / 1000) : "";
       doc.getElementById("doan-nho").textContent = n ? "Đang đọc " + n : "";
+      var rep = doc.getElementById("bao-nho");  /* "Báo đọc sai" for what is being read */
+      rep.hidden = !found;
+      if (found) rep.href = rep.href.replace(/doan=\d+/, "doan=" + found.getAttribute("data-i"));
     }
   }
   /* Auto-scroll, when the listener turned it on: what is being read is kept in view. */

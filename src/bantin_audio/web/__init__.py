@@ -34,6 +34,7 @@ from . import (
     offline,
     playlist,
     reader,
+    reports,
     sources_admin,
 )
 from .auth import AuthThrottle
@@ -127,6 +128,8 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     app.register_blueprint(feeds.blueprint())
     app.register_blueprint(playlist.blueprint())
     app.register_blueprint(offline.blueprint())
+    app.register_blueprint(reports.public_blueprint(limiter))
+    app.register_blueprint(reports.admin_blueprint())
     app.register_blueprint(api.blueprint(limiter))
     app.register_blueprint(admin.blueprint(limiter))
     app.register_blueprint(bulletins.admin_blueprint())
