@@ -35,6 +35,17 @@
   doc.addEventListener("click", function (ev) {
     var q = ev.target.closest && ev.target.closest("#trinh-phat [data-act=play]");
     if (q && !root.classList.contains("ready")) { root.setAttribute("data-play", "1"); return; }
+    var c = ev.target.closest && ev.target.closest("[data-copy]");
+    if (c) {
+      var field = doc.getElementById(c.getAttribute("data-copy"));
+      field.select();
+      var done = function () { say("Đã sao chép địa chỉ"); };
+      if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(done, function () {
+        say("Hãy bấm giữ vào ô địa chỉ để sao chép");
+      });
+      else { try { doc.execCommand("copy"); done(); } catch (e) { /* selected: copy by hand */ } }
+      return;
+    }
     var b = ev.target.closest && ev.target.closest(".display button");
     if (!b) return;
     if (b.hasAttribute("data-contrast")) {

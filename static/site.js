@@ -113,6 +113,9 @@
     if (bar) {
       var n = found ? label(+found.getAttribute("data-start") / 1000) : "";
       doc.getElementById("doan-nho").textContent = n ? "Đang đọc " + n : "";
+      var rep = doc.getElementById("bao-nho");  /* "Báo đọc sai" for what is being read */
+      rep.hidden = !found;
+      if (found) rep.href = rep.href.replace(/doan=\d+/, "doan=" + found.getAttribute("data-i"));
     }
   }
   /* Auto-scroll, when the listener turned it on: what is being read is kept in view. */
@@ -167,7 +170,8 @@
     if (audio.paused) {
       var p = audio.play();
       if (p && p.catch) p.catch(function (e) {
-        if (!e || e.name !== "AbortError") say("Không phát được âm thanh");  /* not a pause */
+        if (e && e.name === "NotAllowedError") say("Bấm Phát để nghe bài này");  /* no autoplay */
+        else if (!e || e.name !== "AbortError") say("Không phát được âm thanh");  /* not a pause */
       });
     } else { audio.pause(); }
   }
@@ -335,8 +339,43 @@
   audio.addEventListener("ended", function () {
     if (pendingSrc) { swap(pendingSrc, true); return; }
     playLabel("Phát");
-    if (complete) put(posKey, "0");
+    if (complete) { put(posKey, "0"); onward(); }
   });
+
+  /* "Nghe tiếp": when the listener turned it on, the end of a finished article leads to the
+     next one after a few seconds, said aloud and cancellable; the next page starts playing. */
+  var onBox = doc.getElementById("nghe-tiep"), nextA = doc.getElementById("bai-tiep");
+  var soon = doc.getElementById("sap-chuyen"), leaving = 0;
+  function stay(told) {
+    if (!leaving) return;
+    window.clearTimeout(leaving); leaving = 0; soon.hidden = true;
+    if (told) say("Ở lại bài này");
+  }
+  function onward() {
+    if (!onBox || !onBox.checked || !nextA) return;
+    var t = "Hết bài. Sau 5 giây sẽ phát bài tiếp theo: " + nextA.textContent;
+    doc.getElementById("sap-chuyen-chu").textContent = t; soon.hidden = false; say(t);
+    leaving = window.setTimeout(function () {
+      try { window.sessionStorage.setItem("nghetiep", "1"); } catch (e) { /* private mode */ }
+      window.location.href = nextA.href;
+    }, 5000);
+  }
+  if (onBox) {
+    onBox.checked = get("nghetiep") === "1";
+    onBox.addEventListener("change", function () {
+      put("nghetiep", onBox.checked ? "1" : "0");
+      if (!onBox.checked) stay(false);
+      say(onBox.checked ? "Đã bật nghe tiếp" : "Đã tắt nghe tiếp");
+    });
+    soon.querySelector("button").addEventListener("click", function () { stay(true); });
+    audio.addEventListener("play", function () { stay(false); });
+  }
+  try {
+    if (window.sessionStorage.getItem("nghetiep")) {
+      window.sessionStorage.removeItem("nghetiep");
+      if (audio.paused) toggle();
+    }
+  } catch (e) { /* private mode */ }
   audio.addEventListener("error", function () { say("Không tải được âm thanh"); });
 
   if ("mediaSession" in navigator) {

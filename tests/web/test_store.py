@@ -273,3 +273,21 @@ def test_a_job_is_claimed_by_id_and_leases_run_on_the_database_clock(db_url: str
     assert taken is not None and taken.lease_owner == "w2" and taken.attempts == 2
     assert not store.finish_job(second.id, "w1", status="done")
     assert store.get_job(first.id).status == "queued"  # untouched by the claims by id
+
+
+def test_misread_reports_group_by_word_and_close_on_either_database(db_url: str) -> None:
+    store = Store(db_url)
+    first = store.submit(_article(url="https://x.vn/bc"), _segments("Tin", "Xã Ea Tul họp."))
+    article_id = first.article.id
+    one = store.add_misread_report(article_id, 1, "Ea  Tul", "ê a tun")
+    two = store.add_misread_report(article_id, 1, "ea tul", None)
+    store.add_misread_report(article_id, 0, "Tin", None)
+    assert two > one > 0
+    groups = store.misread_groups()
+    assert [(g.word_key, g.count) for g in groups] == [("ea tul", 2), ("tin", 1)]
+    assert groups[0].word == "Ea Tul" or groups[0].word == "ea tul"
+    assert groups[0].suggestions == [("ê a tun", 1)]
+    with pytest.raises(NotFound):
+        store.add_misread_report(article_id, 9, "không có", None)
+    assert store.close_misread_reports("ea tul", "resolved") == 2
+    assert [g.word_key for g in store.misread_groups()] == ["tin"]

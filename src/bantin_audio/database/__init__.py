@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 DATABASE_FILENAME = "bantin.sqlite3"
 # The newest Alembic revision this code knows; a test checks it is the script directory's head.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 BASELINE_REVISION = "0001"  # equal to the last schema of the PRAGMA user_version mechanism
 LEGACY_SCHEMA_VERSION = 4
 
@@ -223,9 +223,24 @@ article_holds = Table(
     Column("since", Float, nullable=False),
 )
 
+misread_reports = Table(
+    "misread_reports", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("segment_idx", Integer, nullable=False),
+    Column("word", Text, nullable=False),
+    Column("word_key", Text, nullable=False),  # the word case-folded: one word's reports group
+    Column("suggestion", Text),
+    Column("status", Text, nullable=False, server_default=_d("'open'")),
+    Column("created_at", Float, nullable=False),
+    Column("resolved_at", Float),
+    Index("misread_reports_open", "status", "word_key"),
+)  # revision 0003: listeners' reports of a misread word ("Báo đọc sai")
+
 # Parents before children: the order rows are copied in, and tables emptied in reverse.
 TABLES = (articles, segments, bulletins, jobs, renditions, settings, bulletin_items,
-          bulletin_builds, sources, source_items, article_holds)
+          bulletin_builds, sources, source_items, article_holds, misread_reports)
 
 
 def database_path(data_dir: Path | str) -> Path:

@@ -26,7 +26,20 @@ from ..jobqueue import InProcessQueue, JobQueue
 from ..jobs import media_dir, migrate_chimes, open_store
 from ..media_store import MediaStore, open_media
 from ..store import Store
-from . import admin, api, bulletins, embed, errors, feeds, media, reader, sources_admin
+from . import (
+    admin,
+    api,
+    bulletins,
+    embed,
+    errors,
+    feeds,
+    media,
+    offline,
+    playlist,
+    reader,
+    reports,
+    sources_admin,
+)
 from .auth import AuthThrottle
 from .common import BoundedInt, register_template_helpers, reject_odd_paths
 
@@ -125,6 +138,10 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     app.register_blueprint(reader.blueprint())
     app.register_blueprint(media.blueprint())
     app.register_blueprint(feeds.blueprint())
+    app.register_blueprint(playlist.blueprint())
+    app.register_blueprint(offline.blueprint())
+    app.register_blueprint(reports.public_blueprint(limiter))
+    app.register_blueprint(reports.admin_blueprint())
     app.register_blueprint(api.blueprint(limiter))
     app.register_blueprint(admin.blueprint(limiter))
     app.register_blueprint(bulletins.admin_blueprint())

@@ -182,21 +182,28 @@ _LEXICON_THREAD_LOCK = threading.Lock()
 
 
 def _save_lexicon_entry() -> str:
+    form = request.form
+    return save_lexicon_entry(form.get("term", ""), form.get("spoken", ""),
+                              form.get("kind", "expand"), original=form.get("goc", ""),
+                              action=form.get("hanh_dong", "them"))
+
+
+def save_lexicon_entry(term: str, spoken: str, kind: str, *, original: str = "",
+                       action: str = "them") -> str:
+    """Add (or change, or with action "xoa" remove) one lexicon entry, then queue the
+    re-synthesis of the segments it changes; return the message for the editor."""
     st = state()
     with _lexicon_locked(st.lexicon_path):
-        return _save_lexicon_entry_locked()
+        return _save_lexicon_entry_locked(action, original, " ".join(term.split()),
+                                          " ".join(spoken.split()), kind)
 
 
-def _save_lexicon_entry_locked() -> str:
+def _save_lexicon_entry_locked(action: str, original: str, term: str, spoken: str,
+                               kind: str) -> str:
     from ..speech.lexicon import LexiconEntry, read_user_entries, write_user_entries
 
     st = state()
-    action = request.form.get("hanh_dong", "them")
     entries = read_user_entries(st.lexicon_path)
-    original = request.form.get("goc", "")
-    term = " ".join(request.form.get("term", "").split())
-    spoken = " ".join(request.form.get("spoken", "").split())
-    kind = request.form.get("kind", "expand")
     if action == "xoa":
         entries = [e for e in entries if e.term != original]
     else:

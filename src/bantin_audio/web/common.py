@@ -5,6 +5,8 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, request, session, url_for
@@ -116,6 +118,15 @@ def format_duration(ms: int) -> str:
     if seconds or not parts:
         parts.append(f"{seconds} giây")
     return " ".join(parts)
+
+
+def clock_text(ms: int) -> str:
+    """Return a duration as the player's clock shows it ("3:20", "1:02:05"), rounded as the
+    spoken duration is, so the server's first paint and the script's clock agree."""
+    total = max(0, round(ms / 1000))
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 def format_date(iso: str | None) -> str:
@@ -248,6 +259,7 @@ def register_template_helpers(app: Flask) -> None:
         version = app.extensions["bantin_asset_version"](name)
         return url_for("static", filename=name, v=version)
 
+    app.jinja_env.filters["clock"] = clock_text
     app.jinja_env.globals.update(
         asset=asset, format_size=format_size, format_duration=format_duration,
         format_date=format_date, csrf_token=csrf_token, signed_in=signed_in,
@@ -262,3 +274,44 @@ def media(st: WebState | None = None) -> MediaStore:
     found = (st or state()).media
     assert found is not None, "create_app sets the media store"
     return found
+
+
+# -- the news in a row -------------------------------------------------------------------------
+
+ROW_SIZE = 100
+VIETNAM_UTC_OFFSET_S = 7 * 3600
+
+
+@dataclass
+class Listenable:
+    """An article whose whole audio is ready, as the playlist and "Nghe tiếp" list it."""
+
+    row: ArticleRow
+    mp3: RenditionRow
+
+    def day(self) -> str:
+        """Return its day (YYYY-MM-DD): the publication date, else the day it was added,
+        in Vietnam's time."""
+        if self.row.article.date and len(self.row.article.date) >= 10:
+            return self.row.article.date[:10]
+        stamp = time.gmtime(self.row.created_at + VIETNAM_UTC_OFFSET_S)
+        return time.strftime("%Y-%m-%d", stamp)
+
+
+def listenable_articles(limit: int = ROW_SIZE) -> list[Listenable]:
+    """Return the latest articles whose audio is complete, newest first (at most `limit`)."""
+    st = state()
+    rows = st.store.list_articles(limit=limit)
+    renditions = st.store.renditions_for([r.id for r in rows])
+    found = []
+    for row in rows:
+        mp3 = by_kind(renditions[row.id]).get("mp3")
+        if mp3 is not None and mp3.complete:
+            found.append(Listenable(row, mp3))
+    return found
+
+
+def vietnam_today(now: float | None = None) -> str:
+    """Return today's date in Vietnam (UTC+7) as YYYY-MM-DD."""
+    stamp = time.gmtime((time.time() if now is None else now) + VIETNAM_UTC_OFFSET_S)
+    return time.strftime("%Y-%m-%d", stamp)

@@ -7,15 +7,17 @@ from email.utils import format_datetime
 
 from flask import Blueprint, Response, render_template
 
-from .common import by_kind, external_url, state
+from .common import by_kind, external_url, listenable_articles, state
 
 FEED_SIZE = 100
+PAGE_EPISODES = 10
 
 
 def blueprint() -> Blueprint:
     """Return the feed blueprint."""
     bp = Blueprint("feeds", __name__)
     bp.add_url_rule("/feed.xml", "podcast", podcast)
+    bp.add_url_rule("/podcast", "page", page)
     return bp
 
 
@@ -58,3 +60,9 @@ def podcast() -> Response:
         image=external_url("static", filename="podcast.png"),
         build_date=format_datetime(datetime.now(UTC)))
     return Response(xml, mimetype="application/rss+xml")
+
+
+def page() -> str:
+    """Show what the podcast is, how to follow it in an app, its address and latest episodes."""
+    return render_template("podcast.html", feed_url=external_url("feeds.podcast"),
+                           episodes=listenable_articles(FEED_SIZE)[:PAGE_EPISODES])

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from ..errors import NotFound
 from ..exports import webvtt
 from ..store import RenditionRow, SegmentRow
-from .common import by_kind, state, voice_summary
+from .common import Listenable, by_kind, clock_text, listenable_articles, state, voice_summary
 
 PAGE_SIZE = 30
 PAGE_CACHE_SIZE = 512
@@ -90,10 +90,12 @@ def article(slug: str) -> Response:
     """Show one article: text, player, downloads, progress while it is being synthesized."""
     st = state()
     gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
-    key = (slug, st.store.page_version(slug), gzip_ok)
+    version = st.store.page_version(slug)
+    up = next_article(slug)
+    key = (slug, version, gzip_ok, up.row.id if up else None, up.row.slug if up else None)
     body = st.page_cache.get(key)
     if body is None:
-        html = _render_article(slug).encode("utf-8")
+        html = _render_article(slug, up).encode("utf-8")
         body = gzip.compress(html, 6, mtime=0) if gzip_ok else html
         with st.lock:
             if len(st.page_cache) >= PAGE_CACHE_SIZE:
@@ -105,7 +107,17 @@ def article(slug: str) -> Response:
     return resp
 
 
-def _render_article(slug: str) -> str:
+def next_article(slug: str) -> Listenable | None:
+    """Return the article "Nghe tiếp" plays after this one: the next older one whose audio is
+    complete, in the order of the home page (none past the latest articles, and none for an
+    article no longer listed)."""
+    this = state().store.get_article_by_slug(slug)
+    place = (this.created_at, this.id)
+    return next((it for it in listenable_articles()
+                 if (it.row.created_at, it.row.id) < place), None)
+
+
+def _render_article(slug: str, up: Listenable | None) -> str:
     st = state()
     row = st.store.get_article_by_slug(slug)
     segments = st.store.segments(row.id)
@@ -123,16 +135,8 @@ def _render_article(slug: str) -> str:
         complete=bool(mp3 and mp3.complete), heading_index=heading, date_index=dated,
         phrases={t["index"]: phrase_data(t) for t in (mp3.timings if mp3 else [])},
         labels=segment_labels(segments), clock=clock_text(mp3.duration_ms if mp3 else 0),
+        next_up=up,
     )
-
-
-def clock_text(ms: int) -> str:
-    """Return a duration as the player's clock shows it ("3:20", "1:02:05"), rounded as the
-    spoken duration is, so the server's first paint and the script's clock agree."""
-    total = max(0, round(ms / 1000))
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 def segment_labels(segments: list[SegmentRow]) -> dict[int, str]:
