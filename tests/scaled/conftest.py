@@ -1,8 +1,8 @@
 """The scaled mode on real servers: Celery workers (real processes) on a real Redis.
 
-The store is the SQLite file in a shared data directory for now; `backend_env` is the one
-place that says where data and media live, so these tests can move to PostgreSQL and object
-storage by changing it alone.
+By default the store is the SQLite file in a shared data directory; `backend_env` is the one
+place that says where data and media live, and test_three_machines.py overrides it with
+PostgreSQL and object storage (SeaweedFS), leaving each worker machine only its own scratch.
 """
 
 from __future__ import annotations
