@@ -17,6 +17,8 @@ from .cli_sources import register as register_sources
 from .cli_support import (
     ENGINE_CHOICE,
     Failure,
+    ViCommand,
+    ViGroup,
     check_text,
     check_writable,
     describe_failure,
@@ -37,29 +39,8 @@ log = logging.getLogger(__name__)
 
 
 
-HELP_TEXT = "Hiện hướng dẫn này rồi thoát."
-
-
-class BantinCommand(click.Command):
-    """A command whose --help option is described in Vietnamese."""
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = HELP_TEXT
-        return option
-
-
-class BantinGroup(click.Group):
+class BantinGroup(ViGroup):
     """Click group that turns every BantinError into one clear message and exit status 1."""
-
-    command_class = BantinCommand
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = HELP_TEXT
-        return option
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
@@ -83,7 +64,7 @@ class BantinGroup(click.Group):
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         # Commands defined in other modules with plain @click.command get the same help text.
         if type(cmd) is click.Command:
-            cmd.__class__ = BantinCommand
+            cmd.__class__ = ViCommand
         super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -7,35 +7,11 @@ from pathlib import Path
 
 import click
 
-from .cli_support import settings_from_env
+from .cli_support import ViGroup, settings_from_env
 from .errors import InputError
 
-HELP_TEXT = "Hiện hướng dẫn này rồi thoát."
 
-
-class _Command(click.Command):
-    """A command whose --help option is described in Vietnamese."""
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = HELP_TEXT
-        return option
-
-
-class _Group(click.Group):
-    """The `media` group: its own and its commands' --help in Vietnamese."""
-
-    command_class = _Command
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = HELP_TEXT
-        return option
-
-
-@click.group(cls=_Group, help="Kho tệp âm thanh (thư mục dữ liệu hoặc kho đối tượng S3).")
+@click.group(cls=ViGroup, help="Kho tệp âm thanh (thư mục dữ liệu hoặc kho đối tượng S3).")
 def media() -> None:
     pass
 

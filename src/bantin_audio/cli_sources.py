@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli_support import settings_from_env
+from .cli_support import ViGroup, settings_from_env
 from .config import Settings
 
 if TYPE_CHECKING:
@@ -22,32 +22,7 @@ def _data_dir_option(f: click.decorators.FC) -> click.decorators.FC:
                         help="Thư mục dữ liệu (cơ sở dữ liệu, âm thanh, bộ nhớ đệm).")(f)
 
 
-HELP_TEXT = "Hiện hướng dẫn này rồi thoát."
-
-
-class _Command(click.Command):
-    """A command whose --help option is described in Vietnamese."""
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = HELP_TEXT
-        return option
-
-
-class _Group(click.Group):
-    """The `sources` group: its own and its commands' --help in Vietnamese."""
-
-    command_class = _Command
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = HELP_TEXT
-        return option
-
-
-@click.group(cls=_Group, help="Quản lý các cổng thông tin được theo dõi (nguồn).")
+@click.group(cls=ViGroup, help="Quản lý các cổng thông tin được theo dõi (nguồn).")
 def sources() -> None:
     pass
 

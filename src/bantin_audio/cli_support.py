@@ -60,6 +60,32 @@ def human_mb(size: int) -> str:
 
 # -- failures and signals: one place turns them into a message and an exit status ------------
 
+
+HELP_TEXT = "Hiện hướng dẫn này rồi thoát."
+
+
+class ViCommand(click.Command):
+    """A command whose --help option is described in Vietnamese."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+
+class ViGroup(click.Group):
+    """A command group whose own and whose commands' --help are described in Vietnamese."""
+
+    command_class = ViCommand
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+
 class Stopped(KeyboardInterrupt):
     """Raised in the main thread when SIGTERM, SIGINT or SIGHUP arrives, so cleanups run."""
 
