@@ -7,7 +7,7 @@ from email.utils import format_datetime
 
 from flask import Blueprint, Response, render_template
 
-from .common import by_kind, external_url, listenable_articles, state
+from .common import external_url, listenable_articles
 
 FEED_SIZE = 100
 PAGE_EPISODES = 10
@@ -38,22 +38,14 @@ def _hms(ms: int) -> str:
 
 def podcast() -> Response:
     """Return the podcast feed of articles whose whole audio is ready."""
-    st = state()
-    rows = st.store.list_articles(limit=FEED_SIZE)
-    renditions = st.store.renditions_for([r.id for r in rows])
-    items = []
-    for row in rows:
-        mp3 = by_kind(renditions[row.id]).get("mp3")
-        if mp3 is None or not mp3.complete:
-            continue
-        items.append({
-            "row": row, "a": row.article,
-            "link": external_url("reader.article", slug=row.slug),
-            "guid": f"urn:bantin-audio:bai:{row.id}",
-            "pub_date": _pub_date(row.article.date, row.created_at),
-            "url": external_url("media.audio", name=mp3.path),
-            "bytes": mp3.bytes, "duration": _hms(mp3.duration_ms),
-        })
+    items = [{
+        "row": item.row, "a": item.row.article,
+        "link": external_url("reader.article", slug=item.row.slug),
+        "guid": f"urn:bantin-audio:bai:{item.row.id}",
+        "pub_date": _pub_date(item.row.article.date, item.row.created_at),
+        "url": external_url("media.audio", name=item.mp3.path),
+        "bytes": item.mp3.bytes, "duration": _hms(item.mp3.duration_ms),
+    } for item in listenable_articles(FEED_SIZE)]
     xml = render_template(
         "feed.xml", items=items, home=external_url("reader.index"),
         self_url=external_url("feeds.podcast"),
