@@ -184,19 +184,30 @@ def ingest_source(kind: str, url: str | None, data: str | bytes | None,
         raise InputError("Nguồn bài viết trống")
     return extract_article(data, content_type="text/html" if kind == "html" else "text/plain")
 
+# A lexicon rebuild records its progress every this many articles (and at the end).
+LEXICON_PROGRESS_EVERY = 25
+
 
 def rebuild_scripts(store: Store, settings: Settings, lexicon_path: Path | None,
-                    queue: JobQueue | None = None) -> list[JobRow]:
-    """Rebuild every article's script (after a lexicon edit); queue jobs where it changed."""
+                    queue: JobQueue | None = None, *,
+                    progress: Callable[[int, int], bool] | None = None) -> list[JobRow]:
+    """Rebuild every article's script (after a lexicon edit); queue jobs where it changed.
+
+    Runs in a job (a lexicon edit queues one), never in a web request: it normalizes every
+    article. `progress(done, total)` is told after each article; when it returns False (the
+    job's lease was lost) the rebuild stops, and the job that took over starts it again.
+    """
     jobs = []
-    for row in store.list_articles(limit=1_000_000, include_held=True):
+    rows = store.list_articles(limit=1_000_000, include_held=True)
+    for done, row in enumerate(rows, start=1):
         job = store.update_script(row.id, build_segments(row.article, settings, lexicon_path))
         if job is not None:
             log.info("article %d: lexicon changed its script, job %d queued", row.id, job.id)
             jobs.append(job)
-    if queue is not None:
-        for job in jobs:
-            queue.enqueue(job.id, PRIORITY_BACKFILL)
+            if queue is not None:
+                queue.enqueue(job.id, PRIORITY_BACKFILL)
+        if progress is not None and not progress(done, len(rows)):
+            break
     return jobs
 
 
@@ -448,6 +459,9 @@ class Worker:
         thread.start()
         handed_off = False
         try:
+            if job.kind == "lexicon":
+                self._run_lexicon(job, lost)
+                return True
             if job.kind == "bulletin":
                 self._run_bulletin(job, lost)
                 if lost.is_set() and self._handing_back:
@@ -762,6 +776,23 @@ class Worker:
 
 
     # -- bulletins -------------------------------------------------------------------------
+
+    def _run_lexicon(self, job: JobRow, lost: threading.Event) -> None:
+        """Re-read every article with the lexicon as it is now; the changed segments' jobs are
+        queued (the queue's sweep sends them in the scaled mode)."""
+        def progress(done: int, total: int) -> bool:
+            if lost.is_set():
+                return False
+            if done % LEXICON_PROGRESS_EVERY and done != total:
+                return True
+            return self.store.job_progress(job.id, self.owner, done, total)
+
+        changed = rebuild_scripts(self.store, self.settings, self.lexicon_path,
+                                  progress=progress)
+        if lost.is_set():
+            return  # another worker has the job now and starts the rebuild again
+        log.info("job %d: the lexicon changed %d articles' scripts", job.id, len(changed))
+        self.store.finish_job(job.id, self.owner, status="done")
 
     def _run_bulletin(self, job: JobRow, lost: threading.Event) -> None:
         """Build a bulletin's renditions and cue sheets, store them, and finish the job."""

@@ -1219,6 +1219,19 @@ class Store:
                                (bulletin_id, now, now))
             return self._job(conn, cur)
 
+    def queue_lexicon_rebuild(self) -> JobRow:
+        """Queue a re-reading of every article with the current lexicon, or return the one
+        already queued (a running one may have read the lexicon before this edit)."""
+        now = time.time()
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id FROM jobs WHERE kind='lexicon' AND status='queued' "
+                               "ORDER BY id DESC LIMIT 1").fetchone()
+            if row is not None:
+                return self._job(conn, int(row["id"]))
+            job_id = conn.insert("INSERT INTO jobs(kind, status, created_at, updated_at) "
+                                 "VALUES ('lexicon', 'queued', ?, ?)", (now, now))
+            return self._job(conn, job_id)
+
     def latest_bulletin_job(self, bulletin_id: int) -> JobRow | None:
         """Return the bulletin's most recent build job, if any."""
         row = self._conn().execute("SELECT id FROM jobs WHERE kind='bulletin' AND bulletin_id=? "

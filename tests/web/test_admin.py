@@ -106,8 +106,16 @@ def test_lexicon_edit_resynthesizes_only_changed_segments(
         "spoken": "mỗi xã một sản phẩm", "kind": "expand"})
     assert resp.status_code == 303
     page = client.get("/quan-tri/tu-dien").get_data(as_text=True)
-    assert "1 bài sẽ được đọc lại" in page and 'value="OCOP"' in page
+    assert "đang được soạn lại theo từ điển" in page and 'value="OCOP"' in page
+    # The request only queued the re-reading: no article was normalized while it waited.
+    st = app.extensions["bantin"]
+    rebuild = st.store.list_jobs(kind="lexicon")
+    assert [j.status for j in rebuild] == ["queued"]
+    assert not any("mỗi xã một sản phẩm" in s.segment.spoken
+                   for a in st.store.list_articles() for s in st.store.segments(a.id))
     worker.run_until_idle()
+    done = st.store.get_job(rebuild[0].id)
+    assert done.status == "done" and done.done == done.total == len(st.store.list_articles())
     new_texts = fake_google.texts[before:]
     assert len(new_texts) == 1 and "mỗi xã một sản phẩm" in new_texts[0]
     client.post("/quan-tri/tu-dien", data={"csrf_token": csrf, "hanh_dong": "them",

@@ -138,7 +138,7 @@ def test_editor_turns_a_report_into_a_lexicon_entry_in_one_step(
                              "kind": "expand", "csrf_token": csrf})
     assert resp.status_code == 303
     done = client.get("/quan-tri/bao-doc-sai").get_data(as_text=True)
-    assert "Đã lưu mục từ điển. 1 bài sẽ được đọc lại các đoạn thay đổi." in done
+    assert "Đã lưu mục từ điển. Các bài viết đang được soạn lại theo từ điển" in done
     assert "Đã đánh dấu xong 3 báo cáo." in done and "“OCOP”" not in done
     assert "“năm”: 1 báo cáo" in done
     assert [(e.term, e.spoken) for e in read_user_entries(st.lexicon_path)] == \

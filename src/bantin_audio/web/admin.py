@@ -24,7 +24,8 @@ from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 
 from ..errors import BantinError, InputError
-from ..jobs import queue_source, rebuild_scripts
+from ..jobqueue import PRIORITY_NORMAL
+from ..jobs import queue_source
 from .api import remove_article, source_from_input
 from .auth import close_session, open_session
 from .common import check_csrf, require_editor, signed_in, state, token_matches
@@ -215,7 +216,8 @@ def _save_lexicon_entry_locked(action: str, original: str, term: str, spoken: st
         replaced = [e for e in entries if e.term not in (original, term)]
         entries = [*replaced, new]
     write_user_entries(st.lexicon_path, entries)
-    jobs = rebuild_scripts(st.store, st.settings, st.lexicon_path, st.queue)
-    note = f" {len(jobs)} bài sẽ được đọc lại các đoạn thay đổi." if jobs else \
-        " Không bài nào cần đọc lại."
+    job = st.store.queue_lexicon_rebuild()
+    st.queue.enqueue(job.id, PRIORITY_NORMAL)
+    note = (" Các bài viết đang được soạn lại theo từ điển; đoạn nào đổi cách đọc sẽ được "
+            f"đọc lại (công việc số {job.id}).")
     return ("Đã xóa mục từ điển." if action == "xoa" else "Đã lưu mục từ điển.") + note
