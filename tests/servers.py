@@ -32,6 +32,16 @@ def _missing(what: str) -> None:
     pytest.skip(f"{what} is not installed")
 
 
+def _stop(proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """Stop a server process: SIGTERM, then SIGKILL if it is still there after `timeout`."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def free_port() -> int:
     """Return a TCP port free on the loopback interface now."""
     with socket.socket() as sock:
@@ -200,12 +210,7 @@ def seaweedfs() -> Iterator[SeaweedS3]:
             _wait_for_bucket(server, proc, root / "weed.log")
             yield server
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _stop(proc, timeout=20)
             log.close()
 
 
@@ -286,12 +291,7 @@ def redis_server() -> Iterator[RedisServer]:
             time.sleep(0.05)
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc, timeout=10)
         shutil.rmtree(directory, ignore_errors=True)
 
 

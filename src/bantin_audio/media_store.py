@@ -238,6 +238,12 @@ def parse_media_url(url: str) -> tuple[str, str]:
     return parts.netloc, prefix + "/" if prefix else ""
 
 
+def _is_missing(exc: Exception) -> bool:
+    """True when an S3 client error says the object is not there (GET and HEAD spell it apart)."""
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+    return code in ("404", "NoSuchKey", "NotFound")
+
+
 class S3MediaStore:
     """Objects in an S3-compatible bucket (AWS S3, SeaweedFS, MinIO, Ceph RGW, ...)."""
 
@@ -329,7 +335,7 @@ class S3MediaStore:
             with answer["Body"] as body:
                 return bytes(body.read())
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+            if _is_missing(exc):
                 return None
             raise self._error(exc, key) from exc
         except BotoCoreError as exc:
@@ -342,7 +348,7 @@ class S3MediaStore:
             self.client.head_object(Bucket=self.bucket, Key=self._key(key))
             return True
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if _is_missing(exc):
                 return False
             raise self._error(exc, key) from exc
         except BotoCoreError as exc:

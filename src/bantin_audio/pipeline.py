@@ -126,11 +126,8 @@ class Pipeline:
             if not getattr(engine, "available", True):
                 failures.append(f"{engine.label}: tạm ngừng sau nhiều lỗi liên tiếp")
                 continue
-            key = clip_key(engine.name, segment.spoken)
             try:
-                data, cached = self.cache.get_or_create(
-                    key, engine.audio_format,
-                    partial(self._speak, engine, segment.spoken, segment.index))
+                data, cached = self._cached_speech(engine, segment)
             except (SynthesisError, AudioError) as exc:
                 log.warning("segment %d: %s failed: %s", segment.index, engine.label, exc)
                 failures.append(f"{engine.label}: {exc.message}")
@@ -144,6 +141,12 @@ class Pipeline:
             f"Không đọc được đoạn {segment.index + 1}: " + "; ".join(failures),
             "thử lại sau hoặc dùng --engine espeak",
         )
+
+    def _cached_speech(self, engine: Engine, segment: Segment) -> tuple[bytes, bool]:
+        """Return `engine`'s clip of the segment from the clip cache, speaking it on a miss."""
+        return self.cache.get_or_create(
+            clip_key(engine.name, segment.spoken), engine.audio_format,
+            partial(self._speak, engine, segment.spoken, segment.index))
 
     def _speak(self, engine: Engine, text: str, position: int = 0) -> bytes:
         phrases = split_phrases(text, engine.max_chars) if engine.max_chars else [text]
@@ -176,11 +179,8 @@ class Pipeline:
     def _offline_now(self, segment: Segment, waited: float) -> SegmentClip | None:
         """Return the last engine's clip of `segment` for a listener who cannot wait longer."""
         offline = self.engines[-1]
-        key = clip_key(offline.name, segment.spoken)
         try:
-            data, cached = self.cache.get_or_create(
-                key, offline.audio_format,
-                partial(self._speak, offline, segment.spoken, segment.index))
+            data, cached = self._cached_speech(offline, segment)
         except (SynthesisError, AudioError) as exc:
             log.warning("segment %d: no offline reading either: %s", segment.index, exc)
             return None
