@@ -489,6 +489,19 @@
     item("Phụ đề WebVTT", a.captions_url, false);
     var after = doc.getElementById("chua-co") || ui;
     after.parentNode.insertBefore(list, after.nextSibling);
+    /* "Lưu để nghe khi không có mạng", as the finished page has it, with its script. */
+    var mp3 = a.renditions.filter(function (x) { return x.kind === "mp3"; })[0];
+    var js = audio.getAttribute("data-luu");
+    if (!mp3 || !js || doc.getElementById("luu")) return;
+    var p = doc.createElement("p"), b = doc.createElement("button"), s = doc.createElement("script");
+    p.className = "offline player-only"; p.id = "luu";
+    b.type = "button"; b.setAttribute("data-slug", slug); b.setAttribute("data-bytes", mp3.bytes);
+    b.setAttribute("data-title", audio.getAttribute("data-title"));
+    b.textContent = "Lưu để nghe khi không có mạng (" + num(Math.max(0.1, mp3.bytes / 1e6).toFixed(1)) + " MB)";
+    p.appendChild(b);
+    p.insertAdjacentHTML("beforeend", ' <span id="luu-tt"></span> <a href="/da-luu">Các bài đã lưu</a>');
+    list.parentNode.insertBefore(p, list.nextSibling);
+    s.src = js; doc.head.appendChild(s);
   }
   if (!complete) later();
 })();

@@ -7,6 +7,7 @@ Reuses the live server and browser of test_browser (started once more for this m
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -93,4 +94,51 @@ def test_without_javascript_the_saved_page_says_what_to_do(browser: Any, live: L
     pg.goto(live.base + "/da-luu")
     assert pg.is_visible("text=Cần bật JavaScript để lưu bài")
     assert not pg.is_visible("#chua-luu")
+    ctx.close()
+
+
+def test_downloads_that_appear_live_offer_the_offline_save(browser: Any, live: Live) -> None:
+    ctx = browser.new_context()
+    pg = ctx.new_page()
+    live.proxy.fake.delay = 1.0
+    try:
+        body = live.api("POST", "/api/articles", {"text": test_browser.LONG_ARTICLE.replace(
+            "nâng cao năm nay", "về đích sớm năm nay")})
+        art_id = None
+        while art_id is None:
+            art_id = live.api("GET", f"/api/jobs/{body['job']['id']}")["article_id"]
+            pg.wait_for_timeout(50)
+        art = live.api("GET", f"/api/articles/{art_id}")
+        pg.goto(_reader(live, art))
+        assert pg.query_selector("#luu") is None  # nothing to save while it is being made
+        pg.evaluate("window.__same = true")  # gone if the page reloads
+        pg.wait_for_selector("#tai-ve", timeout=90_000)
+    finally:
+        live.proxy.fake.delay = 0.0
+    assert pg.evaluate("window.__same") is True
+    final = live.api("GET", f"/api/articles/{art_id}")
+    mp3 = [r for r in final["renditions"] if r["kind"] == "mp3"][0]
+    size = f"{max(mp3['bytes'] / 1e6, 0.1):.1f}".replace(".", ",")
+    button = "#luu button"
+    pg.wait_for_selector(button)
+    assert pg.inner_text(button) == f"Lưu để nghe khi không có mạng ({size} MB)"
+    assert pg.is_visible("#luu >> text=Các bài đã lưu")
+    assert _axe(pg) == []
+    pg.focus(button)
+    pg.keyboard.press("Enter")
+    pg.wait_for_function(f"() => {STATUS} === 'Đã lưu bài để nghe khi không có mạng'")
+    assert pg.inner_text(button) == "Bỏ bản đã lưu"
+    assert pg.evaluate(CACHES) == [f"bantin-luu-{final['slug']}"]
+    saved = pg.evaluate(f"caches.open('bantin-luu-{final['slug']}').then(c => c.keys())"
+                        ".then(k => k.map(r => new URL(r.url).pathname))")
+    assert urlsplit(mp3["url"]).path in saved  # the whole audio, not the part made first
+    pg.wait_for_function("() => navigator.serviceWorker.controller !== null")
+
+    ctx.set_offline(True)
+    pg.goto(_reader(live, final))
+    assert pg.inner_text("h1") == final["title"]
+    pg.click("[data-act=play]")
+    pg.wait_for_function(f"() => {AUDIO}.currentTime > 0.5 && !{AUDIO}.error")
+    pg.keyboard.press("k")
+    ctx.set_offline(False)
     ctx.close()
