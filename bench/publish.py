@@ -38,6 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bantin_audio.web import bundle  # noqa: E402
 from tests.fakegoogle_proxy import FakeGoogleProxy, proxy_env  # noqa: E402
 from tests.fakeportal import FakePortal, sample_article  # noqa: E402
 
@@ -174,7 +175,7 @@ def run(args: argparse.Namespace, base: str, portal: FakePortal) -> None:
 
         done = wait_playable(by_job)
         pasted.append(done - t0)
-    size = len(gzip.compress((ROOT / "static" / "nhung.js").read_bytes(), 9))
+    size = len(gzip.compress(bundle(ROOT / "static", "nhung.js"), 9))
     req = urllib.request.Request(base + "/nhung.js", headers={"Accept-Encoding": "gzip"})
     with urllib.request.urlopen(req, timeout=10) as resp:
         served = len(resp.read())

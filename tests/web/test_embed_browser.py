@@ -293,3 +293,105 @@ def test_sources_admin_page_axe_and_copy(browser: Any, live: Live) -> None:
         assert page.evaluate("document.documentElement.scrollWidth <= 320")
     finally:
         ctx.close()
+
+
+LONG_PARAGRAPHS = [
+    "Sáng ngày 14 tháng 11, tại nhà văn hóa thôn Đồng Tâm, Ủy ban Mặt trận Tổ quốc xã phối hợp "
+    "với chi bộ thôn tổ chức ngày hội đại đoàn kết toàn dân tộc, với sự tham dự của hơn 320 hộ "
+    "gia đình và đại diện các ban, ngành, đoàn thể của xã.",
+    "Báo cáo tại ngày hội cho biết, trong năm qua bà con thôn Đồng Tâm đã hiến hơn 1.200 mét "
+    "vuông đất, đóng góp 450 ngày công để mở rộng 2,5 km đường giao thông nông thôn; tỷ lệ hộ "
+    "nghèo giảm còn 1,8%, thu nhập bình quân đạt 62 triệu đồng mỗi người một năm.",
+    "Dịp này, UBND xã đã trao 15 suất quà cho các hộ có hoàn cảnh khó khăn, mỗi suất trị giá 1 "
+    "triệu đồng, đồng thời khen thưởng 8 gia đình tiêu biểu trong phong trào xây dựng nông thôn "
+    "mới kiểu mẫu.",
+]
+# The phrase the embed marks on the portal's page against its audio: `samples` of [media ms,
+# the marked phrase's start or -1], taken at each painted frame while the audio plays.
+EMBED_SAMPLER = """() => { window.__samples = [];
+  const a = document.querySelector('[data-bantin]').shadowRoot.querySelector('audio');
+  const tick = () => { if (a.paused) return;
+    const on = document.querySelector('.bantin-cum.bantin-dang');
+    window.__samples.push([a.currentTime * 1000, on ? +on.getAttribute('data-s') : -1]);
+    requestAnimationFrame(tick); };
+  requestAnimationFrame(tick); }"""
+EMBED_AUDIO = SHADOW + ".querySelector('audio')"
+
+
+def _embed_expected(timings: list[dict[str, Any]], ms: float) -> tuple[int, float, float]:
+    """The phrase the timing map says is read at `ms` (its start, or -1) and the span during
+    which that answer holds (a segment's last phrase stays marked 400 ms into the pause)."""
+    for t in timings:
+        phrases = t.get("phrases") or []
+        if len(phrases) < 2 or not t["start_ms"] <= ms < t["end_ms"] + 400:
+            continue
+        for n, p in enumerate(phrases):
+            end = t["end_ms"] + 400 if n == len(phrases) - 1 else phrases[n + 1]["start_ms"]
+            if p["start_ms"] <= ms < end:
+                return p["start_ms"], p["start_ms"], end
+    return -1, ms, ms
+
+
+def test_embed_follows_the_reading_on_the_portal_page(page: Any, live: Live) -> None:
+    import statistics
+
+    fields = sample_article(5)
+    fields["paragraphs"] = LONG_PARAGRAPHS
+    art = live.portal.publish(**fields)
+    data = live.wait_known(art)
+    timings = data["timings"]
+    phrased = [t for t in timings if len(t["phrases"]) > 1]
+    kinds = [t["kind"] for t in timings]
+    assert len(phrased) >= 3 and kinds[:2] == ["title", "date"], timings
+    live.portal.embed_attrs = " data-bantin-doan"
+    try:
+        page.goto(live.portal.article_url(art))
+        page.locator(".bantin-noidung p span").first.wait_for()
+        # Each long paragraph of the portal's page is split into the phrases the map reads.
+        shown = page.evaluate("Array.from(document.querySelectorAll('.bantin-cum'))"
+                              ".map(e => e.textContent)")
+        assert len(shown) == sum(len(t["phrases"]) for t in phrased)
+        for t in phrased:
+            for p in t["phrases"]:
+                assert t["text"][p["from"]:p["to"]] in shown
+        page.wait_for_function(f"() => !{SHADOW}.querySelector('button.p').disabled")
+        # Title and date are marked while they are read (aria-current and an outline).
+        _shadow(page, "button.p").click()
+        page.wait_for_function("() => document.querySelector('h1[aria-current=true]')")
+        assert page.inner_text("h1[aria-current=true]") == art.title
+        assert page.evaluate("getComputedStyle(document.querySelector('h1')).outlineStyle") \
+            == "solid"
+        date = timings[1]
+        page.wait_for_function(f"() => {EMBED_AUDIO}.currentTime * 1000 > {date['start_ms']}"
+                               " + 50", timeout=15_000)
+        page.wait_for_function("() => document.querySelector('.bantin-ngay[aria-current=true]')")
+        assert page.query_selector("h1[aria-current]") is None
+        page.evaluate(f"{EMBED_AUDIO}.pause()")
+        assert _axe(page) == []
+        # The marked phrase follows the audio: measured against the timing map.
+        errors: list[float] = []
+        for start in (phrased[0]["start_ms"] / 1000 - 0.3, phrased[-1]["start_ms"] / 1000):
+            page.evaluate(f"{EMBED_AUDIO}.currentTime = {start}")
+            page.evaluate(f"{EMBED_AUDIO}.play()")
+            page.wait_for_function(f"() => !{EMBED_AUDIO}.paused && "
+                                   f"{EMBED_AUDIO}.currentTime > {start}")
+            page.evaluate(EMBED_SAMPLER)
+            page.wait_for_timeout(3500)
+            page.evaluate(f"{EMBED_AUDIO}.pause()")
+            samples = page.evaluate("window.__samples")
+            assert len(samples) > 40
+            for ms, marked in samples:
+                want, since, until = _embed_expected(timings, ms)
+                errors.append(0.0 if marked == want else min(ms - since, until - ms))
+        worst = max(errors)
+        print(f"embed phrase following: {len(errors)} samples, "
+              f"{sum(1 for e in errors if e > 0)} off the map, worst {worst:.0f} ms, "
+              f"median {statistics.median(errors):.0f} ms")
+        assert worst <= 300, (worst, sorted(errors)[-10:])
+        current = page.locator(".bantin-noidung p[aria-current=true]").inner_text()
+        assert current.startswith(phrased[-1]["text"])
+        assert page.evaluate("getComputedStyle(document.querySelector('.bantin-dang'))"
+                             ".textDecorationLine") == "underline"  # not by colour alone
+        assert page.errors == []
+    finally:
+        live.portal.embed_attrs = ""

@@ -39,6 +39,7 @@ from .common import (
     media_url,
     state,
 )
+from .reader import shown_phrases
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,9 @@ def embed_json(row: ArticleRow) -> dict[str, Any]:
     data.update({
         "progress": {"done": done, "total": len(segments)},
         "timings": [{"index": t["index"], "kind": t["kind"], "start_ms": t["start_ms"],
-                     "end_ms": t["end_ms"], "text": t["text"]}
+                     "end_ms": t["end_ms"], "text": t["text"],
+                     "phrases": [{k: p[k] for k in ("start_ms", "end_ms", "from", "to")}
+                                 for p in shown_phrases(t)]}
                     for t in (mp3.timings if mp3 else [])],
         "voice": [ENGINE_LABELS.get(e, e) for e in engines],
         "frame_url": external_url("embed.frame", article_id=row.id),

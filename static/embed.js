@@ -1,6 +1,9 @@
-/* bantin-audio embed: a "Nghe bài viết" player on a portal's own page.
-   Shadow DOM (the page's styles stay out, ours stay in), no cookies, no third-party requests,
-   nothing stored but the listening position. No autoplay, ever. */
+/* bantin-audio embed: a "Nghe bài viết" player on a portal's own page, the player core
+   (player.js) in a Shadow DOM shell (the page's styles stay out, ours stay in). No cookies, no
+   third-party requests, nothing stored but the listening position, speed and auto-scroll.
+   When the portal asks for it (data-bantin-doan), the reading is followed on its page: title,
+   date and paragraphs it shows are matched to the timing map and marked as they are read,
+   phrase by phrase. No autoplay, ever. */
 (function () {
   "use strict";
   var d = document, me = d.currentScript;
@@ -12,6 +15,7 @@
     ".c,.s{display:flex;flex-wrap:wrap;gap:.375em;align-items:center;margin:.375em 0}" +
     "button,select{font:inherit;color:#1b1b1b;background:#f2f2f2;min-height:2.75rem;min-width:2.75rem;padding:.25em .75em;border:.125rem solid #6b6b6b;border-radius:.375rem;cursor:pointer}" +
     ".p{min-width:6.5em;font-weight:700}input{flex:1 1 9em;min-height:2.75rem;margin:0;accent-color:#0b5394}" +
+    ".k input{flex:none;min-height:0;width:1.5rem;height:1.5rem;vertical-align:middle}" +
     ".t{font-variant-numeric:tabular-nums}.v{font-size:.9em;color:#4a4a4a}label{font-weight:600}" +
     ":focus-visible{outline:.1875rem solid #0b5394;outline-offset:.125rem}[hidden]{display:none!important}" +
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
@@ -27,19 +31,9 @@
     try { var sh = new CSSStyleSheet(); sh.replaceSync(css); root.adoptedStyleSheets = [sh]; }
     catch (e) { var el = d.createElement("style"); el.textContent = css; root.appendChild(el); }
   }
-  function words(s) {
-    s = Math.max(0, Math.round(s));
-    var m = Math.floor(s / 60), r = s % 60, out = [];
-    if (m) out.push(m + " phút");
-    if (r || !m) out.push(r + " giây");
-    return out.join(" ");
-  }
-  function clock(s) { s = Math.max(0, Math.floor(s)); return Math.floor(s / 60) + ":" + ("0" + s % 60).slice(-2); }
   function norm(s) {
     return (s || "").normalize("NFC").replace(/\s+/g, " ").replace(/[\s./]+$/, "").trim().toLowerCase();
   }
-  function get(k) { try { return localStorage.getItem(k); } catch (e) { return null; } }
-  function put(k, v) { try { localStorage.setItem(k, v); } catch (e) { /* private mode */ } }
   function ask(q, fresh) {
     // A poll while the audio is being made skips the browser cache (busy answers may be cached 1 s).
     return fetch(base + "/api/lookup?" + q, { credentials: "omit", mode: "cors", cache: fresh ? "no-store" : "default" }).then(function (r) {
@@ -62,65 +56,85 @@
         return "<option value=" + v + (v === 1 ? " selected" : "") + ">" + String(v).replace(".", ",") + "×</option>";
       }).join("") + "</select></label></div>" +
       '<div class="s"><input type="range" min="0" max="0" value="0" step="1" aria-label="Vị trí"><span class="t">0:00 / 0:00</span></div>' +
+      '<p class="k" hidden><input type="checkbox" id="c"> <label for="c">Tự cuộn theo chỗ đang đọc</label></p>' +
       '<p class="v"></p><p class="sr" role="status"></p></section>';
     var q = function (s) { return root.querySelector(s); };
-    var audio = d.createElement("audio"), btn = q(".p"), seek = q("input"), speed = q("select");
+    var audio = d.createElement("audio"), btn = q(".p"), seek = q(".s input"), speed = q("select");
     var status = q(".sr"), gauge = q(".g"), facts = q(".f"), posKey = "bantin:vitri:" + data.id;
-    var timings = [], pending = null, marked = null, marks = {};
+    var timings = [], pending = null, marks = {}, seen = [];
     audio.preload = "none";
     root.appendChild(audio);
 
     function say(t) { status.textContent = ""; setTimeout(function () { status.textContent = t; }, 50); }
-    function dur() { var x = audio.duration; return isFinite(x) && x > 0 ? x : (data.dur || 0); }
-    function show(force) {
-      var t = audio.currentTime, x = dur();
-      q(".t").textContent = clock(t) + " / " + clock(x);
-      if (force !== true && root.activeElement === seek && !audio.paused) return;
-      seek.max = String(Math.ceil(x));
-      seek.value = String(Math.floor(t));
-      seek.setAttribute("aria-valuetext", words(t) + " trên " + words(x));
+    var P = bantinPlayer({
+      audio: audio, seek: seek, clock: q(".t"), speed: speed, say: say, keys: q(".w"),
+      follow: q(".k input"), pre: "bantin:", sayRate: 1, box: function (el) { return el; },
+      cls: ["bantin-cum", "bantin-doan", "bantin-dang"],
+      segs: function () { return seen; },
+      focused: function () { return root.activeElement; },
+      posKey: function () { return posKey; },
+      label: function (t) { btn.textContent = t; },
+      /* The portal's page keeps its own styles: the marks are set on the marked elements. */
+      paint: function (el, phrase, on) {
+        var st = el.style;
+        if (phrase) {
+          st.background = on ? "#ffe98a" : ""; st.color = on ? "#1b1b1b" : "";
+          st.textDecoration = on ? "underline .125rem" : ""; st.textUnderlineOffset = on ? ".2em" : "";
+        } else { st.outline = on ? ".1875rem solid #0b5394" : ""; st.outlineOffset = on ? ".125rem" : ""; }
+      }
+    });
+    /* The portal's element showing a timing map entry: its title, date, lead, a paragraph. */
+    function find(t, box) {
+      var all = function (sel, from) { return Array.prototype.slice.call((from || d).querySelectorAll(sel)); };
+      if (t.kind === "title") {
+        return all("h1,h2,[itemprop=headline]").filter(function (e) { return norm(e.textContent) === norm(t.text); })[0];
+      }
+      if (t.kind === "date") {
+        var m = /(\d{1,2})\/(\d{1,2})\/(\d{4})/.exec(t.text), re, el;
+        if (!m) return null;
+        re = new RegExp("(^|\\D)0?" + m[1] + "[/.-]0?" + m[2] + "[/.-]" + m[3] + "(\\D|$)");
+        el = all("time,[itemprop=datePublished],span,p,div").filter(function (e) {
+          return e.textContent.length < 80 && re.test(e.textContent);
+        })[0];
+        while (el) {
+          var c = Array.prototype.filter.call(el.children, function (x) { return re.test(x.textContent); })[0];
+          if (!c) break;
+          el = c;
+        }
+        return el;
+      }
+      var same = function (e) { return norm(e.textContent) === norm(t.text); };
+      if (t.kind !== "lead") return all("p", box).filter(same)[0];
+      var lead = all("p,div,strong,b,em,span").filter(same)[0];  /* the lead, as shown */
+      while (lead && lead.children.length === 1 && same(lead.children[0])) lead = lead.children[0];
+      return lead;
     }
-    function starts() {
-      return timings.filter(function (t) { return t.kind !== "title"; }).map(function (t) { return t.start_ms / 1000; });
-    }
-    function jump(to) { audio.currentTime = Math.max(0, Math.min(to, Math.max(0, dur() - 0.25))); show(true); mark(); }
-    function para(dir) {
-      var t = audio.currentTime, list = starts(), i, to = null;
-      if (dir > 0) { for (i = 0; i < list.length; i++) if (list[i] > t + 0.5) { to = list[i]; break; } }
-      else { for (i = list.length - 1; i >= 0; i--) if (list[i] < t - 2) { to = list[i]; break; } }
-      jump(to === null ? (dir > 0 ? t : 0) : to);
-    }
-    function toggle() {
-      if (!audio.src) return;
-      if (audio.paused) { var p = audio.play(); if (p && p.catch) p.catch(function (e) { if (!e || e.name !== "AbortError") say("Không phát được âm thanh"); }); }
-      else audio.pause();
-    }
-    function mark() {
-      var ms = audio.currentTime * 1000, hit = null;
-      timings.forEach(function (t) { if (marks[t.index] && ms >= t.start_ms && ms < t.end_ms + 400) hit = marks[t.index]; });
-      if (hit === marked) return;
-      if (marked) { marked.removeAttribute("aria-current"); marked.style.outline = ""; }
-      if (hit) { hit.setAttribute("aria-current", "true"); hit.style.outline = ".1875rem solid #0b5394"; hit.style.outlineOffset = ".125rem"; }
-      marked = hit;
-    }
-    function fromHere() {
+    function follow() {
       var sel = opts.paragraphs, box = null;
       if (sel == null) return;
       try { box = sel && d.querySelector(sel); } catch (e) { box = null; }
       box = box || opts.body || bodyOf();
       if (!box) return;
-      var ours = {};
-      timings.forEach(function (t) { if (t.kind !== "title") ours[norm(t.text)] = t; });
-      Array.prototype.forEach.call(box.querySelectorAll("p"), function (p) {
-        var t = ours[norm(p.textContent)];
-        if (!t || marks[t.index]) return;
-        marks[t.index] = p;
+      timings.forEach(function (t) {
+        if (marks[t.index]) return;
+        var el = find(t, box), at = el ? el.textContent.indexOf(t.text) : -1;
+        if (!el) return;
+        marks[t.index] = el;
+        el.setAttribute("data-start", t.start_ms); el.setAttribute("data-end", t.end_ms);
+        if (at >= 0 && t.phrases && t.phrases.length > 1) {
+          el.setAttribute("data-ph", t.phrases.map(function (p) { return [p.start_ms, p.end_ms, p.from + at, p.to + at].join(","); }).join(";"));
+          P.wrap(el);
+        }
+        seen.push(el);
+        if (t.kind === "title" || t.kind === "date") return;
         var span = d.createElement("span"), r = span.attachShadow({ mode: "open" });
         style(r, BTN);
         r.innerHTML = '<button type="button">Nghe từ đoạn này</button>';
-        r.querySelector("button").addEventListener("click", function () { jump(t.start_ms / 1000); if (audio.paused) toggle(); });
-        p.appendChild(span);
+        r.querySelector("button").addEventListener("click", function () { P.jump(t.start_ms / 1000); if (audio.paused) P.toggle(); });
+        el.appendChild(span);
       });
+      seen.sort(function (a, b) { return a.getAttribute("data-start") - b.getAttribute("data-start"); });
+      q(".k").hidden = !seen.length;
     }
     var polls = 0;
     function update(x) {
@@ -135,8 +149,8 @@
       gauge.hidden = !busy;
       gauge.textContent = busy ? "Đang chuẩn bị âm thanh: " + done + "/" + total + " đoạn" : "";
       if (mp3) {
-        data.dur = mp3.duration_s;
-        facts.textContent = "· " + (x.duration_text || words(mp3.duration_s)) + " · ";
+        P.known = mp3.duration_s;
+        facts.textContent = "· " + (x.duration_text || P.words(mp3.duration_s)) + " · ";
         var a = d.createElement("a");
         a.href = mp3.url + (mp3.url.indexOf("?") < 0 ? "?" : "&") + "tai=1";
         a.textContent = "Tải MP3 (" + (x.size_text || "") + ")";
@@ -147,54 +161,26 @@
         btn.disabled = false;
         if (!opts.resumed) {
           opts.resumed = 1;
-          var at = parseFloat(get(posKey));
+          var at = parseFloat(P.get(posKey));
           if (at > 3) audio.currentTime = at;
         }
       }
       q(".v").innerHTML = (x.voice && x.voice.length ? "Giọng đọc máy: " + esc(x.voice.join(", ")) + ". " : "Giọng đọc máy. ") +
         '<a href="' + esc(x.page_url) + '">Đọc bài trên Bản tin nghe</a>';
-      show(); fromHere();
+      P.renderTime(); follow(); P.highlight();
       // Until the first paragraph plays, ask often (for 10 s at most); then once a second.
       if (busy || (mp3 && !mp3.complete)) setTimeout(function () {
         ask(x.id ? "id=" + x.id : "url=" + encodeURIComponent(opts.url), 1).then(function (y) { if (y) update(y); else host.hidden = true; });
       }, mp3 || ++polls > 40 ? 1000 : 250);
     }
 
-    root.querySelector(".c").addEventListener("click", function (ev) {
+    q(".c").addEventListener("click", function (ev) {
       var b = ev.target.closest("button");
-      if (!b) return;
-      var a = b.getAttribute("data-a");
-      if (a === "play") toggle();
-      else if (a === "back") jump(audio.currentTime - 10);
-      else if (a === "fwd") jump(audio.currentTime + 10);
-      else if (a === "prev") para(-1);
-      else if (a === "next") para(1);
+      if (b) P.act(b.getAttribute("data-a"));
     });
-    q(".w").addEventListener("keydown", function (ev) {
-      if (ev.ctrlKey || ev.altKey || ev.metaKey || ev.target === speed) return;
-      var k = ev.key.toLowerCase(), done = true;
-      if (k === "k") { var was = !audio.paused; toggle(); if (was) say("Đã tạm dừng"); }
-      else if (k === "j") jump(audio.currentTime - 10);
-      else if (k === "l") jump(audio.currentTime + 10);
-      else done = false;
-      if (done) ev.preventDefault();
-    });
-    seek.addEventListener("input", function () { jump(+seek.value); });
-    speed.addEventListener("change", function () {
-      audio.playbackRate = audio.defaultPlaybackRate = +speed.value;
-      say("Tốc độ " + speed.value.replace(".", ",") + "×");
-    });
-    var saved = 0;
-    audio.addEventListener("timeupdate", function () {
-      show(); mark();
-      if (Date.now() - saved > 3000) { saved = Date.now(); put(posKey, String(audio.currentTime)); }
-    });
-    audio.addEventListener("durationchange", show);
-    audio.addEventListener("play", function () { btn.textContent = "Tạm dừng"; });
-    audio.addEventListener("pause", function () { btn.textContent = "Phát"; put(posKey, String(audio.currentTime)); show(true); });
     audio.addEventListener("ended", function () {
-      if (pending) { var t = audio.currentTime; audio.src = pending; pending = null; audio.currentTime = t; toggle(); }
-      else put(posKey, "0");
+      if (pending) { var t = audio.currentTime; audio.src = pending; pending = null; audio.currentTime = t; P.toggle(); }
+      else P.put(posKey, "0");
     });
     update(data);
   }

@@ -2,195 +2,58 @@
    Enhances server-rendered HTML; everything works without it. No autoplay, ever. */
 (function () {
   "use strict";
-  var doc = document, store = window.localStorage;
-  var status = doc.getElementById("thong-bao");
-  function get(k) { try { return store.getItem(k); } catch (e) { return null; } }
-  function put(k, v) { try { store.setItem(k, v); } catch (e) { /* private mode */ } }
+  var doc = document, status = doc.getElementById("thong-bao");
   function say(text) {
     if (!status) return;
     status.textContent = "";
     window.setTimeout(function () { status.textContent = text; }, 50);
   }
-  function num(n) { return String(n).replace(".", ","); }
-  /* News the listener did not ask for (synthesis progress, audio ready) waits while audio
-     plays, so it never talks over the article; it is said when playback pauses. */
-  var held = null, audioEl = doc.getElementById("am-thanh");
-  function tell(text) {
-    if (audioEl && !audioEl.paused) held = text; else say(text);
-  }
 
-  /* ---- player ---- */
+  /* ---- player: the core (player.js) in the reader page's shell ---- */
   var audio = doc.getElementById("am-thanh"), ui = doc.getElementById("trinh-phat");
   if (!audio || !ui || !audio.canPlayType) return;
   var playBtn = ui.querySelector("[data-act=play]"), seek = doc.getElementById("vi-tri");
   var bar = doc.getElementById("thanh-nho"), dismissed = false, mainSeen = true;
   var speed = doc.getElementById("toc-do"), clock = doc.getElementById("thoi-gian");
   var slug = audio.getAttribute("data-slug"), posKey = "vitri:" + slug;
-  var complete = audio.getAttribute("data-complete") === "1";
-  var knownDuration = (+audio.getAttribute("data-duration") || 0) / 1000, pendingSrc = null, current = null;
+  var complete = audio.getAttribute("data-complete") === "1", pendingSrc = null;
 
   /* The segments with audio (title and date included), in reading order; rebuilt when the
-     timing map changes. Each one's phrases are wrapped in spans from its data-ph map. */
+     timing map changes. */
   var list = null;
   function segs() {
     if (!list) list = Array.prototype.slice.call(doc.querySelectorAll("[data-start]"));
     return list;
   }
-  function wrap(el) {
-    var box = el.tagName === "DIV" ? el.querySelector("p") : el, data = el.getAttribute("data-ph");
-    if (!box || !data || box.querySelector(".ph")) return;
-    var text = box.textContent, at = 0, out = doc.createDocumentFragment();
-    var parts = data.split(";").map(function (p) { return p.split(",").map(Number); });
-    /* Phrases in order, each with its own words: anything else is followed as a whole. */
-    var ok = parts.every(function (p) {
-      var good = p.length === 4 && p[2] >= at && p[3] > p[2] && p[3] <= text.length;
-      at = p[3]; return good;
-    });
-    if (!ok) return;
-    at = 0;
-    parts.forEach(function (p) {
-      if (p[2] > at) out.appendChild(doc.createTextNode(text.slice(at, p[2])));
-      var sp = doc.createElement("span");
-      sp.className = "ph"; sp.setAttribute("data-s", p[0]); sp.setAttribute("data-e", p[1]);
-      sp.textContent = text.slice(p[2], p[3]); out.appendChild(sp); at = p[3];
-    });
-    if (at < text.length) out.appendChild(doc.createTextNode(text.slice(at)));
-    box.textContent = ""; box.appendChild(out);
-  }
-  /* The same words and rounding as the server's format_duration: one duration everywhere. */
-  function words(s) {
-    s = Math.max(0, Math.round(s));
-    var h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60, r = s % 60, out = [];
-    if (h) out.push(h + " giờ");
-    if (m) out.push(m + " phút");
-    if (r || !out.length) out.push(r + " giây");
-    return out.join(" ");
-  }
-  function clockText(s) {
-    s = Math.max(0, Math.round(s));
-    var h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60;
-    return (h ? h + ":" + ("0" + m).slice(-2) : m) + ":" + ("0" + (s % 60)).slice(-2);
-  }
-  /* The timing map's duration is the one the page states; the decoder's own figure (which
-     can differ by a frame) only stands in while the map is not known. */
-  function duration() {
-    if (knownDuration > 0) return knownDuration;
-    var d = audio.duration;
-    return isFinite(d) && d > 0 ? d : 0;
-  }
-  function renderTime(force) {
-    var t = audio.currentTime, d = duration();
-    clock.textContent = clockText(Math.floor(t)) + " / " + clockText(d);
-    /* A focused slider whose value moves is read aloud by screen readers every second:
-       while it has focus during playback, only the listener's own moves update it. */
-    if (force !== true && doc.activeElement === seek && !audio.paused) return;
-    seek.max = String(Math.round(d));
-    if (!seek.matches(":active")) seek.value = String(Math.floor(t));
-    seek.setAttribute("aria-valuetext", words(t) + " trên " + words(d));
-  }
-  /* The segment being read carries aria-current and an outline; inside it, the phrase being
-     read is marked. Moves of the reading never move focus and are never announced. */
-  var phrase = null, follow = doc.getElementById("tu-cuon"), autoKey = "tucuon";
-  function highlight() {
-    var ms = audio.currentTime * 1000, found = null, ph = null;
-    if (!ms && audio.paused) ms = -1;  /* nothing is being read before listening starts */
-    segs().forEach(function (el) {
-      if (ms >= +el.getAttribute("data-start") && ms < +el.getAttribute("data-end") + 400) found = el;
-    });
-    if (found) Array.prototype.forEach.call(found.querySelectorAll(".ph"), function (p) {
-      if (ms >= +p.getAttribute("data-s") - 30) ph = p;
-    });
-    if (ph !== phrase) {
-      if (phrase) phrase.classList.remove("on");
-      if (ph) ph.classList.add("on");
-      phrase = ph;
-      if (ph) scrollTo(ph);
-    }
-    if (found === current) return;
-    if (current) { current.classList.remove("now"); current.removeAttribute("aria-current"); }
-    if (found) { found.classList.add("now"); found.setAttribute("aria-current", "true"); if (!ph) scrollTo(found); }
-    current = found;
-    if (bar) {
-      var n = found ? label(+found.getAttribute("data-start") / 1000) : "";
+  var root = doc.documentElement, lastTold = Date.now();
+  var P = bantinPlayer({
+    audio: audio, seek: seek, clock: clock, speed: speed, say: say, segs: segs, keys: doc,
+    follow: doc.getElementById("tu-cuon"), posKey: function () { return posKey; },
+    focused: function () { return doc.activeElement; },
+    off: function () { return ui.hidden; },
+    below: function () { return bar && !bar.hidden ? bar.offsetHeight : 0; },
+    label: function (t) { playLabel(t); },
+    speedShown: function (v) {
+      if (bar) bar.querySelector("[data-act=speed]").textContent = "Tốc độ " + num(v) + "×";
+    },
+    told: function () { lastTold = Date.now(); },
+    moved: function (found) {
+      if (!bar) return;
+      var n = found ? P.label(+found.getAttribute("data-start") / 1000) : "";
       doc.getElementById("doan-nho").textContent = n ? "Đang đọc " + n : "";
       var rep = doc.getElementById("bao-nho");  /* "Báo đọc sai" for what is being read */
       rep.hidden = !found;
       if (found) rep.href = rep.href.replace(/doan=\d+/, "doan=" + found.getAttribute("data-i"));
     }
-  }
-  /* Auto-scroll, when the listener turned it on: what is being read is kept in view. */
-  var autoAt = 0;
-  function scrollTo(el) {
-    if (!follow || !follow.checked || audio.paused) return;
-    var r = el.getBoundingClientRect(), h = window.innerHeight - (bar && !bar.hidden ? bar.offsetHeight : 0);
-    if (r.top >= 8 && r.bottom <= h - 8) return;
-    autoAt = Date.now();
-    el.scrollIntoView({ block: "center", behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
-  }
-  function byHand() {
-    if (!follow || !follow.checked || audio.paused) return;
-    follow.checked = false; say("Đã tắt tự cuộn");
-  }
-  if (follow) {
-    follow.checked = get(autoKey) === "1";
-    follow.addEventListener("change", function () {
-      put(autoKey, follow.checked ? "1" : "0");
-      if (follow.checked && (phrase || current)) scrollTo(phrase || current);
-    });
-    window.addEventListener("wheel", byHand, { passive: true });
-    window.addEventListener("touchmove", byHand, { passive: true });
-    doc.addEventListener("keydown", function (ev) {
-      if (/^(PageUp|PageDown|Home|End|ArrowUp|ArrowDown| )$/.test(ev.key) && !ev.target.closest("button,input,select,textarea,summary,audio")) byHand();
-    });
-    doc.addEventListener("mousedown", function (ev) {
-      if (ev.target === root && ev.clientX >= root.clientWidth) byHand();  /* the scroll bar */
-    });
-  }
-  var ticking = false;
-  function tick() {
-    highlight();
-    if (audio.paused) ticking = false; else window.requestAnimationFrame(tick);
-  }
-  function startsList() {
-    return segs().map(function (el) { return +el.getAttribute("data-start") / 1000; })
-      .sort(function (a, b) { return a - b; });
-  }
-  function jump(to) {
-    audio.currentTime = Math.max(0, Math.min(to, Math.max(0, duration() - 0.25)));
-    renderTime(true); highlight();
-  }
-  function paragraph(dir) {
-    var t = audio.currentTime, list = startsList(), target = null, i;
-    if (dir > 0) { for (i = 0; i < list.length; i++) if (list[i] > t + 0.5) { target = list[i]; break; } }
-    else { for (i = list.length - 1; i >= 0; i--) if (list[i] < t - 2) { target = list[i]; break; } }
-    if (target === null) target = dir > 0 ? t : 0;
-    jump(target);
-  }
-  function toggle() {
-    if (audio.paused) {
-      var p = audio.play();
-      if (p && p.catch) p.catch(function (e) {
-        if (e && e.name === "NotAllowedError") say("Bấm Phát để nghe bài này");  /* no autoplay */
-        else if (!e || e.name !== "AbortError") say("Không phát được âm thanh");  /* not a pause */
-      });
-    } else { audio.pause(); }
-  }
-  function setSpeed(v, announce) {
-    v = Math.min(2, Math.max(0.75, v));
-    audio.playbackRate = v; audio.defaultPlaybackRate = v;
-    speed.value = String(v); put("tocdo", String(v));
-    if (bar) bar.querySelector("[data-act=speed]").textContent = "Tốc độ " + num(v) + "×";
-    if (announce) say("Tốc độ " + num(v) + "×");
-  }
-  function step(dir) {
-    var opts = Array.prototype.map.call(speed.options, function (o) { return +o.value; });
-    var i = opts.indexOf(+speed.value) + dir;
-    if (i >= 0 && i < opts.length) setSpeed(opts[i], true);
-  }
+  });
+  var words = P.words, renderTime = P.renderTime, highlight = P.highlight, jump = P.jump;
+  var toggle = P.toggle, setSpeed = P.setSpeed, tell = P.tell, wrap = P.wrap;
+  var get = P.get, put = P.put, num = P.num;
+  P.known = (+audio.getAttribute("data-duration") || 0) / 1000;
 
   /* Take over whatever the native player was doing (when early.js did not run, the listener
      may have started it): playing, position and speed stay as they were, labels tell the truth. */
-  var root = doc.documentElement, used = !audio.paused || audio.currentTime > 0;
+  var used = !audio.paused || audio.currentTime > 0;
   var nativeRate = audio.playbackRate;
   audio.removeAttribute("controls");
   root.classList.remove("fallback");
@@ -200,7 +63,7 @@
   else if (savedSpeed >= 0.75 && savedSpeed <= 2) setSpeed(savedSpeed, false);
   var resumeAt = parseFloat(get(posKey));
   if (!used && resumeAt > 3) {
-    audio.currentTime = resumeAt; knownDuration = Math.max(knownDuration, resumeAt);
+    audio.currentTime = resumeAt; P.known = Math.max(P.known, resumeAt);
     var note = "Tiếp tục từ " + words(resumeAt) + ".";
     doc.getElementById("tiep-tuc-chu").textContent = note;
     root.classList.add("resume");
@@ -211,31 +74,18 @@
   renderTime(); highlight();
   if (root.getAttribute("data-play") && audio.paused) { root.removeAttribute("data-play"); toggle(); }
 
-  function label(t) {
-    var el = segs().filter(function (e) { return Math.abs(e.getAttribute("data-start") / 1000 - t) < 0.05; })[0];
-    var name = el && el.querySelector(".sr-only");
-    return name ? name.textContent.replace(/[()]/g, "").trim() : (el && el.getAttribute("data-name")) || "";
-  }
   function restart() {
     root.classList.remove("resume"); put(posKey, "0");
     jump(0); playBtn.focus();
     if (audio.paused) toggle();
     say("Nghe từ đầu");
   }
-  /* Buttons and keys share these actions; each says its result in a few words. */
+  /* The core's actions, and the page's own: start over, close the compact bar. */
   function act(a) {
-    if (a === "play") { var was = !audio.paused; toggle(); say(was ? "Đã tạm dừng" : "Đang phát"); }
-    else if (a === "back" || a === "fwd") {
-      jump(audio.currentTime + (a === "back" ? -10 : 10));
-      say("Vị trí " + words(audio.currentTime));
-    } else if (a === "prev" || a === "next") {
-      paragraph(a === "prev" ? -1 : 1);
-      var n = label(audio.currentTime);
-      say(n ? n.charAt(0).toUpperCase() + n.slice(1) : "Vị trí " + words(audio.currentTime));
-    } else if (a === "restart") restart();
-    else if (a === "speed") { if (+speed.value >= 2) setSpeed(0.75, true); else step(1); }
+    if (P.act(a)) return;
+    if (a === "restart") restart();
     else if (a === "close") {
-      var f = current && current.querySelector(".from-here");
+      var f = P.current && P.current.querySelector(".from-here");
       dismissed = true; (f || playBtn).focus(); showBar(); say("Đã đóng thanh phát thu gọn");
     }
   }
@@ -274,23 +124,6 @@
     var b = ev.target.closest("button");
     if (b && b.getAttribute("data-act")) act(b.getAttribute("data-act"));
   });
-  /* The shortcuts work wherever the listener is on the page, except while typing (a text
-     field, a list box) or with a modifier held, so browser and screen-reader keys stay theirs. */
-  function typing(t) {
-    if (!t || !t.tagName) return false;
-    if (t.isContentEditable || t.tagName === "TEXTAREA" || t.tagName === "SELECT") return true;
-    return t.tagName === "INPUT" && !/^(range|checkbox|radio|button|submit|reset)$/.test(t.type);
-  }
-  doc.addEventListener("keydown", function (ev) {
-    if (ev.ctrlKey || ev.altKey || ev.metaKey || ev.shiftKey || ev.defaultPrevented) return;
-    if (typing(ev.target) || ui.hidden) return;
-    var k = ev.key.toLowerCase(), done = true, keys = { k: "play", j: "back", l: "fwd", p: "prev", n: "next" };
-    if (keys[k]) act(keys[k]);
-    else if (k === "[") step(-1);
-    else if (k === "]") step(1);
-    else done = false;
-    if (done) ev.preventDefault();
-  });
   /* "Bỏ qua, đến trình phát" lands on the Play button itself. */
   doc.addEventListener("click", function (ev) {
     var a = ev.target.closest && ev.target.closest("a[href='#nghe-bai']");
@@ -298,8 +131,6 @@
     ev.preventDefault();
     playBtn.focus();
   });
-  seek.addEventListener("input", function () { jump(+seek.value); });
-  speed.addEventListener("change", function () { setSpeed(+speed.value, false); });
   /* A click on a sentence plays from its start (a selection being made is left alone). */
   doc.addEventListener("click", function (ev) {
     var p = ev.target.closest && ev.target.closest(".ph"), sel = window.getSelection();
@@ -316,25 +147,11 @@
     if (audio.paused) toggle();
   });
 
-  var lastSave = 0;
-  audio.addEventListener("timeupdate", function () {
-    renderTime(); highlight();
-    var now = Date.now();
-    if (now - lastSave > 3000) { lastSave = now; put(posKey, String(audio.currentTime)); }
-  });
-  audio.addEventListener("loadedmetadata", function () { renderTime(); });
-  audio.addEventListener("durationchange", function () { renderTime(); });
   audio.addEventListener("play", function () {
-    playLabel("Tạm dừng"); showBar();
-    if (!ticking) { ticking = true; window.requestAnimationFrame(tick); }
+    showBar();
     if (audio.currentTime > 0.5 && doc.activeElement !== ui.querySelector("[data-act=restart]")) {
       root.classList.remove("resume");  /* resumed: the note has served */
     }
-  });
-  audio.addEventListener("pause", function () {
-    playLabel("Phát"); put(posKey, String(audio.currentTime)); renderTime(true);
-    /* What waited is said once the pause has been confirmed, unless playback resumed. */
-    if (held) window.setTimeout(function () { if (held && audio.paused) { say(held); held = null; lastTold = Date.now(); } }, 1500);
   });
   audio.addEventListener("ended", function () {
     if (pendingSrc) { swap(pendingSrc, true); return; }
@@ -389,8 +206,8 @@
       ms.setActionHandler("pause", toggle);
       ms.setActionHandler("seekbackward", function () { jump(audio.currentTime - 10); });
       ms.setActionHandler("seekforward", function () { jump(audio.currentTime + 10); });
-      ms.setActionHandler("previoustrack", function () { paragraph(-1); });
-      ms.setActionHandler("nexttrack", function () { paragraph(1); });
+      ms.setActionHandler("previoustrack", function () { P.paragraph(-1); });
+      ms.setActionHandler("nexttrack", function () { P.paragraph(1); });
       ms.setActionHandler("seekto", function (d) { jump(d.seekTime); });
     } catch (e) { /* older browsers lack some actions */ }
   }
@@ -405,8 +222,8 @@
     ui.hidden = false;
     if (wasPlaying) { var p = audio.play(); if (p && p.catch) p.catch(function () {}); }
   }
-  function applyTimings(list) {
-    list.forEach(function (t) {
+  function applyTimings(rows) {
+    rows.forEach(function (t) {
       var el = doc.getElementById("d" + t.index);
       if (!el) return;
       el.setAttribute("data-start", t.start_ms);
@@ -430,7 +247,7 @@
         var src = "/am-thanh/" + d.audio, have = audio.currentSrc || audio.src || "";
         if (have.indexOf(d.audio) < 0) {
           applyTimings(d.timings);
-          knownDuration = d.duration_ms / 1000;
+          P.known = d.duration_ms / 1000;
           if (!have || audio.paused) swap(src, false); else pendingSrc = src;
           renderTime();
         }
