@@ -355,6 +355,8 @@ def test_embed_follows_the_reading_on_the_portal_page(page: Any, live: Live) -> 
             for p in t["phrases"]:
                 assert t["text"][p["from"]:p["to"]] in shown
         page.wait_for_function(f"() => !{SHADOW}.querySelector('button.p').disabled")
+        follow = _shadow(page, ".k input")  # auto-scroll is offered, and off until asked
+        assert follow.is_visible() and not follow.is_checked()
         # Title and date are marked while they are read (aria-current and an outline).
         _shadow(page, "button.p").click()
         page.wait_for_function("() => document.querySelector('h1[aria-current=true]')")
