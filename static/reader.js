@@ -25,7 +25,7 @@
     if (!list) list = Array.prototype.slice.call(doc.querySelectorAll("[data-start]"));
     return list;
   }
-  var root = doc.documentElement, lastTold = Date.now();
+  var root = doc.documentElement;
   var P = bantinPlayer({
     audio: audio, seek: seek, clock: clock, speed: speed, say: say, segs: segs, keys: doc,
     follow: doc.getElementById("tu-cuon"), posKey: function () { return posKey; },
