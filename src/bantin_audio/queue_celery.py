@@ -104,7 +104,7 @@ class CeleryQueue:
     def enqueue(self, job_id: int, priority: int = PRIORITY_LISTENER) -> None:
         """Send job `job_id` to the workers unless its current version was sent already."""
         try:
-            job = self.store.get_job(job_id)
+            job = self.store.jobs.get(job_id)
         except NotFound:
             return
         try:
@@ -136,7 +136,7 @@ class CeleryQueue:
         # A queued row younger than two sweeps is left to whoever queued it (sending now).
         grace = max(2.0, 2 * self.settings.queue_sweep_s)
         sent = 0
-        for job in self.store.claimable_jobs():
+        for job in self.store.jobs.claimable():
             if job.status == "queued" and now - job.updated_at < grace:
                 continue
             if self.send(job, PRIORITY_NORMAL):
@@ -181,7 +181,7 @@ class WorkerRuntime:
             log.info("job %d: delivery dropped (done, or running under a live lease)", job_id)
             return "dropped"
         try:
-            job = self.store.get_job(job_id)
+            job = self.store.jobs.get(job_id)
         except NotFound:
             return "done"
         if job.status != "queued":
@@ -218,7 +218,7 @@ def _run_job_task(task: Any, job_id: int, priority: int = PRIORITY_NORMAL) -> st
     try:
         return _runtime.run(int(job_id), int(priority))
     except _HandBack:
-        job = _runtime.store.get_job(int(job_id))
+        job = _runtime.store.jobs.get(int(job_id))
         _runtime.queue.send(job, int(priority), force=True)
         return "handed back"
 
