@@ -138,6 +138,17 @@ class JobRepository(Repository):
                                       "LIMIT 1", (article_id,)).fetchone()
         return None if row is None else self.get(int(row["id"]))
 
+    def latest_for_articles(self, article_ids: Sequence[int]) -> dict[int, JobRow]:
+        """Return the most recent job of each of many articles (those that have one), by
+        article id, in one query."""
+        if not article_ids:
+            return {}
+        marks = ",".join("?" * len(article_ids))
+        rows = self._db.conn().execute(
+            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id IN (SELECT max(id) FROM jobs "
+            f"WHERE article_id IN ({marks}) GROUP BY article_id)", list(article_ids))
+        return {int(r["article_id"]): JobRow(**{k: r[k] for k in r.keys()}) for r in rows}
+
     def recent(self, limit: int = 100, kind: str = "article") -> list[JobRow]:
         """Return the most recent jobs of one kind, newest first (one query)."""
         rows = self._db.conn().execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE kind=? "

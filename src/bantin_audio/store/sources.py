@@ -126,6 +126,17 @@ class SourceRepository(Repository):
                                      f"({marks})", (source_id, *part)).fetchall()
         return {r["url"]: self._item(r) for r in rows}
 
+    def newest_items(self, source_ids: Sequence[int]) -> dict[int, SourceItemRow]:
+        """Return the address each of these sources found last, by source id, in one query."""
+        if not source_ids:
+            return {}
+        marks = ",".join("?" * len(source_ids))
+        rows = self._db.conn().execute(
+            f"SELECT * FROM source_items i WHERE i.source_id IN ({marks}) AND i.url = ("
+            "SELECT url FROM source_items j WHERE j.source_id = i.source_id "
+            "ORDER BY first_seen DESC LIMIT 1)", list(source_ids))
+        return {int(r["source_id"]): self._item(r) for r in rows}
+
     def add_items(self, source_id: int, items: Sequence[tuple[str, str | None, str]],
                   now: float) -> None:
         """Record newly found addresses as (url, lastmod, status); known ones are kept."""

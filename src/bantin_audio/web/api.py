@@ -110,8 +110,9 @@ def list_articles() -> Response:
         raise InputError("limit phải là một số") from exc
     rows = st.store.articles.recent(query=request.args.get("q") or None, limit=limit)
     renditions = st.store.renditions.for_articles([r.id for r in rows])
-    items: list[dict[str, Any]] = [
-        article_json(r, renditions[r.id], st.store.jobs.latest_for_article(r.id)) for r in rows]
+    jobs = st.store.jobs.latest_for_articles([r.id for r in rows])
+    items: list[dict[str, Any]] = [article_json(r, renditions[r.id], jobs.get(r.id))
+                                   for r in rows]
     return jsonify({"articles": items})
 
 
