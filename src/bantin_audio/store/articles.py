@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import InputError, NotFound
 from ..model import Article, Segment
-from .connection import Repository, _Row
+from .connection import Repository, _Connection, _Row
 from .rows import ArticleRow, JobRow, SegmentRow, SubmitResult, ascii_slug, content_hash
 
 HOLD_REASONS = ("withdrawn", "awaiting_approval")
@@ -41,27 +41,40 @@ class ArticleRepository(Repository):
             return SubmitResult(self.get(article_id), job, created, changed)
 
     def upsert(self, article: Article) -> tuple[int, bool]:
-        """Find the article by URL, then by content, updating it; or insert it. (id, created)"""
+        """Find the article by URL, then by content, updating it; or insert it. (id, created)
+
+        Two workers reading the same address at once may both find no row and both insert:
+        the insert waits for the other's transaction and, on a conflict with its address,
+        does nothing, and this one goes on with the row the other made (the unique address
+        is never violated, on PostgreSQL either).
+        """
         with self._db.transaction() as conn:
             digest = content_hash(article)
             now = time.time()
             row = None
             if article.source_url:
-                row = conn.execute("SELECT * FROM articles WHERE source_url=?",
-                                   (article.source_url,)).fetchone()
+                row = self._by_url(conn, article.source_url)
             if row is None:
                 row = conn.execute("SELECT * FROM articles WHERE content_hash=? ORDER BY id "
                                    "LIMIT 1", (digest,)).fetchone()
             if row is None:
-                cur = conn.insert(
+                made = conn.execute(
                     "INSERT INTO articles(slug, source_url, content_hash, title, date, fields, "
-                    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (source_url) DO NOTHING RETURNING id",
                     ("tmp-" + secrets.token_hex(8), article.source_url, digest, article.headline,
-                     article.date, json.dumps(article.to_dict(), ensure_ascii=False), now, now))
-                article_id = cur
-                slug = f"{ascii_slug(article.headline)}-{article_id}"
-                conn.execute("UPDATE articles SET slug=? WHERE id=?", (slug, article_id))
-                return article_id, True
+                     article.date, json.dumps(article.to_dict(), ensure_ascii=False), now,
+                     now)).fetchone()
+                if made is not None:
+                    article_id = int(made[0])
+                    slug = f"{ascii_slug(article.headline)}-{article_id}"
+                    conn.execute("UPDATE articles SET slug=? WHERE id=?", (slug, article_id))
+                    return article_id, True
+                # Another worker stored this address since we looked: take its row (READ
+                # COMMITTED on PostgreSQL: this statement sees the row the conflict waited for).
+                row = self._by_url(conn, article.source_url or "")
+                if row is None:  # and deleted it at once
+                    raise NotFound("Bài viết vừa bị xóa trong lúc đang lưu", "thử lại")
             article_id = int(row["id"])
             if row["content_hash"] != digest:
                 fields = article.to_dict()
@@ -73,6 +86,12 @@ class ArticleRepository(Repository):
                     (digest, article.headline, article.date,
                      json.dumps(fields, ensure_ascii=False), now, article_id))
             return article_id, False
+
+    @staticmethod
+    def _by_url(conn: _Connection, url: str) -> _Row | None:
+        row: _Row | None = conn.execute("SELECT * FROM articles WHERE source_url=?",
+                                        (url,)).fetchone()
+        return row
 
     def by_url(self, url: str) -> ArticleRow | None:
         """Return the article fetched from `url`, if there is one."""
