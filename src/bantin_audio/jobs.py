@@ -62,6 +62,8 @@ log = logging.getLogger(__name__)
 LEASE_S = 30.0  # the default of Settings.job_lease_s
 HEARTBEAT_S = 5.0  # at most; a short lease beats three times per lease
 MAX_ATTEMPTS = 3
+RETRY_BASE_S = 15.0  # a failed attempt is tried again after 15 s, 30 s, ... at most RETRY_MAX_S
+RETRY_MAX_S = 300.0
 # (kind, stitch format, bitrate kbps, sample rate) of the extras built once the whole article
 # is ready; the streaming MP3 (kind "mp3") follows Settings.bitrate_kbps and sample_rate.
 EXTRAS = (("webm", "webm", 24, 24000), ("broadcast", "mp3", 128, 44100))
@@ -93,6 +95,12 @@ def build_segments(article: Article, settings: Settings,
 
     lexicon = load_lexicon(lexicon_path) if lexicon_path is not None else None
     return list(build_script(article, settings, lexicon).segments)
+
+
+def retry_delay(attempts: int) -> float:
+    """Return the back-off before a failed job's next attempt (exponential, capped): 15 s after
+    the first, 30 s after the second, ... at most RETRY_MAX_S."""
+    return min(RETRY_MAX_S, RETRY_BASE_S * 2 ** max(0, attempts - 1))
 
 
 def submit_article(store: Store, article: Article, settings: Settings,
@@ -494,13 +502,15 @@ class Worker:
             log.warning("job %d: %s (attempt %d, now %s)", job.id, exc, job.attempts, status)
             # The last attempt keeps the hint: it is what the editor reads on the job.
             self.store.jobs.finish(job.id, self.owner, status=status,
-                                   error=str(exc) if status == "failed" else exc.message)
+                                   error=str(exc) if status == "failed" else exc.message,
+                                   retry_after_s=retry_delay(job.attempts))
             return True
         except Exception as exc:
             log.exception("job %d: crashed", job.id)
             status = "queued" if job.attempts < MAX_ATTEMPTS else "failed"
             self.store.jobs.finish(job.id, self.owner, status=status,
-                                   error=f"Lỗi nội bộ: {type(exc).__name__}")
+                                   error=f"Lỗi nội bộ: {type(exc).__name__}",
+                                   retry_after_s=retry_delay(job.attempts))
             return True
         finally:
             if not handed_off:

@@ -38,7 +38,7 @@ from redis.exceptions import LockError
 from .config import Settings
 from .errors import NotFound
 from .jobqueue import PRIORITY_LISTENER, PRIORITY_NORMAL
-from .jobs import MAX_ATTEMPTS, Worker
+from .jobs import MAX_ATTEMPTS, Worker, retry_delay
 from .store import JobRow, Store
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,6 @@ TASK_RUN_JOB = "bantin.run_job"
 QUEUE_NAME = "bantin"
 SENT_PREFIX = "bantin:queue:sent:"
 LEADER_KEY = "bantin:queue:leader"
-RETRY_BASE_S = 15.0  # a failed attempt is tried again after 15 s, 30 s, ... at most RETRY_MAX_S
-RETRY_MAX_S = 300.0
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -144,11 +142,6 @@ class CeleryQueue:
                             job.status)
                 sent += 1
         return sent
-
-
-def retry_delay(attempts: int) -> float:
-    """Return the back-off before a failed job's next attempt (exponential, capped)."""
-    return min(RETRY_MAX_S, RETRY_BASE_S * 2 ** max(0, attempts - 1))
 
 
 class WorkerRuntime:

@@ -19,6 +19,7 @@ from bantin_audio.jobs import Worker, bulletin_media_dir, media_dir
 from bantin_audio.model import Article, Segment
 from tests.bulletin.builds import make_tone
 from tests.web.bulletin_flow import Editor, articles, built_bulletin
+from tests.web.retries import run_through_back_off
 
 
 @pytest.fixture
@@ -250,7 +251,7 @@ def test_failed_build_shows_the_reason(editor: Editor, submit: Any, worker: Work
     editor.add(bid, ids[0])
     fake_google.mode = "500"  # the intro and announcement were never spoken before
     editor.post(f"/quan-tri/ban-tin/{bid}/dung")
-    worker.run_until_idle()
+    run_through_back_off(worker)  # every attempt fails the same way
     progress = client.get(f"/quan-tri/ban-tin/{bid}/tien-do.json").get_json()
     assert progress["status"] == "failed" and progress["text"].startswith("Dựng lỗi: ")
     assert "500" in progress["error"] or "Google" in progress["error"]

@@ -31,6 +31,7 @@ from bantin_audio.store import RenditionRow
 from tests.fakegoogle_proxy import FakeGoogleProxy, proxy_env
 from tests.fakes import FakeGoogle
 from tests.ingest.conftest import LocalServer
+from tests.web.retries import run_through_back_off
 from tests.web.test_admin import _csrf, _sign_in
 
 BANTIN = str(Path(sys.executable).with_name("bantin-audio"))
@@ -130,7 +131,7 @@ def test_a_job_reaching_its_last_attempt_fails_with_the_reason(
     server.thread.start()
     try:
         queued = post_article(url=url)
-        worker.run_until_idle()
+        run_through_back_off(worker)
     finally:
         server.httpd.shutdown()
         server.httpd.server_close()

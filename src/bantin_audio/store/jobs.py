@@ -23,6 +23,9 @@ SOURCE_KINDS = ("url", "html", "text")
 # the worker that ingests it).
 _JOB_COLUMNS = ("id, kind, article_id, bulletin_id, status, done, total, error, attempts, "
                 "lease_owner, lease_until, created_at, updated_at, source_kind, source_url")
+# A queued job may be claimed once the back-off of its failed attempt has passed: a queued
+# row's lease_until is that time (NULL: at once), on the database's clock like every lease.
+_QUEUED_AND_DUE = "(status='queued' AND (lease_until IS NULL OR lease_until <= {now}))"
 
 
 class JobRepository(Repository):
@@ -187,18 +190,21 @@ class JobRepository(Repository):
         The lease runs on the database's clock, and the claim is one atomic UPDATE of a row
         locked with SKIP LOCKED on PostgreSQL, so concurrent workers never share a job.
         `dead_owners` are owners known dead (a same-host shortcut); any other dead worker's
-        job is taken over when its lease expires.
+        job is taken over when its lease expires. A queued job waiting out the back-off of a
+        failed attempt (`finish(retry_after_s=...)`) is not claimed before its time, unless
+        asked for by id: the queue that hands out ids (Celery's countdown) keeps the delay.
         """
         wanted = job_id if job_id is not None else only_job
         marks = ",".join("?" * len(dead_owners)) or "NULL"
         only = "" if wanted is None else f" AND id = {int(wanted)}"
         lock = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgresql" else ""
         now = self._db.now_sql
+        queued = "status='queued'" if wanted is not None else _QUEUED_AND_DUE.format(now=now)
         with self._db.transaction() as conn:
             row = conn.execute(
                 f"UPDATE jobs SET status='running', lease_owner=?, lease_until={now} + ?, "
                 "attempts=attempts+1, error=NULL, updated_at=? WHERE id = ("
-                "SELECT id FROM jobs WHERE (status='queued' OR (status='running' AND "
+                f"SELECT id FROM jobs WHERE ({queued} OR (status='running' AND "
                 f"(lease_until < {now} OR lease_owner IN ({marks})))){only} "
                 f"ORDER BY id LIMIT 1{lock}) RETURNING id",
                 (owner, lease_s, time.time(), *dead_owners)).fetchone()
@@ -207,11 +213,13 @@ class JobRepository(Repository):
             return self._job(conn, int(row["id"]))
 
     def claimable(self, limit: int = 500) -> list[JobRow]:
-        """Return jobs a worker could claim now (queued, or running on a lapsed lease)."""
+        """Return jobs a worker could claim now (queued and not waiting out a back-off, or
+        running on a lapsed lease)."""
         conn = self._db.conn()
+        now = self._db.now_sql
         return [JobRow(**{k: r[k] for k in r.keys()}) for r in conn.execute(
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE status='queued' OR (status='running' AND "
-            f"lease_until < {self._db.now_sql}) ORDER BY id LIMIT ?", (limit,))]
+            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE {_QUEUED_AND_DUE.format(now=now)} OR "
+            f"(status='running' AND lease_until < {now}) ORDER BY id LIMIT ?", (limit,))]
 
     def running_owners(self) -> list[str]:
         """Return the owners of running jobs (to find workers that died)."""
@@ -227,9 +235,13 @@ class JobRepository(Repository):
                                (lease_s, job_id, owner))
             return cur.rowcount > 0
 
-    def finish(self, job_id: int, owner: str, *, status: str,
-               error: str | None = None) -> bool:
-        """Mark a claimed job done, failed or queued again; False if the lease was lost."""
+    def finish(self, job_id: int, owner: str, *, status: str, error: str | None = None,
+               retry_after_s: float | None = None) -> bool:
+        """Mark a claimed job done, failed or queued again; False if the lease was lost.
+
+        A job queued again with `retry_after_s` is not claimed (without its id) before that
+        many seconds have passed on the database's clock: the back-off of a failed attempt.
+        """
         if status not in JOB_STATUSES:
             raise ValueError(status)
         with self._db.transaction() as conn:
@@ -243,10 +255,14 @@ class JobRepository(Repository):
                 done, total = 0, 0
             elif status == "done":
                 done = total
+            # A queued job's lease_until is the time it may be claimed again (NULL: at once).
+            wait = retry_after_s if status == "queued" and retry_after_s else None
+            not_before = "NULL" if wait is None else f"{self._db.now_sql} + ?"
             cur = conn.execute(
                 "UPDATE jobs SET status=?, error=?, done=?, total=?, lease_owner=NULL, "
-                "lease_until=NULL, updated_at=? WHERE id=? AND lease_owner=?",
-                (status, error, done, total, time.time(), job_id, owner))
+                f"lease_until={not_before}, updated_at=? WHERE id=? AND lease_owner=?",
+                (status, error, done, total, *(() if wait is None else (wait,)), time.time(),
+                 job_id, owner))
             return cur.rowcount > 0
 
     def release(self, job_id: int, owner: str) -> bool:
@@ -267,7 +283,7 @@ class JobRepository(Repository):
             if job.article_id is not None:
                 self._store.articles.reset_failed_segments(job.article_id)
             conn.execute("UPDATE jobs SET status='queued', error=NULL, attempts=0, "
-                         "updated_at=? WHERE id=?", (time.time(), job_id))
+                         "lease_until=NULL, updated_at=? WHERE id=?", (time.time(), job_id))
             return self._job(conn, job_id)
 
     def queue_bulletin_build(self, bulletin_id: int) -> JobRow:
