@@ -148,12 +148,12 @@ def run(label: str, workers: int, base: Path, proxy: FakeGoogleProxy, args: argp
         ids = [submit_article(store, article(label, n, args.paragraphs), settings, None,
                               queue, PRIORITY_NORMAL).job.id for n in range(args.articles)]
         deadline = time.monotonic() + 900
-        while any(store.get_job(j).status not in ("done", "failed") for j in ids):
+        while any(store.jobs.get(j).status not in ("done", "failed") for j in ids):
             if time.monotonic() > deadline:
                 raise SystemExit(f"{label}: jobs did not finish")
             time.sleep(0.05)
         seconds = time.monotonic() - t0
-        failed = [j for j in ids if store.get_job(j).status != "done"]
+        failed = [j for j in ids if store.jobs.get(j).status != "done"]
         if failed:
             raise SystemExit(f"{label}: jobs failed: {failed}")
         cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu_before

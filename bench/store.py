@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +49,23 @@ def _baseline_class(tmp: Path) -> Any:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
-    return module.Store, module.RenditionRow
+    return _legacy(module.Store), module.RenditionRow
+
+
+def _legacy(store_class: Any) -> Any:
+    """Return a factory giving the old store the repository attributes the workload calls."""
+    def make(path: Path) -> Any:
+        old = store_class(path)
+        return SimpleNamespace(
+            articles=SimpleNamespace(submit=old.submit, segments=old.segments,
+                                     mark_segment=old.mark_segment,
+                                     get_by_slug=old.get_article_by_slug,
+                                     page_version=old.page_version, recent=old.list_articles),
+            jobs=SimpleNamespace(claim=old.claim_job, finish=old.finish_job,
+                                 recent=old.list_jobs),
+            renditions=SimpleNamespace(put=old.put_rendition, for_article=old.renditions),
+            close=old.close)
+    return make
 
 
 def _workload(store: Any, rendition: Any, articles: int) -> dict[str, tuple[float, float]]:
@@ -68,38 +85,38 @@ def _workload(store: Any, rendition: Any, articles: int) -> dict[str, tuple[floa
                               source_url=f"https://ubnd.example.vn/tin/{n}")
             segs = [Segment(0, "title", article.title or "", f"tin số {n}")] + [
                 Segment(i + 1, "paragraph", p, p.lower()) for i, p in enumerate(paras)]
-            made.append(store.submit(article, segs))
+            made.append(store.articles.submit(article, segs))
         return made
 
     made = phase("submit", submit)
 
     def work() -> None:
-        while (job := store.claim_job("bench")) is not None:
-            for row in store.segments(job.article_id):
-                store.mark_segment(job.article_id, row.segment.index, row.segment.spoken,
-                                   status="done", engine="google", clip_hash="c",
-                                   job_id=job.id)
-            store.put_rendition(rendition(article_id=job.article_id, kind="mp3",
-                                          path=f"{job.id}.mp3", bytes=1, duration_ms=1,
-                                          content_hash="h", complete=True, segments_done=20))
-            store.finish_job(job.id, "bench", status="done")
+        while (job := store.jobs.claim("bench")) is not None:
+            for row in store.articles.segments(job.article_id):
+                store.articles.mark_segment(job.article_id, row.segment.index,
+                                            row.segment.spoken, status="done", engine="google",
+                                            clip_hash="c", job_id=job.id)
+            store.renditions.put(rendition(article_id=job.article_id, kind="mp3",
+                                           path=f"{job.id}.mp3", bytes=1, duration_ms=1,
+                                           content_hash="h", complete=True, segments_done=20))
+            store.jobs.finish(job.id, "bench", status="done")
 
     phase("work", work)
 
     def read() -> None:
         for n in range(600):
             row = made[n % len(made)].article
-            store.get_article_by_slug(row.slug)
-            store.page_version(row.slug)
-            store.renditions(row.id)
-            store.segments(row.id)
+            store.articles.get_by_slug(row.slug)
+            store.articles.page_version(row.slug)
+            store.renditions.for_article(row.id)
+            store.articles.segments(row.id)
 
     phase("read", read)
 
     def lists() -> None:
         for _ in range(200):
-            store.list_articles(limit=20)
-            store.list_jobs(limit=20)
+            store.articles.recent(limit=20)
+            store.jobs.recent(limit=20)
 
     phase("lists", lists)
     return out

@@ -33,8 +33,10 @@ TOP = {"web", "cli", "cli_support", "cli_web", "cli_bulletin", "cli_sources", "c
 HOMES = {
     "bs4": ("ingest.dom",), "lxml": ("sources.discover",),
     "feedparser": ("sources.discover",), "requests": ("ingest", "engines.google"),
-    "gtts": ("engines.google",), "pydub": ("audio.stitch",), "sqlite3": ("store",),
-    "sqlalchemy": ("store", "database"), "alembic": ("database",),
+    "gtts": ("engines.google",), "pydub": ("audio.stitch",),
+    # The repositories write SQL text through the store's connection, never SQLAlchemy itself.
+    "sqlite3": ("store.connection", "database"),
+    "sqlalchemy": ("store.connection", "store.store", "database"), "alembic": ("database",),
     "flask": ("web",), "mutagen": ("audio.tags",),
     "boto3": ("media_store",), "botocore": ("media_store",),
     "redis": ("engines.shared_limits", "queue_celery"), "celery": ("queue_celery",),

@@ -34,7 +34,7 @@ def _article_by_id(article_id: int, settings: Settings) -> tuple[Article, int]:
                                 "hoặc chọn --data-dir của dịch vụ web")
     store = Store(settings.database)
     try:
-        row = store.get_article(article_id)
+        row = store.articles.get(article_id)
     except NotFound:
         raise NotFound(message, "xem mã bài viết trong trang quản trị") from None
     finally:

@@ -61,7 +61,7 @@ def add_source(name: str, base_url: str, feeds: tuple[str, ...], sitemaps: tuple
         poll_interval_s=interval, include=include, exclude=exclude, approval=approval,
         first_take=first_take, default_interval_s=settings.source_interval,
         default_first_take=settings.source_first_take)
-    row = open_store(settings).add_source(name.strip(), base, config.to_dict(), paused=paused)
+    row = open_store(settings).sources.add(name.strip(), base, config.to_dict(), paused=paused)
     click.echo(f"Đã thêm nguồn {row.name} (số {row.id}): {row.base_url}")
     for kind, url in config.discovery():
         click.echo(f"  {_KINDS[kind]}: {url}")
@@ -81,7 +81,7 @@ def _when(ts: float | None) -> str:
 def list_sources(data_dir: Path | None) -> None:
     from .jobs import open_store
 
-    rows = open_store(settings_from_env(data_dir=data_dir)).list_sources()
+    rows = open_store(settings_from_env(data_dir=data_dir)).sources.all()
     if not rows:
         click.echo("Chưa có nguồn nào. Thêm bằng: bantin-audio sources add TÊN ĐỊA_CHỈ "
                    "--feed URL")
@@ -102,8 +102,8 @@ def remove_source(name: str, data_dir: Path | None) -> None:
     from .jobs import open_store
 
     store = open_store(settings_from_env(data_dir=data_dir))
-    row = store.get_source_by_name(name)
-    store.delete_source(row.id)
+    row = store.sources.get_by_name(name)
+    store.sources.delete(row.id)
     click.echo(f"Đã xóa nguồn {row.name}; các bài đã đọc vẫn được giữ.")
 
 

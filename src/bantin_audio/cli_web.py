@@ -224,7 +224,7 @@ def add(source: str, data_dir: Path | None, engine: str | None, wait: bool) -> N
     runner = Worker(store, services.pipeline, settings)
     shown = None
     while True:
-        job = store.get_job(result.job.id)
+        job = store.jobs.get(result.job.id)
         if (job.done, job.total, job.status) != shown:
             shown = (job.done, job.total, job.status)
             click.echo(f"Đang tạo âm thanh: {job.done}/{job.total} đoạn ({job.status})", err=True)

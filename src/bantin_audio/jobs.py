@@ -62,6 +62,8 @@ log = logging.getLogger(__name__)
 LEASE_S = 30.0  # the default of Settings.job_lease_s
 HEARTBEAT_S = 5.0  # at most; a short lease beats three times per lease
 MAX_ATTEMPTS = 3
+RETRY_BASE_S = 15.0  # a failed attempt is tried again after 15 s, 30 s, ... at most RETRY_MAX_S
+RETRY_MAX_S = 300.0
 # (kind, stitch format, bitrate kbps, sample rate) of the extras built once the whole article
 # is ready; the streaming MP3 (kind "mp3") follows Settings.bitrate_kbps and sample_rate.
 EXTRAS = (("webm", "webm", 24, 24000), ("broadcast", "mp3", 128, 44100))
@@ -95,11 +97,17 @@ def build_segments(article: Article, settings: Settings,
     return list(build_script(article, settings, lexicon).segments)
 
 
+def retry_delay(attempts: int) -> float:
+    """Return the back-off before a failed job's next attempt (exponential, capped): 15 s after
+    the first, 30 s after the second, ... at most RETRY_MAX_S."""
+    return min(RETRY_MAX_S, RETRY_BASE_S * 2 ** max(0, attempts - 1))
+
+
 def submit_article(store: Store, article: Article, settings: Settings,
                    lexicon_path: Path | None, queue: JobQueue | None = None,
                    priority: int = PRIORITY_LISTENER) -> SubmitResult:
     """Store an article and queue the synthesis it needs (idempotent for the same article)."""
-    result = store.submit(article, build_segments(article, settings, lexicon_path))
+    result = store.articles.submit(article, build_segments(article, settings, lexicon_path))
     log.info("article %d submitted (created=%s changed=%s), job %d %s", result.article.id,
              result.created, result.changed, result.job.id, result.job.status)
     if queue is not None and result.job.status == "queued":
@@ -162,8 +170,8 @@ def queue_source(store: Store, source: ArticleSource, queue: JobQueue | None = N
     Nothing is fetched or parsed here: a web request or a portal watcher answers at once,
     and the worker does the rest (see Worker._ingest).
     """
-    job, created = store.queue_source(source.kind, url=source.url, data=source.data)
-    article = store.article_by_url(source.url) if source.url else None
+    job, created = store.jobs.queue_source(source.kind, url=source.url, data=source.data)
+    article = store.articles.by_url(source.url) if source.url else None
     log.info("job %d: %s source queued (new=%s)", job.id, source.kind, created)
     if queue is not None and job.status == "queued":
         queue.enqueue(job.id, priority)
@@ -198,9 +206,10 @@ def rebuild_scripts(store: Store, settings: Settings, lexicon_path: Path | None,
     job's lease was lost) the rebuild stops, and the job that took over starts it again.
     """
     jobs = []
-    rows = store.list_articles(limit=1_000_000, include_held=True)
+    rows = store.articles.recent(limit=1_000_000, include_held=True)
     for done, row in enumerate(rows, start=1):
-        job = store.update_script(row.id, build_segments(row.article, settings, lexicon_path))
+        job = store.articles.update_script(row.id,
+                                           build_segments(row.article, settings, lexicon_path))
         if job is not None:
             log.info("article %d: lexicon changed its script, job %d queued", row.id, job.id)
             jobs.append(job)
@@ -223,7 +232,8 @@ def collect_media(store: Store, media: MediaStore | Path, min_age_s: float = 360
         media = LocalMediaStore(media)
     # An object written (then recorded) while this runs is younger than the grace period, so
     # reading the references before listing the objects loses nothing.
-    keep = store.media_paths() | {BULLETIN_PREFIX + n for n in store.bulletin_media_names()}
+    keep = store.renditions.media_paths() | {BULLETIN_PREFIX + n
+                                             for n in store.bulletins.media_names()}
     return collect(media, keep, min_age_s=min_age_s)
 
 
@@ -281,12 +291,12 @@ def migrate_chimes(store: Store, media: MediaStore) -> int:
         return keys[chime]
 
     changed = 0
-    defaults = store.bulletin_defaults()
+    defaults = store.bulletins.defaults()
     if defaults.get("chime_path") and (key := key_for(defaults["chime_path"])):
         defaults["chime_path"] = key
-        store.set_bulletin_defaults(defaults)
+        store.bulletins.set_defaults(defaults)
         changed += 1
-    for row in store.list_bulletins(limit=1_000_000):
+    for row in store.bulletins.recent(limit=1_000_000):
         bulletin = Bulletin.from_dict(row.data)
         old = bulletin.station.chime_path
         if not old or (key := key_for(old)) is None:
@@ -302,10 +312,10 @@ def migrate_chimes(store: Store, media: MediaStore) -> int:
         after = fingerprint(bulletin)
         if bulletin.approved_fingerprint == before:
             bulletin.approved_fingerprint = after
-        build = store.latest_bulletin_build(row.id)
+        build = store.bulletins.latest_build(row.id)
         if build is not None and build.fingerprint == before:
-            store.put_bulletin_build(dataclasses.replace(build, fingerprint=after))
-        store.save_bulletin(bulletin.to_dict())
+            store.bulletins.put_build(dataclasses.replace(build, fingerprint=after))
+        store.bulletins.save(bulletin.to_dict())
         changed += 1
     if changed:
         log.info("moved the chimes of %d bulletins (or station defaults) into the media store",
@@ -334,7 +344,7 @@ class _Heartbeat:
 
     def run(self) -> None:
         while not self.stop.wait(min(HEARTBEAT_S, self.lease_s / 3)):
-            if not self.store.heartbeat(self.job_id, self.owner, self.lease_s):
+            if not self.store.jobs.heartbeat(self.job_id, self.owner, self.lease_s):
                 log.warning("job %d: lease lost to another worker", self.job_id)
                 self.lost.set()
                 return
@@ -433,7 +443,7 @@ class Worker:
             return []
         host = socket.gethostname()
         dead = []
-        for owner in self.store.running_owners():
+        for owner in self.store.jobs.running_owners():
             parts = owner.rsplit(":", 2)
             if len(parts) == 3 and parts[0] == host and parts[1].isdigit():
                 pid = int(parts[1])
@@ -443,8 +453,8 @@ class Worker:
 
     def run_once(self, only_job: int | None = None) -> bool:
         """Claim one job (or only `only_job`) and run it; False when there was nothing to do."""
-        job = self.store.claim_job(self.owner, self.settings.job_lease_s, self._dead_owners(),
-                                   job_id=only_job)
+        job = self.store.jobs.claim(self.owner, self.settings.job_lease_s, self._dead_owners(),
+                                    job_id=only_job)
         if job is None:
             return False
         log.info("job %d: claimed by %s (%s %s, attempt %d)", job.id, self.owner, job.kind,
@@ -465,7 +475,7 @@ class Worker:
             if job.kind == "bulletin":
                 self._run_bulletin(job, lost)
                 if lost.is_set() and self._handing_back:
-                    self.store.release_job(job.id, self.owner)
+                    self.store.jobs.release(job.id, self.owner)
                 return True
             if job.article_id is None and job.source_kind:
                 ingested = self._ingest(job)
@@ -485,20 +495,22 @@ class Worker:
                 self._publish_extras(job, *extras)
         except (InputError, ExtractionError) as exc:  # the input is wrong: retrying cannot help
             log.warning("job %d: %s", job.id, exc)
-            self.store.finish_job(job.id, self.owner, status="failed", error=str(exc))
+            self.store.jobs.finish(job.id, self.owner, status="failed", error=str(exc))
             return True
         except BantinError as exc:
             status = "queued" if job.attempts < MAX_ATTEMPTS else "failed"
             log.warning("job %d: %s (attempt %d, now %s)", job.id, exc, job.attempts, status)
             # The last attempt keeps the hint: it is what the editor reads on the job.
-            self.store.finish_job(job.id, self.owner, status=status,
-                                  error=str(exc) if status == "failed" else exc.message)
+            self.store.jobs.finish(job.id, self.owner, status=status,
+                                   error=str(exc) if status == "failed" else exc.message,
+                                   retry_after_s=retry_delay(job.attempts))
             return True
         except Exception as exc:
             log.exception("job %d: crashed", job.id)
             status = "queued" if job.attempts < MAX_ATTEMPTS else "failed"
-            self.store.finish_job(job.id, self.owner, status=status,
-                                  error=f"Lỗi nội bộ: {type(exc).__name__}")
+            self.store.jobs.finish(job.id, self.owner, status=status,
+                                   error=f"Lỗi nội bộ: {type(exc).__name__}",
+                                   retry_after_s=retry_delay(job.attempts))
             return True
         finally:
             if not handed_off:
@@ -534,24 +546,24 @@ class Worker:
                         lost: threading.Event) -> bool:
         """Record how an article job ended (its lease released when handed back)."""
         if lost.is_set():
-            if self._handing_back and self.store.release_job(job.id, self.owner):
+            if self._handing_back and self.store.jobs.release(job.id, self.owner):
                 log.info("job %d: handed back to the queue by %s", job.id, self.owner)
             return True
         assert job.article_id is not None  # article jobs always name their article
-        total = len(self.store.segments(job.article_id))
+        total = len(self.store.articles.segments(job.article_id))
         if total == 0:  # deleted while it ran
             log.info("job %d: article %d was deleted while it ran", job.id, job.article_id)
-            self.store.finish_job(job.id, self.owner, status="done")
+            self.store.jobs.finish(job.id, self.owner, status="done")
             return True
         if failed and len(failed) == total:
-            self.store.finish_job(job.id, self.owner, status="failed",
-                                  error=f"Không tạo được âm thanh: {failed[0][1]}")
+            self.store.jobs.finish(job.id, self.owner, status="failed",
+                                   error=f"Không tạo được âm thanh: {failed[0][1]}")
         elif failed:
             idx = ", ".join(str(i + 1) for i, _ in failed[:10])
-            self.store.finish_job(job.id, self.owner, status="done",
-                                  error=f"{len(failed)} đoạn lỗi (đoạn {idx}): {failed[0][1]}")
+            self.store.jobs.finish(job.id, self.owner, status="done",
+                                   error=f"{len(failed)} đoạn lỗi (đoạn {idx}): {failed[0][1]}")
         else:
-            self.store.finish_job(job.id, self.owner, status="done")
+            self.store.jobs.finish(job.id, self.owner, status="done")
         log.info("job %d: finished (%d failed segments)", job.id, len(failed))
         return True
 
@@ -559,20 +571,20 @@ class Worker:
 
     def _ingest(self, job: JobRow) -> JobRow | None:
         """Fetch and clean the job's source, store the article; None when nothing follows."""
-        kind, url, data = self.store.job_source(job.id)
+        kind, url, data = self.store.jobs.source(job.id)
         t0 = time.monotonic()
         article = ingest_source(kind, url, data, self.settings)
         segments = build_segments(article, self.settings, self.lexicon_path)
-        result = self.store.attach_article(job.id, self.owner, article, segments)
+        result = self.store.jobs.attach_article(job.id, self.owner, article, segments)
         if result is None:
             log.warning("job %d: lease lost while fetching", job.id)
             return None
         log.info("job %d: %s source became article %d (created=%s changed=%s) in %.0f ms",
                  job.id, kind, result.article.id, result.created, result.changed,
                  (time.monotonic() - t0) * 1000)
-        if self.store.pending_count(result.article.id) == 0 and self.store.renditions(
-                result.article.id):
-            self.store.finish_job(job.id, self.owner, status="done")
+        if self.store.articles.pending_count(result.article.id) == 0 \
+                and self.store.renditions.for_article(result.article.id):
+            self.store.jobs.finish(job.id, self.owner, status="done")
             return None
         return result.job
 
@@ -581,17 +593,17 @@ class Worker:
         if job.article_id is None:
             return []
         try:
-            article = self.store.get_article(job.article_id)
+            article = self.store.articles.get(job.article_id)
         except NotFound:
             return []
         for _ in range(5):  # a re-submission during the run adds another pass
-            rows = self.store.segments(job.article_id)
+            rows = self.store.articles.segments(job.article_id)
             if any(r.status != "done" for r in rows):
-                self.store.drop_renditions(job.article_id, [k for k, *_ in EXTRAS])
+                self.store.renditions.drop(job.article_id, [k for k, *_ in EXTRAS])
             failed = self._synthesize(job, article.article, rows, lost)
-            if lost.is_set() or self.store.pending_count(job.article_id) == 0:
+            if lost.is_set() or self.store.articles.pending_count(job.article_id) == 0:
                 return failed
-            article = self.store.get_article(job.article_id)
+            article = self.store.articles.get(job.article_id)
         return failed
 
     def _synthesize(self, job: JobRow, article: Article, rows: list[Any],
@@ -648,7 +660,7 @@ class Worker:
             row = by_index.get(seg.index)
             if row is None or row.status != "done" or marked.get(seg.index) != clip.engine:
                 marked[seg.index] = clip.engine
-                self.store.mark_segment(
+                self.store.articles.mark_segment(
                     article_id, seg.index, seg.spoken, status="done", engine=clip.engine,
                     fallback_reason=clip.fallback_reason,
                     clip_hash=hashlib.sha256(clip.audio).hexdigest()[:16], job_id=job.id)
@@ -682,8 +694,8 @@ class Worker:
                 reason = exc.message if isinstance(exc, SynthesisError) else str(exc)
                 failed[seg.index] = reason
                 log.warning("job %d segment %d failed: %s", job.id, seg.index, reason)
-                self.store.mark_segment(article_id, seg.index, seg.spoken, status="failed",
-                                        error=reason, job_id=job.id)
+                self.store.articles.mark_segment(article_id, seg.index, seg.spoken, status="failed",
+                                                 error=reason, job_id=job.id)
         if lost.is_set():
             return []
         if clips:
@@ -767,7 +779,7 @@ class Worker:
         """Write one rendition of the clips and record it; return its file name."""
         name, program, digest, size = self._write(clips, kind, fmt, kbps, rate, article)
         assert job.article_id is not None
-        self.store.put_rendition(RenditionRow(
+        self.store.renditions.put(RenditionRow(
             article_id=job.article_id, kind=kind, path=name, bytes=size,
             duration_ms=int(program.duration_ms), content_hash=digest,
             timings=[t.to_dict() for t in program.timings], complete=complete,
@@ -785,14 +797,14 @@ class Worker:
                 return False
             if done % LEXICON_PROGRESS_EVERY and done != total:
                 return True
-            return self.store.job_progress(job.id, self.owner, done, total)
+            return self.store.jobs.progress(job.id, self.owner, done, total)
 
         changed = rebuild_scripts(self.store, self.settings, self.lexicon_path,
                                   progress=progress)
         if lost.is_set():
             return  # another worker has the job now and starts the rebuild again
         log.info("job %d: the lexicon changed %d articles' scripts", job.id, len(changed))
-        self.store.finish_job(job.id, self.owner, status="done")
+        self.store.jobs.finish(job.id, self.owner, status="done")
 
     def _run_bulletin(self, job: JobRow, lost: threading.Event) -> None:
         """Build a bulletin's renditions and cue sheets, store them, and finish the job."""
@@ -801,9 +813,9 @@ class Worker:
 
         assert job.bulletin_id is not None
         try:
-            row = self.store.get_bulletin(job.bulletin_id)
+            row = self.store.bulletins.get(job.bulletin_id)
         except NotFound:
-            self.store.finish_job(job.id, self.owner, status="done")
+            self.store.jobs.finish(job.id, self.owner, status="done")
             return
         bulletin = Bulletin.from_dict(row.data)
         state = {"last": 0.0, "synthesize": 0, "stitch": 0}
@@ -819,7 +831,7 @@ class Worker:
                 now = time.monotonic()
                 if now - state["last"] >= PROGRESS_INTERVAL_S or p.stage == "loudness":
                     state["last"] = now
-                    self.store.job_progress(job.id, self.owner, int(done), total)
+                    self.store.jobs.progress(job.id, self.owner, int(done), total)
 
         with tempfile.TemporaryDirectory(prefix="build-", dir=self.scratch) as tmp:
             work = Path(tmp)
@@ -847,13 +859,13 @@ class Worker:
                 files[kind] = name
         if lost.is_set():
             return
-        self.store.put_bulletin_build(BulletinBuildRow(
+        self.store.bulletins.put_build(BulletinBuildRow(
             bulletin_id=job.bulletin_id, fingerprint=result.fingerprint,
             duration_ms=result.duration_ms, files=files, sizes=sizes,
             cues=[c.to_dict() for c in result.cues], loudness=reports,
             engines=result.engines,
             warning=result.warning.message if result.warning is not None else None))
-        self.store.finish_job(job.id, self.owner, status="done")
+        self.store.jobs.finish(job.id, self.owner, status="done")
         log.info("job %d: bulletin %d built (%d ms, %s)", job.id, job.bulletin_id,
                  result.duration_ms, files)
 

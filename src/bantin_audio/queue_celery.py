@@ -38,7 +38,7 @@ from redis.exceptions import LockError
 from .config import Settings
 from .errors import NotFound
 from .jobqueue import PRIORITY_LISTENER, PRIORITY_NORMAL
-from .jobs import MAX_ATTEMPTS, Worker
+from .jobs import MAX_ATTEMPTS, Worker, retry_delay
 from .store import JobRow, Store
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,6 @@ TASK_RUN_JOB = "bantin.run_job"
 QUEUE_NAME = "bantin"
 SENT_PREFIX = "bantin:queue:sent:"
 LEADER_KEY = "bantin:queue:leader"
-RETRY_BASE_S = 15.0  # a failed attempt is tried again after 15 s, 30 s, ... at most RETRY_MAX_S
-RETRY_MAX_S = 300.0
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -104,7 +102,7 @@ class CeleryQueue:
     def enqueue(self, job_id: int, priority: int = PRIORITY_LISTENER) -> None:
         """Send job `job_id` to the workers unless its current version was sent already."""
         try:
-            job = self.store.get_job(job_id)
+            job = self.store.jobs.get(job_id)
         except NotFound:
             return
         try:
@@ -136,7 +134,7 @@ class CeleryQueue:
         # A queued row younger than two sweeps is left to whoever queued it (sending now).
         grace = max(2.0, 2 * self.settings.queue_sweep_s)
         sent = 0
-        for job in self.store.claimable_jobs():
+        for job in self.store.jobs.claimable():
             if job.status == "queued" and now - job.updated_at < grace:
                 continue
             if self.send(job, PRIORITY_NORMAL):
@@ -144,11 +142,6 @@ class CeleryQueue:
                             job.status)
                 sent += 1
         return sent
-
-
-def retry_delay(attempts: int) -> float:
-    """Return the back-off before a failed job's next attempt (exponential, capped)."""
-    return min(RETRY_MAX_S, RETRY_BASE_S * 2 ** max(0, attempts - 1))
 
 
 class WorkerRuntime:
@@ -181,7 +174,7 @@ class WorkerRuntime:
             log.info("job %d: delivery dropped (done, or running under a live lease)", job_id)
             return "dropped"
         try:
-            job = self.store.get_job(job_id)
+            job = self.store.jobs.get(job_id)
         except NotFound:
             return "done"
         if job.status != "queued":
@@ -218,7 +211,7 @@ def _run_job_task(task: Any, job_id: int, priority: int = PRIORITY_NORMAL) -> st
     try:
         return _runtime.run(int(job_id), int(priority))
     except _HandBack:
-        job = _runtime.store.get_job(int(job_id))
+        job = _runtime.store.jobs.get(int(job_id))
         _runtime.queue.send(job, int(priority), force=True)
         return "handed back"
 

@@ -121,7 +121,7 @@ def test_an_article_id_from_the_web_store(run, fake_google: FakeGoogle,  # type:
     article = load_article(str(ARTICLES[1]), Settings())
     store = store_module.Store(tmp_path / "data" / "bantin.sqlite3")
     try:
-        article_id = store.submit(article, build_script(article).segments).article.id
+        article_id = store.articles.submit(article, build_script(article).segments).article.id
     finally:
         store.close()
     result = run(str(ARTICLES[0]), str(article_id), "-o", "b.mp3", "--engine", "gtts", "-q")

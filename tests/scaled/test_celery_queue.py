@@ -27,7 +27,7 @@ def _submit(dep: Deployment, n: int, paragraphs: int = 4,
 
 
 def _status(dep: Deployment, job_id: int) -> str:
-    return dep.store.get_job(job_id).status
+    return dep.store.jobs.get(job_id).status
 
 
 def test_jobs_run_on_two_worker_processes_each_phrase_once(
@@ -40,10 +40,10 @@ def test_jobs_run_on_two_worker_processes_each_phrase_once(
     texts = list(proxy.fake.texts)
     assert len(texts) == len(set(texts)) == 6 * 5  # title + 4 paragraphs, each spoken once
     for job_id in ids:
-        job = deployment.store.get_job(job_id)
+        job = deployment.store.jobs.get(job_id)
         assert job.attempts == 1 and job.done == job.total == 5
         assert job.article_id is not None
-        kinds = {r.kind for r in deployment.store.renditions(job.article_id)}
+        kinds = {r.kind for r in deployment.store.renditions.for_article(job.article_id)}
         assert {"mp3", "webm", "broadcast"} <= kinds
     logs = sorted(deployment.logs.glob("worker-*.log"))
     assert all("claimed by" in p.read_text() for p in logs)  # both processes took jobs
@@ -53,7 +53,7 @@ def test_a_duplicate_delivery_is_dropped(deployment: Deployment,
                                          proxy: FakeGoogleProxy) -> None:
     proxy.fake.delay = 0.1
     job_id = _submit(deployment, 1)
-    job = deployment.store.get_job(job_id)
+    job = deployment.store.jobs.get(job_id)
     # The same row announced twice more: what a redelivery after a lost ack looks like.
     assert not deployment.queue.send(job)  # this version of the row was sent already
     assert deployment.queue.send(job, force=True)
@@ -61,7 +61,7 @@ def test_a_duplicate_delivery_is_dropped(deployment: Deployment,
     deployment.start_worker("--count", "3")
     deployment.wait_for(lambda: _status(deployment, job_id) == "done")
     deployment.wait_for(lambda: deployment.log_text().count("delivery dropped") >= 2)
-    assert deployment.store.get_job(job_id).attempts == 1  # claimed once
+    assert deployment.store.jobs.get(job_id).attempts == 1  # claimed once
     assert len(proxy.fake.texts) == len(set(proxy.fake.texts)) == 5
 
 
@@ -72,7 +72,7 @@ def test_a_row_whose_message_was_lost_is_sent_by_the_sweep(
     job_id = _submit(deployment, 2, send=False)
     deployment.wait_for(lambda: _status(deployment, job_id) == "done", timeout=60)
     assert "no message waited for this queued row" in deployment.log_text()
-    assert deployment.store.get_job(job_id).attempts == 1
+    assert deployment.store.jobs.get(job_id).attempts == 1
 
 
 def test_a_listeners_article_goes_before_the_backfill(
@@ -83,7 +83,7 @@ def test_a_listeners_article_goes_before_the_backfill(
     listener = _submit(deployment, 20, paragraphs=2, priority=PRIORITY_LISTENER)
     deployment.start_worker("--count", "1")
     deployment.wait_for(lambda: _status(deployment, listener) == "done")
-    started = {j: deployment.store.get_job(j) for j in backfill}
+    started = {j: deployment.store.jobs.get(j) for j in backfill}
     # The listener's article was taken first: at most the worker's one prefetched message
     # (prefetch 1) can have been fetched before it.
     assert sum(1 for j in started.values() if j.status == "done") <= 1
@@ -96,18 +96,19 @@ def test_a_worker_killed_mid_job_leaves_it_to_another(
     env = {"BANTIN_CONCURRENCY": "2", "BANTIN_CONCURRENCY_START": "2"}
     first = deployment.start_worker("--count", "1", **env)
     job_id = _submit(deployment, 3, paragraphs=16)
-    deployment.wait_for(lambda: deployment.store.get_job(job_id).done >= 3)
-    owner = pid_of(deployment.store.get_job(job_id).lease_owner)
+    deployment.wait_for(lambda: deployment.store.jobs.get(job_id).done >= 3)
+    owner = pid_of(deployment.store.jobs.get(job_id).lease_owner)
     assert owner == first.pid
     second = deployment.start_worker("--count", "1", **env)
     first.send_signal(signal.SIGKILL)
     first.wait()
     deployment.wait_for(lambda: _status(deployment, job_id) == "done", timeout=180)
-    job = deployment.store.get_job(job_id)
+    job = deployment.store.jobs.get(job_id)
     assert job.done == job.total == 17 and job.attempts == 2
     assert second.poll() is None
     texts = list(proxy.fake.texts)
-    assert set(texts) == {s.segment.spoken for s in deployment.store.segments(job.article_id)}
+    assert set(texts) == {s.segment.spoken
+                          for s in deployment.store.articles.segments(job.article_id)}
     # Only the phrases in flight at the kill (at most the 2 requests at once) were spoken twice.
     assert len(texts) - len(set(texts)) <= 2
 
@@ -118,12 +119,12 @@ def test_sigterm_hands_the_running_job_back(deployment: Deployment,
     env = {"BANTIN_CONCURRENCY": "1", "BANTIN_CONCURRENCY_START": "1"}
     first = deployment.start_worker("--count", "1", "--grace", "0", **env)
     job_id = _submit(deployment, 4, paragraphs=12)
-    deployment.wait_for(lambda: deployment.store.get_job(job_id).done >= 2)
+    deployment.wait_for(lambda: deployment.store.jobs.get(job_id).done >= 2)
     first.send_signal(signal.SIGTERM)
     t0 = time.monotonic()
     assert first.wait(timeout=60) == 0
     stopped_after = time.monotonic() - t0
-    job = deployment.store.get_job(job_id)
+    job = deployment.store.jobs.get(job_id)
     assert job.status == "queued" and job.attempts == 0  # handed back, not a failed attempt
     done_before = job.done
     assert 2 <= done_before < job.total
@@ -140,9 +141,9 @@ def test_a_submission_while_redis_is_down_keeps_its_row(tmp_path: Path) -> None:
     store = open_store(settings)
     queue = CeleryQueue(settings, store)
     result = submit_article(store, article(5), settings, None, queue)  # no exception
-    job = store.get_job(result.job.id)
+    job = store.jobs.get(result.job.id)
     assert job.status == "queued"  # the sweep sends it once Redis answers
-    assert [j.id for j in store.claimable_jobs()] == [job.id]
+    assert [j.id for j in store.jobs.claimable()] == [job.id]
 
 
 def test_a_web_node_queues_and_a_worker_node_reads(deployment: Deployment,
@@ -165,7 +166,7 @@ def test_a_web_node_queues_and_a_worker_node_reads(deployment: Deployment,
         if web.stdout is not None:
             web.stdout.close()
     assert worker.poll() is None and "claimed by" in deployment.log_text()
-    job = deployment.store.get_job(job_id)
+    job = deployment.store.jobs.get(job_id)
     assert job.total >= 2 and len(proxy.fake.texts) == len(set(proxy.fake.texts)) == job.total
 
 

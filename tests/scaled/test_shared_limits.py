@@ -82,7 +82,7 @@ def test_three_workers_hold_the_global_rate(deployment: Deployment,
                           deployment.queue).job.id for n in range(6)]
     for _ in range(3):
         deployment.start_worker("--count", "2", **env)
-    deployment.wait_for(lambda: all(deployment.store.get_job(j).status == "done" for j in ids),
+    deployment.wait_for(lambda: all(deployment.store.jobs.get(j).status == "done" for j in ids),
                         timeout=180)
     times = sorted(proxy.fake.times)
     assert len(times) == 30

@@ -45,7 +45,7 @@ def backend_env(tmp_path: Path, postgres: PostgresServer,
 def _running_on(dep: Deployment, pid: int) -> bool:
     """True when a job claimed by process `pid` has spoken at least one segment."""
     return any(pid_of(job.lease_owner) == pid and job.status == "running" and job.done >= 1
-               for job in dep.store.list_jobs(limit=ARTICLES + 5))
+               for job in dep.store.jobs.recent(limit=ARTICLES + 5))
 
 
 def test_three_worker_machines_share_only_the_database_the_queue_and_the_object_store(
@@ -67,7 +67,7 @@ def test_three_worker_machines_share_only_the_database_the_queue_and_the_object_
     stopped.send_signal(signal.SIGTERM)
     assert stopped.wait(timeout=60) == 0  # graceful: hands its jobs back and exits
 
-    deployment.wait_for(lambda: all(deployment.store.get_job(j).status == "done" for j in ids),
+    deployment.wait_for(lambda: all(deployment.store.jobs.get(j).status == "done" for j in ids),
                         timeout=600)
     assert survivor.poll() is None
 
@@ -77,10 +77,11 @@ def test_three_worker_machines_share_only_the_database_the_queue_and_the_object_
     # Google heard every phrase; only the phrases in flight at the kill were spoken twice.
     texts = list(proxy.fake.texts)
     spoken = {s.segment.spoken for j in ids
-              for s in deployment.store.segments(deployment.store.get_job(j).article_id or 0)}
+              for s in deployment.store.articles.segments(
+                  deployment.store.jobs.get(j).article_id or 0)}
     assert set(texts) == spoken and len(spoken) == ARTICLES * (PARAGRAPHS + 1)
     assert len(texts) - len(spoken) <= CONCURRENCY
-    attempts = sum(deployment.store.get_job(j).attempts for j in ids)
+    attempts = sum(deployment.store.jobs.get(j).attempts for j in ids)
     print(f"\n{ARTICLES} articles on 3 machines: {len(texts)} Google requests for "
           f"{len(spoken)} phrases, {attempts} attempts, each job finished once")
 
@@ -94,11 +95,11 @@ def test_three_worker_machines_share_only_the_database_the_queue_and_the_object_
     web.config["TESTING"] = True
     client: FlaskClient = web.test_client()
     for job_id in ids:
-        article_id = deployment.store.get_job(job_id).article_id
+        article_id = deployment.store.jobs.get(job_id).article_id
         assert article_id is not None
-        mp3 = {r.kind: r for r in deployment.store.renditions(article_id)}["mp3"]
+        mp3 = {r.kind: r for r in deployment.store.renditions.for_article(article_id)}["mp3"]
         assert mp3.complete
-        slug = deployment.store.get_article(article_id).slug
+        slug = deployment.store.articles.get(article_id).slug
         assert f"/am-thanh/{mp3.path}" in client.get(f"/bai/{slug}").get_data(as_text=True)
         redirect = client.get(f"/am-thanh/{mp3.path}")
         assert redirect.status_code == 302

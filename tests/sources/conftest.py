@@ -83,6 +83,6 @@ def add_source(store: Store, portal: FakePortal) -> Callable[..., SourceRow]:
             portal.url, feeds=[portal.url + "/rss.xml"] if feed else [],
             sitemaps=[portal.url + "/sitemap.xml"] if sitemap else [],
             listings=[portal.url + LISTING] if listing else [], **options)
-        return store.add_source(name, base, config.to_dict())
+        return store.sources.add(name, base, config.to_dict())
 
     return add

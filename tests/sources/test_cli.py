@@ -47,6 +47,6 @@ def test_sources_add_list_watch_remove(run, portal: FakePortal, tmp_path: Path) 
     code, out = run("sources", "remove", "yen-hoa")
     assert code == 1 and "Không có nguồn" in out
     store = open_store(Settings(data_dir=tmp_path / "data"))
-    assert store.list_sources() == []
-    [job] = store.list_jobs()  # the article waits for a worker: `bantin-audio worker`
+    assert store.sources.all() == []
+    [job] = store.jobs.recent()  # the article waits for a worker: `bantin-audio worker`
     assert job.source_url == portal.url + "/pages/tin-tuc-su-kien/bai-viet-101.aspx"

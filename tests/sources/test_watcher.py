@@ -22,7 +22,7 @@ def _publish(portal: FakePortal, n: int, age_s: float = 0.0) -> Any:
 
 
 def _articles(store: Store) -> dict[str, Any]:
-    return {a.source_url: a for a in store.list_articles(limit=500, include_held=True)}
+    return {a.source_url: a for a in store.articles.recent(limit=500, include_held=True)}
 
 
 def test_new_articles_are_handed_to_jobs(portal: FakePortal, store: Store, watcher: Watcher,
@@ -35,7 +35,7 @@ def test_new_articles_are_handed_to_jobs(portal: FakePortal, store: Store, watch
     url = portal.article_url(first).lower()
     # The watcher fetched no article page: a job fetches, cleans and reads it.
     assert not portal.hits(first.path.lower())
-    [job] = store.list_jobs()
+    [job] = store.jobs.recent()
     assert (job.source_url, job.status) == (url, "queued")
     worker.run_until_idle()
     articles = _articles(store)
@@ -43,10 +43,10 @@ def test_new_articles_are_handed_to_jobs(portal: FakePortal, store: Store, watch
     row = articles[url]
     assert row.article.title == first.title
     assert row.article.paragraphs == first.paragraphs
-    assert store.latest_job(row.id).status == "done"
+    assert store.jobs.latest_for_article(row.id).status == "done"
     # Not due yet: nothing is polled, but the finished job is linked to its address.
     assert watcher.run_once() == []
-    assert store.get_source(src.id).articles_found == 1
+    assert store.sources.get(src.id).articles_found == 1
     second = _publish(portal, 2)
     clock.advance(src.poll_interval_s)
     [report] = watcher.run_once()
@@ -87,12 +87,12 @@ def test_duplicates_across_documents_and_sources_are_read_once(
     add_source("nguon-thu-hai", feed=False, listing=True)
     reports = watcher.run_once()
     assert [r.error for r in reports] == [None, None]
-    assert len(store.list_jobs()) == 1  # one job for the one article
+    assert len(store.jobs.recent()) == 1  # one job for the one article
     worker.run_until_idle()
     watcher.run_once()
     assert list(_articles(store)) == [portal.article_url(art).lower()]
     assert len(portal.hits(art.path.lower())) == 1  # its page was fetched once
-    assert all(s.articles_found == 1 for s in store.list_sources())
+    assert all(s.articles_found == 1 for s in store.sources.all())
 
 
 def test_an_edited_article_is_read_again_and_only_changed_paragraphs_synthesized(
@@ -121,8 +121,9 @@ def test_an_edited_article_is_read_again_and_only_changed_paragraphs_synthesized
     [report] = watcher.run_once()
     assert report.changed == 1
     worker.run_until_idle()
-    assert store.get_article(row.id).article.paragraphs == fixed
-    assert [s.status for s in store.segments(row.id)] == ["done"] * len(store.segments(row.id))
+    assert store.articles.get(row.id).article.paragraphs == fixed
+    statuses = [s.status for s in store.articles.segments(row.id)]
+    assert statuses == ["done"] * len(statuses)
     new_texts = fake_google.texts[spoken_before:]
     assert new_texts and all("Trạm Y tế" not in t and "Buổi tiêm" not in t for t in new_texts)
 
@@ -142,16 +143,16 @@ def test_a_deleted_article_is_withdrawn_after_two_404s(
     clock.advance(src.poll_interval_s * RECHECK_FACTOR)
     [report] = watcher.run_once()
     assert report.withdrawn == 0  # once may be a hiccup
-    assert store.article_hold(gone_id) is None
+    assert store.articles.hold_reason(gone_id) is None
     clock.advance(src.poll_interval_s)
     [report] = watcher.run_once()
     assert report.withdrawn == 1
-    assert store.article_hold(gone_id) == "withdrawn"
-    public = {a.id for a in store.list_articles()}
+    assert store.articles.hold_reason(gone_id) == "withdrawn"
+    public = {a.id for a in store.articles.recent()}
     assert gone_id not in public and rows[portal.article_url(keep).lower()].id in public
     # Its audio and row stay for the admin.
-    assert store.get_article(gone_id).article.title == art.title
-    assert store.renditions(gone_id)
+    assert store.articles.get(gone_id).article.title == art.title
+    assert store.renditions.for_article(gone_id)
 
 
 def test_approval_waits_for_an_editor(portal: FakePortal, store: Store, watcher: Watcher,
@@ -160,15 +161,15 @@ def test_approval_waits_for_an_editor(portal: FakePortal, store: Store, watcher:
     add_source(approval="editor")
     watcher.run_once()
     worker.run_until_idle()
-    [held] = store.held_articles("awaiting_approval")
-    assert store.list_articles() == []
-    assert store.release_article(held.id)
-    assert [a.id for a in store.list_articles()] == [held.id]
+    [held] = store.articles.held("awaiting_approval")
+    assert store.articles.recent() == []
+    assert store.articles.release(held.id)
+    assert [a.id for a in store.articles.recent()] == [held.id]
 
 
 def _poll_error(watcher: Watcher, store: Store, src: SourceRow) -> tuple[str | None, Any]:
     [report] = watcher.run_once()
-    return report.error, store.get_source(src.id)
+    return report.error, store.sources.get(src.id)
 
 
 def test_malformed_feed_and_sitemap_show_an_error(portal: FakePortal, store: Store,
@@ -185,7 +186,7 @@ def test_malformed_feed_and_sitemap_show_an_error(portal: FakePortal, store: Sto
     clock.advance(10_000)
     reports = watcher.run_once()
     assert {r.source: bool(r.error) for r in reports} == {"yen-hoa": True, "sitemap-hong": True}
-    assert "sitemap" in (store.get_source(src2.id).last_error or "").lower()
+    assert "sitemap" in (store.sources.get(src2.id).last_error or "").lower()
     assert _articles(store) == {}
 
 
@@ -224,7 +225,7 @@ def test_connection_refused_is_an_error_not_a_crash(store: Store, watcher: Watch
     from bantin_audio.sources.config import parse_source_config
 
     base, config = parse_source_config("http://127.0.0.2:9/", feeds=["http://127.0.0.2:9/rss"])
-    src = store.add_source("tat-may", base, config.to_dict())
+    src = store.sources.add("tat-may", base, config.to_dict())
     error, row = _poll_error(watcher, store, src)
     assert error and "Không kết nối được" in error
     assert row.failures == 1
@@ -288,12 +289,12 @@ def test_paused_source_is_not_polled_and_nothing_stops_the_watcher(
     portal.listing_override = "<html><body></body></html>"
     good = add_source("tot")
     paused = add_source("tam-dung")
-    store.update_source(paused.id, paused=True)
+    store.sources.update(paused.id, paused=True)
     stop = threading.Event()
     thread = threading.Thread(target=watcher.run_forever, args=(stop, 0.05), daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and store.get_source(good.id).last_poll_at is None:
+    while time.monotonic() < deadline and store.sources.get(good.id).last_poll_at is None:
         time.sleep(0.05)
     stop.set()
     watcher.wake.set()
@@ -301,6 +302,6 @@ def test_paused_source_is_not_polled_and_nothing_stops_the_watcher(
     assert not thread.is_alive()
     worker.run_until_idle()
     watcher.run_once()
-    assert store.get_source(good.id).articles_found == 1
-    assert store.get_source(bad.id).last_error
-    assert store.get_source(paused.id).last_poll_at is None
+    assert store.sources.get(good.id).articles_found == 1
+    assert store.sources.get(bad.id).last_error
+    assert store.sources.get(paused.id).last_poll_at is None

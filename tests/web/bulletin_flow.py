@@ -49,7 +49,7 @@ class Editor:
 
     def order(self, bid: int) -> list[int]:
         """Return the article ids in the bulletin's order."""
-        return [i["article_id"] for i in self.store.get_bulletin(bid).data["items"]]
+        return [i["article_id"] for i in self.store.bulletins.get(bid).data["items"]]
 
 
 def articles(submit: Any, worker: Worker) -> list[int]:

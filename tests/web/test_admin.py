@@ -51,13 +51,13 @@ def test_add_text_retry_and_delete(client: FlaskClient, token: str, app: Flask,
     worker.run_until_idle()
     assert "Huyện Bạch Thông" in client.get("/quan-tri").get_data(as_text=True)
     store = app.extensions["bantin"].store
-    job = store.list_jobs()[0]
+    job = store.jobs.recent()[0]
     assert client.get("/quan-tri/cong-viec.json").get_json()["jobs"][0]["status"] == "done"
     client.post(f"/quan-tri/cong-viec/{job.id}/thu-lai", data={"csrf_token": csrf})
-    assert store.get_job(job.id).status == "queued"
+    assert store.jobs.get(job.id).status == "queued"
     worker.run_until_idle()
     client.post(f"/quan-tri/bai/{job.article_id}/xoa", data={"csrf_token": csrf})
-    assert store.list_articles() == []
+    assert store.articles.recent() == []
 
 
 def test_add_by_upload_and_errors_are_shown(client: FlaskClient, token: str,
@@ -109,13 +109,13 @@ def test_lexicon_edit_resynthesizes_only_changed_segments(
     assert "đang được soạn lại theo từ điển" in page and 'value="OCOP"' in page
     # The request only queued the re-reading: no article was normalized while it waited.
     st = app.extensions["bantin"]
-    rebuild = st.store.list_jobs(kind="lexicon")
+    rebuild = st.store.jobs.recent(kind="lexicon")
     assert [j.status for j in rebuild] == ["queued"]
     assert not any("mỗi xã một sản phẩm" in s.segment.spoken
-                   for a in st.store.list_articles() for s in st.store.segments(a.id))
+                   for a in st.store.articles.recent() for s in st.store.articles.segments(a.id))
     worker.run_until_idle()
-    done = st.store.get_job(rebuild[0].id)
-    assert done.status == "done" and done.done == done.total == len(st.store.list_articles())
+    done = st.store.jobs.get(rebuild[0].id)
+    assert done.status == "done" and done.done == done.total == len(st.store.articles.recent())
     new_texts = fake_google.texts[before:]
     assert len(new_texts) == 1 and "mỗi xã một sản phẩm" in new_texts[0]
     client.post("/quan-tri/tu-dien", data={"csrf_token": csrf, "hanh_dong": "them",

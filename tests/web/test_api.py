@@ -8,6 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bantin_audio.jobs import Worker
+from tests.web.retries import run_through_back_off
 
 ERROR_KEYS = {"error", "message", "hint", "status"}
 ARTICLE_HTML = ("<html><head><title>Xã Quang Thuận họp dân</title></head><body><article>"
@@ -75,7 +76,7 @@ def test_fetch_failure_is_shown_on_the_job_in_vietnamese(
     url = local_page("/khong-co-bai", b"<html><body><nav>Trang chu</nav></body></html>")
     missing = post_article(url=url.replace("/khong-co-bai", "/mat-roi"))
     empty = post_article(url=url)
-    worker.run_until_idle()
+    run_through_back_off(worker)
     gone = client.get(missing["job"]["url"]).get_json()
     assert gone["status"] == "failed" and gone["article_id"] is None
     assert "HTTP 404" in gone["error"] and gone["stage"] == "fetch"
@@ -109,7 +110,7 @@ def test_private_urls_are_refused(client: FlaskClient, auth: dict[str, str],
         assert resp.status_code == 400 and set(resp.get_json()) == ERROR_KEYS  # literal
     resp = client.post("/api/articles", json={"url": "http://localhost:9/bai"}, headers=auth)
     assert resp.status_code == 202  # a name is resolved and refused by the job, not the request
-    worker.run_until_idle()
+    run_through_back_off(worker)
     job = client.get(resp.get_json()["job"]["url"]).get_json()
     assert job["status"] == "failed" and "nội bộ" in job["error"]
 

@@ -19,6 +19,7 @@ from bantin_audio.jobs import Worker, bulletin_media_dir, media_dir
 from bantin_audio.model import Article, Segment
 from tests.bulletin.builds import make_tone
 from tests.web.bulletin_flow import Editor, articles, built_bulletin
+from tests.web.retries import run_through_back_off
 
 
 @pytest.fixture
@@ -95,11 +96,11 @@ def test_settings_are_checked_and_remembered(editor: Editor) -> None:
     ok = _flash(editor, editor.post(f"/quan-tri/ban-tin/{bid}/cai-dat", {**form, "tempo": "0.9"}),
                 bid)
     assert "Đã lưu thiết lập" in ok
-    station = editor.store.get_bulletin(bid).data["station"]
+    station = editor.store.bulletins.get(bid).data["station"]
     assert station["tempo"] == 0.9 and station["pause_between_ms"] == 2500
     assert station["target_minutes"] == 5.0 and station["read_author"] is False
     second = editor.create()  # the station does not retype its name
-    assert editor.store.get_bulletin(second).data["station"]["name"] == \
+    assert editor.store.bulletins.get(second).data["station"]["name"] == \
         "Đài truyền thanh xã Quang Thuận"
     assert 'value="0.9" selected' in editor.page(second)
 
@@ -116,21 +117,21 @@ def test_chime_upload_is_validated(editor: Editor, tmp_path: Path, app: Flask) -
     page = _flash(editor, editor.post(url, {"nhac": (io.BytesIO(broken), "hong.wav")},
                                       content_type="multipart/form-data"), bid)
     assert "Không đọc được tệp nhạc chuyển tin “hong.wav”" in page
-    assert editor.store.get_bulletin(bid).data["station"]["chime_path"] is None
+    assert editor.store.bulletins.get(bid).data["station"]["chime_path"] is None
     tone = make_tone(tmp_path / "nhac-hieu.wav", seconds=0.5)
     page = _flash(editor, editor.post(url, {"nhac": (io.BytesIO(tone.read_bytes()),
                                                      "nhạc hiệu.wav")},
                                       content_type="multipart/form-data"), bid)
     assert "Đã tải lên nhạc chuyển tin “nhạc hiệu.wav”" in page
     # kept by content in the media store, named by its SHA-256
-    key = editor.store.get_bulletin(bid).data["station"]["chime_path"]
+    key = editor.store.bulletins.get(bid).data["station"]["chime_path"]
     assert key == f"nhac-chuyen-tin/{hashlib.sha256(tone.read_bytes()).hexdigest()}.wav"
     chime = media_dir(app.extensions["bantin"].settings) / key
     assert chime.read_bytes() == tone.read_bytes()
     assert list(chime.parent.iterdir()) == [chime]  # no leftovers from the bad uploads
-    assert editor.store.bulletin_defaults()["chime_path"] == key
+    assert editor.store.bulletins.defaults()["chime_path"] == key
     editor.post(url, {"bo_nhac": "1"})
-    assert editor.store.get_bulletin(bid).data["station"]["chime_path"] is None
+    assert editor.store.bulletins.get(bid).data["station"]["chime_path"] is None
     # a 25-second WAV is over the 2 MB every other form may send, but a fine chime
     long = make_tone(tmp_path / "dai.wav", seconds=25, rate=48000)
     assert long.stat().st_size > 2 * 1024 * 1024
@@ -146,7 +147,7 @@ def test_empty_bulletin_is_not_built(editor: Editor) -> None:
     bid = editor.create()
     page = _flash(editor, editor.post(f"/quan-tri/ban-tin/{bid}/dung"), bid)
     assert "Chưa dựng được: Bản tin chưa có bài viết nào" in page
-    assert editor.store.latest_bulletin_job(bid) is None
+    assert editor.store.jobs.latest_for_bulletin(bid) is None
 
 
 def test_build_loudness_and_approval(editor: Editor, submit: Any, worker: Worker,
@@ -164,7 +165,7 @@ def test_build_loudness_and_approval(editor: Editor, submit: Any, worker: Worker
     worker.run_until_idle()
     progress = client.get(f"/quan-tri/ban-tin/{bid}/tien-do.json").get_json()
     assert progress["status"] == "done" and progress["done"] == progress["total"] > 0
-    build = editor.store.latest_bulletin_build(bid)
+    build = editor.store.bulletins.latest_build(bid)
     directory = bulletin_media_dir(app.extensions["bantin"].settings)
     files = {k: directory / v for k, v in build.files.items()}
     assert set(files) == {"broadcast", "wav", "web", "cue_csv", "cue_text"}
@@ -188,7 +189,7 @@ def test_build_loudness_and_approval(editor: Editor, submit: Any, worker: Worker
     assert "Cần tên biên tập viên" in _flash(
         editor, editor.post(f"/quan-tri/ban-tin/{bid}/duyet", {"editor": " "}), bid)
     editor.post(f"/quan-tri/ban-tin/{bid}/duyet", {"editor": "Nguyễn Thị Lan"})
-    data = editor.store.get_bulletin(bid).data
+    data = editor.store.bulletins.get(bid).data
     assert data["status"] == "approved" and data["approved_by"] == "Nguyễn Thị Lan"
     assert data["approved_at"].startswith("20") and data["approved_fingerprint"] == \
         build.fingerprint
@@ -196,12 +197,12 @@ def test_build_loudness_and_approval(editor: Editor, submit: Any, worker: Worker
     assert client.get(f"/ban-tin/{bid}").status_code == 200
     # any change returns it to draft, shown on the page, and it leaves the public pages
     editor.post(f"/quan-tri/ban-tin/{bid}/muc/{ids[0]}/xuong")
-    assert editor.store.get_bulletin(bid).data["status"] == "draft"
+    assert editor.store.bulletins.get(bid).data["status"] == "draft"
     page = editor.page(bid)
     assert "Bản nháp: chưa đăng công khai." in page and "(của nội dung cũ)" in page
     assert client.get(f"/ban-tin/{bid}").status_code == 404
     editor.post(f"/quan-tri/ban-tin/{bid}/muc/{ids[0]}/len")  # the approved order again
-    assert editor.store.get_bulletin(bid).data["status"] == "draft"  # still needs approval
+    assert editor.store.bulletins.get(bid).data["status"] == "draft"  # still needs approval
     assert client.get(f"/ban-tin/{bid}").status_code == 404
 
 
@@ -215,16 +216,16 @@ def test_article_edited_in_place_returns_the_bulletin_to_draft(
                       source_url="https://xa.example.gov.vn/tin/1")
     store = editor.store
     settings = client.application.extensions["bantin"].settings
-    first = store.submit(article, build_segments(article, settings, None)).article.id
+    first = store.articles.submit(article, build_segments(article, settings, None)).article.id
     worker.run_until_idle()
     bid = built_bulletin(editor, [first], worker)
     editor.post(f"/quan-tri/ban-tin/{bid}/duyet", {"editor": "Lan"})
     assert client.get(f"/ban-tin/{bid}").status_code == 200
     article.paragraphs = ["Chủ tịch xã tiếp công dân vào sáng thứ Sáu."]
-    store.submit(article, build_segments(article, settings, None))
+    store.articles.submit(article, build_segments(article, settings, None))
     assert client.get(f"/ban-tin/{bid}").status_code == 404
     assert "trở về bản nháp" in editor.page(bid)
-    assert store.get_bulletin(bid).data["status"] == "draft"
+    assert store.bulletins.get(bid).data["status"] == "draft"
 
 
 def test_article_broadcast_rendition_is_ebu_r128(submit: Any, worker: Worker,
@@ -232,7 +233,8 @@ def test_article_broadcast_rendition_is_ebu_r128(submit: Any, worker: Worker,
     body = submit()
     worker.run_until_idle()
     store = app.extensions["bantin"].store
-    broadcast = {r.kind: r for r in store.renditions(body["article"]["id"])}["broadcast"]
+    kinds = {r.kind: r for r in store.renditions.for_article(body["article"]["id"])}
+    broadcast = kinds["broadcast"]
     loud = measure_loudness(app.extensions["bantin"].media_root / broadcast.path)
     assert loud.integrated == pytest.approx(-23.0, abs=1.0) and loud.true_peak <= -1.0
 
@@ -249,12 +251,12 @@ def test_failed_build_shows_the_reason(editor: Editor, submit: Any, worker: Work
     editor.add(bid, ids[0])
     fake_google.mode = "500"  # the intro and announcement were never spoken before
     editor.post(f"/quan-tri/ban-tin/{bid}/dung")
-    worker.run_until_idle()
+    run_through_back_off(worker)  # every attempt fails the same way
     progress = client.get(f"/quan-tri/ban-tin/{bid}/tien-do.json").get_json()
     assert progress["status"] == "failed" and progress["text"].startswith("Dựng lỗi: ")
     assert "500" in progress["error"] or "Google" in progress["error"]
     assert progress["text"] in editor.page(bid)
-    assert editor.store.latest_bulletin_build(bid) is None
+    assert editor.store.bulletins.latest_build(bid) is None
     directory = bulletin_media_dir(client.application.extensions["bantin"].settings)
     assert not directory.exists() or list(directory.iterdir()) == []  # no partial file
 
@@ -278,14 +280,14 @@ def test_a_version_1_database_is_migrated(tmp_path: Path) -> None:
     conn.close()
     store = Store(path)
     assert store.schema_version() == HEAD_REVISION
-    job = store.get_job(3)
+    job = store.jobs.get(3)
     assert (job.kind, job.article_id, job.status, job.done) == ("article", 7, "done", 4)
-    bulletin = store.save_bulletin({"title": "B", "station": {"name": "Đài"},
-                                    "items": [{"article_id": 7}]})
-    assert store.queue_bulletin_build(bulletin.id).kind == "bulletin"
-    assert [j.id for j in store.list_jobs()] == [3]  # the article job list stays as it was
-    store.delete_article(7)  # an item whose article is deleted leaves the bulletin
-    assert store.get_bulletin(bulletin.id).data["items"] == []
+    bulletin = store.bulletins.save({"title": "B", "station": {"name": "Đài"},
+                                     "items": [{"article_id": 7}]})
+    assert store.jobs.queue_bulletin_build(bulletin.id).kind == "bulletin"
+    assert [j.id for j in store.jobs.recent()] == [3]  # the article job list stays as it was
+    store.articles.delete(7)  # an item whose article is deleted leaves the bulletin
+    assert store.bulletins.get(bulletin.id).data["items"] == []
     store.close()
 
 
@@ -314,19 +316,19 @@ def test_the_list_pages_run_as_many_queries_for_many_rows_as_for_few(
     from bantin_audio.store import BulletinBuildRow
 
     store = app.extensions["bantin"].store
-    article = store.submit(Article(title="Tin xã", paragraphs=["Một."]),
-                           [Segment(0, "title", "Tin xã", "tin xã"),
-                            Segment(1, "paragraph", "Một.", "một")]).article.id
+    article = store.articles.submit(Article(title="Tin xã", paragraphs=["Một."]),
+                                    [Segment(0, "title", "Tin xã", "tin xã"),
+                                     Segment(1, "paragraph", "Một.", "một")]).article.id
 
     def add_rows(start: int, count: int) -> None:
         for n in range(start, start + count):
-            store.submit(Article(title=f"Tin {n}", paragraphs=[f"Đoạn {n}."]),
-                         [Segment(0, "title", f"Tin {n}", f"tin {n}"),
-                          Segment(1, "paragraph", f"Đoạn {n}.", f"đoạn {n}")])
-            row = store.save_bulletin({"title": f"Bản tin {n}", "date": "2024-10-01",
-                                       "station": {"name": "Đài"},
-                                       "items": [{"article_id": article}]})
-            store.put_bulletin_build(BulletinBuildRow(
+            store.articles.submit(Article(title=f"Tin {n}", paragraphs=[f"Đoạn {n}."]),
+                                  [Segment(0, "title", f"Tin {n}", f"tin {n}"),
+                                   Segment(1, "paragraph", f"Đoạn {n}.", f"đoạn {n}")])
+            row = store.bulletins.save({"title": f"Bản tin {n}", "date": "2024-10-01",
+                                        "station": {"name": "Đài"},
+                                        "items": [{"article_id": article}]})
+            store.bulletins.put_build(BulletinBuildRow(
                 bulletin_id=row.id, fingerprint="f", duration_ms=1000,
                 files={"mp3": f"{n}.mp3"}, sizes={"mp3": 1}, cues=[], loudness={},
                 engines={}))

@@ -21,7 +21,7 @@ def test_approved_bulletin_is_listed_downloadable_and_in_the_feed(
     draft = built_bulletin(editor, ids[:1], worker)
     bid = built_bulletin(editor, ids, worker, title="Bản tin Đài truyền thanh xã Quang Thuận")
     editor.post(f"/quan-tri/ban-tin/{bid}/duyet", {"editor": "Lan"})
-    build = editor.store.latest_bulletin_build(bid)
+    build = editor.store.bulletins.latest_build(bid)
 
     listing = client.get("/ban-tin").get_data(as_text=True)
     assert f'href="/ban-tin/{bid}"' in listing and f'href="/ban-tin/{draft}"' not in listing
@@ -53,7 +53,7 @@ def test_approved_bulletin_is_listed_downloadable_and_in_the_feed(
     assert csv.mimetype == "text/csv" and "STT" in csv.data.decode("utf-8-sig")
     assert "-bang-thu-tu.csv" in csv.headers["Content-Disposition"]
     # another bulletin's file, or an article's audio name, is not served under this bulletin
-    other = editor.store.latest_bulletin_build(draft).files["broadcast"]
+    other = editor.store.bulletins.latest_build(draft).files["broadcast"]
     assert client.get(f"/ban-tin/{bid}/tep/{other}").status_code == 404
     assert client.get(f"/ban-tin/{bid}/tep/..%2Fbantin.sqlite3").status_code == 404
 

@@ -32,7 +32,7 @@ def test_add_prints_id_and_page_url_and_waits(fake_google: FakeGoogle, tmp_path:
     assert waited.exit_code == 0, waited.output
     assert "Bài số 1" in waited.output and "Xong:" in waited.output
     store = open_store(Settings(data_dir=data))
-    assert store.get_job(1).status == "done" and len(store.list_jobs()) == 1
+    assert store.jobs.get(1).status == "done" and len(store.jobs.recent()) == 1
 
 
 def _serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], int, Path]:
@@ -93,7 +93,7 @@ def test_serve_prints_address_and_token(tmp_path: Path) -> None:
             except OSError:
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
-        stored = open_store(Settings(data_dir=tmp_path / "data")).get_setting("admin_token")
+        stored = open_store(Settings(data_dir=tmp_path / "data")).settings.get("admin_token")
         assert stored == token
     finally:
         proc.terminate()

@@ -77,21 +77,21 @@ def _cli(*args: str) -> object:
 
 
 def _check_legacy_rows(store: Store) -> None:
-    article = store.get_article(7)
+    article = store.articles.get(7)
     assert (article.slug, article.article.title) == ("tin-mua-lu-7", "Tin mưa lũ")
-    assert [(s.status, s.error) for s in store.segments(7)] == [
+    assert [(s.status, s.error) for s in store.articles.segments(7)] == [
         ("done", None), ("failed", "Google trả lỗi 429")]
-    assert store.get_job(3).status == "failed" and store.get_job(4).kind == "bulletin"
-    assert store.job_source(5) == ("text", None, "Tin dán vào\n\nĐoạn một.")
-    assert store.job_source(6) == ("html", None, b"<p>Tin</p>")
-    assert store.renditions(7)[0].timings == [{"index": 0, "start_ms": 0}]
-    assert store.get_setting("secret_key") == "s3cr3t"
-    assert store.bulletin_defaults() == {"name": "Đài xã"}
-    bulletin = store.get_bulletin(2)
+    assert store.jobs.get(3).status == "failed" and store.jobs.get(4).kind == "bulletin"
+    assert store.jobs.source(5) == ("text", None, "Tin dán vào\n\nĐoạn một.")
+    assert store.jobs.source(6) == ("html", None, b"<p>Tin</p>")
+    assert store.renditions.for_article(7)[0].timings == [{"index": 0, "start_ms": 0}]
+    assert store.settings.get("secret_key") == "s3cr3t"
+    assert store.bulletins.defaults() == {"name": "Đài xã"}
+    bulletin = store.bulletins.get(2)
     assert [i["article_id"] for i in bulletin.data["items"]] == [7]
-    assert store.latest_bulletin_build(2) is not None
-    assert store.get_source_by_name("Huyện A").articles_found == 1
-    assert store.article_hold(9) == "awaiting_approval"
+    assert store.bulletins.latest_build(2) is not None
+    assert store.sources.get_by_name("Huyện A").articles_found == 1
+    assert store.articles.hold_reason(9) == "awaiting_approval"
 
 
 def test_the_baseline_revision_is_the_old_schema_4(tmp_path: Path) -> None:
@@ -149,7 +149,7 @@ def test_migrate_upgrades_an_old_data_dir_and_loses_nothing(tmp_path: Path,
     if version == 4:
         _check_legacy_rows(store)
     else:
-        assert store.get_article(7).slug == "tin-mua-lu-7" and store.get_job(3).kind == "article"
+        assert store.articles.get(7).slug == "tin-mua-lu-7" and store.jobs.get(3).kind == "article"
     store.dispose()
 
 
@@ -166,16 +166,16 @@ def test_copy_data_moves_an_embedded_deployment_into_postgresql(
         assert store.revision() == HEAD_REVISION
         _check_legacy_rows(store)
         # The sequences moved past the copied ids: new rows do not collide.
-        made = store.submit(Article(title="Tin mới", paragraphs=["Một."]),
-                            [Segment(0, "title", "Tin mới", "tin mới"),
-                             Segment(1, "paragraph", "Một.", "một")])
+        made = store.articles.submit(Article(title="Tin mới", paragraphs=["Một."]),
+                                     [Segment(0, "title", "Tin mới", "tin mới"),
+                                      Segment(1, "paragraph", "Một.", "một")])
         assert made.article.id == 10 and made.job.id == 7
         store.dispose()
         # A target with rows is refused, and nothing is written to it.
         refused = _cli("copy-data", "--data-dir", str(data_dir), "--to", target)
         assert refused.exit_code == 1 and "đã có dữ liệu" in refused.stderr
         check = Store(target)
-        assert len(check.list_articles(include_held=True)) == 3
+        assert len(check.articles.recent(include_held=True)) == 3
         check.dispose()
     finally:
         postgres.drop_database(target)
@@ -184,12 +184,12 @@ def test_copy_data_moves_an_embedded_deployment_into_postgresql(
 def _claim_all(url: str, owner: str, out: multiprocessing.Queue,  # type: ignore[type-arg]
                ready: object) -> None:
     store = Store(url)
-    store.get_setting("warm")  # connected before the race starts
+    store.settings.get("warm")  # connected before the race starts
     ready.wait()  # type: ignore[attr-defined]
     claimed = []
-    while (job := store.claim_job(owner, lease_s=60)) is not None:
+    while (job := store.jobs.claim(owner, lease_s=60)) is not None:
         claimed.append(job.id)
-        assert store.finish_job(job.id, owner, status="done")
+        assert store.jobs.finish(job.id, owner, status="done")
     store.dispose()
     out.put(claimed)
 
@@ -200,7 +200,7 @@ def test_many_processes_never_claim_the_same_job_on_postgresql(
     try:
         store = Store(url)
         for n in range(200):
-            store.queue_source("text", data=f"Tin số {n}\n\nĐoạn {n}.")
+            store.jobs.queue_source("text", data=f"Tin số {n}\n\nĐoạn {n}.")
         store.dispose()
         ctx = multiprocessing.get_context("spawn")
         out, ready = ctx.Queue(), ctx.Barrier(4)
@@ -216,8 +216,8 @@ def test_many_processes_never_claim_the_same_job_on_postgresql(
         assert len(every) == len(set(every)) == 200  # each job once, none left over
         assert sum(1 for ids in claimed if ids) >= 2  # the workers did race
         store = Store(url)
-        assert {j.status for j in store.list_jobs(limit=500)} == {"done"}
-        assert all(j.attempts == 1 for j in store.list_jobs(limit=500))
+        assert {j.status for j in store.jobs.recent(limit=500)} == {"done"}
+        assert all(j.attempts == 1 for j in store.jobs.recent(limit=500))
         store.dispose()
     finally:
         postgres.drop_database(url)

@@ -31,7 +31,7 @@ def _article(app: Flask, url: str = PAGE.lower()) -> int:
 
 def _register(app: Flask) -> None:
     base, config = parse_source_config(PORTAL, feeds=[PORTAL + "/rss.xml"])
-    app.extensions["bantin"].store.add_source("yen-hoa", base, config.to_dict())
+    app.extensions["bantin"].store.sources.add("yen-hoa", base, config.to_dict())
 
 
 def test_lookup_answers_by_any_spelling_with_cors_for_registered_portals(
@@ -68,7 +68,7 @@ def test_lookup_answers_by_any_spelling_with_cors_for_registered_portals(
     assert client.get("/api/lookup?url=javascript:alert(1)").status_code == 400
     assert client.get("/api/lookup").status_code == 400
     # A withdrawn article is not found any more.
-    app.extensions["bantin"].store.hold_article(article_id, "withdrawn")
+    app.extensions["bantin"].store.articles.hold(article_id, "withdrawn")
     assert client.get("/api/lookup", query_string={"url": PAGE}).status_code == 404
     assert client.get(f"/nhung/{article_id}").status_code == 404
 
@@ -108,7 +108,7 @@ def test_frame_json_cannot_close_its_script(client: FlaskClient, app: Flask) -> 
 def test_oembed_and_discovery_link(client: FlaskClient, app: Flask, worker: Worker) -> None:
     article_id = _article(app)
     worker.run_until_idle()
-    slug = app.extensions["bantin"].store.get_article(article_id).slug
+    slug = app.extensions["bantin"].store.articles.get(article_id).slug
     page = client.get(f"/bai/{slug}").get_data(as_text=True)
     link = re.search(r'<link rel="alternate" type="application/json\+oembed" href="([^"]+)"',
                      page)
@@ -155,10 +155,10 @@ def test_lookup_queues_an_unknown_article_of_a_registered_portal(
         # Unregistered: nothing is queued, the answer is a quiet 404.
         assert client.get("/api/lookup", query_string={"url": portal.article_url(art)}) \
             .status_code == 404
-        assert st.store.list_jobs() == []
+        assert st.store.jobs.recent() == []
         base, config = parse_source_config(portal.url, feeds=[portal.url + "/rss.xml"],
                                            exclude=["*/pages/khac/*"])
-        source = st.store.add_source("yen-hoa", base, config.to_dict())
+        source = st.store.sources.add("yen-hoa", base, config.to_dict())
         resp = client.get("/api/lookup", query_string={"url": portal.article_url(art)},
                           headers={"Origin": portal.url})
         assert resp.status_code == 202
@@ -166,16 +166,16 @@ def test_lookup_queues_an_unknown_article_of_a_registered_portal(
         assert resp.headers["Access-Control-Allow-Origin"] == portal.url
         body = resp.get_json()
         assert body["status"] == "queued" and body["id"] is None
-        [job] = st.store.list_jobs()
+        [job] = st.store.jobs.recent()
         # Nothing was fetched while the request waited: the job will fetch it.
         assert not portal.hits(art.path.lower())
         # Asked again while queued: the same job, no new one.
         again = client.get("/api/lookup", query_string={"url": portal.article_url(art)})
-        assert again.status_code == 202 and len(st.store.list_jobs()) == 1
+        assert again.status_code == 202 and len(st.store.jobs.recent()) == 1
         worker.run_until_idle()
         done = client.get("/api/lookup", query_string={"url": portal.article_url(art)})
         assert done.status_code == 200 and done.get_json()["status"] == "done"
-        assert st.store.source_item(portal.article_url(art).lower()).job_id == job.id
+        assert st.store.sources.item(portal.article_url(art).lower()).job_id == job.id
         # Left out by the source's patterns: not queued.
         other = portal.url + "/pages/khac/bai-1.aspx"
         assert client.get("/api/lookup", query_string={"url": other}).status_code == 404
@@ -184,4 +184,4 @@ def test_lookup_queues_an_unknown_article_of_a_registered_portal(
             "url": f"{portal.url}/Pages/tin-tuc-su-kien/moi-{n}.aspx"}).status_code
             for n in range(12)]
         assert codes.count(202) == 9 and codes[-1] == 404  # 10 per client, one used above
-        assert source.id == st.store.list_sources()[0].id
+        assert source.id == st.store.sources.all()[0].id

@@ -31,6 +31,7 @@ from bantin_audio.store import RenditionRow
 from tests.fakegoogle_proxy import FakeGoogleProxy, proxy_env
 from tests.fakes import FakeGoogle
 from tests.ingest.conftest import LocalServer
+from tests.web.retries import run_through_back_off
 from tests.web.test_admin import _csrf, _sign_in
 
 BANTIN = str(Path(sys.executable).with_name("bantin-audio"))
@@ -51,9 +52,9 @@ def _worker_until(store: Any, job_id: int, grace: str, done_at_least: int,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
-        while store.get_job(job_id).done < done_at_least and time.monotonic() < deadline:
+        while store.jobs.get(job_id).done < done_at_least and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert store.get_job(job_id).status == "running"
+        assert store.jobs.get(job_id).status == "running"
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=90)
     finally:
@@ -72,16 +73,17 @@ def test_sigterm_hands_the_running_job_back(fake_google: FakeGoogle, settings: S
         done = _worker_until(store, result.job.id, "0", 2, proxy, cfg.data_dir)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "trả các việc chưa xong" in done.stderr
-    job = store.get_job(result.job.id)
+    job = store.jobs.get(result.job.id)
     assert (job.status, job.lease_owner, job.attempts) == ("queued", None, 0)
-    kept = {s.segment.spoken for s in store.segments(result.article.id) if s.status == "done"}
+    kept = {s.segment.spoken for s in store.articles.segments(result.article.id)
+            if s.status == "done"}
     assert len(kept) >= 2  # what was finished stays finished
     services = build_services(cfg)
     try:
         assert Worker(store, services.pipeline, cfg).run_until_idle() == 1
     finally:
         services.pipeline.close()
-    assert store.get_job(result.job.id).status == "done"
+    assert store.jobs.get(result.job.id).status == "done"
     assert not kept & set(fake_google.texts)  # and is not spoken again
 
 
@@ -93,25 +95,25 @@ def test_sigterm_lets_a_short_job_finish_within_the_grace(settings: Settings) ->
         proxy.fake.delay = 0.2
         done = _worker_until(store, result.job.id, "60", 1, proxy, cfg.data_dir)
     assert done.returncode == 0, done.stderr
-    assert store.get_job(result.job.id).status == "done"
+    assert store.jobs.get(result.job.id).status == "done"
 
 
 def test_a_worker_that_lost_its_lease_cannot_finish_the_job(
         app: Flask, services: Services, web_settings: Settings) -> None:
     store = app.extensions["bantin"].store
     result = submit_article(store, _article(3, 2), web_settings, None)
-    stale = store.claim_job("host:1:dead", lease_s=-1)  # a worker whose lease already ran out
+    stale = store.jobs.claim("host:1:dead", lease_s=-1)  # a worker whose lease already ran out
     assert stale is not None and stale.id == result.job.id
     fresh = Worker(store, services.pipeline, web_settings)
     assert fresh.run_once()  # takes the expired lease over
-    job = store.get_job(result.job.id)
+    job = store.jobs.get(result.job.id)
     assert (job.status, job.attempts) == ("done", 2)
     # The old worker comes back: it can neither extend, progress, hand back nor finish.
-    assert not store.heartbeat(job.id, "host:1:dead")
-    assert not store.job_progress(job.id, "host:1:dead", 0, 1)
-    assert not store.release_job(job.id, "host:1:dead")
-    assert not store.finish_job(job.id, "host:1:dead", status="failed", error="cũ")
-    assert store.get_job(job.id).status == "done" and store.get_job(job.id).error is None
+    assert not store.jobs.heartbeat(job.id, "host:1:dead")
+    assert not store.jobs.progress(job.id, "host:1:dead", 0, 1)
+    assert not store.jobs.release(job.id, "host:1:dead")
+    assert not store.jobs.finish(job.id, "host:1:dead", status="failed", error="cũ")
+    assert store.jobs.get(job.id).status == "done" and store.jobs.get(job.id).error is None
 
 
 def test_a_job_reaching_its_last_attempt_fails_with_the_reason(
@@ -129,7 +131,7 @@ def test_a_job_reaching_its_last_attempt_fails_with_the_reason(
     server.thread.start()
     try:
         queued = post_article(url=url)
-        worker.run_until_idle()
+        run_through_back_off(worker)
     finally:
         server.httpd.shutdown()
         server.httpd.server_close()
@@ -145,17 +147,17 @@ def test_concurrent_bulletin_saves_never_mix(app: Flask, web_settings: Settings)
     store = app.extensions["bantin"].store
     ids = [submit_article(store, _article(10 + n, 1), web_settings, None).article.id
            for n in range(6)]
-    bulletin = store.save_bulletin({"title": "Bản tin sáng", "station": {"name": "Đài xã"},
-                                    "items": []})
+    bulletin = store.bulletins.save({"title": "Bản tin sáng", "station": {"name": "Đài xã"},
+                                     "items": []})
     orders = [ids[:3], list(reversed(ids[3:]))]
     errors: list[BaseException] = []
 
     def editor(order: list[int]) -> None:
         try:
             for _ in range(25):
-                store.save_bulletin({"id": bulletin.id, "title": "Bản tin sáng",
-                                     "station": {"name": "Đài xã"},
-                                     "items": [{"article_id": i} for i in order]})
+                store.bulletins.save({"id": bulletin.id, "title": "Bản tin sáng",
+                                      "station": {"name": "Đài xã"},
+                                      "items": [{"article_id": i} for i in order]})
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -165,7 +167,7 @@ def test_concurrent_bulletin_saves_never_mix(app: Flask, web_settings: Settings)
     for t in threads:
         t.join()
     assert errors == []
-    final = [i["article_id"] for i in store.get_bulletin(bulletin.id).data["items"]]
+    final = [i["article_id"] for i in store.bulletins.get(bulletin.id).data["items"]]
     assert final in orders  # one editor's whole list, never a mix of both
 
 
@@ -204,8 +206,8 @@ def test_media_collector_deletes_only_old_unreferenced_files(tmp_path: Path) -> 
     media = media_dir(cfg)
     (media / BULLETIN_DIRNAME).mkdir(parents=True)
     article = submit_article(store, _article(20, 1), cfg, None).article
-    store.put_rendition(RenditionRow(article_id=article.id, kind="mp3", path="dang-dung.mp3",
-                                     bytes=1, duration_ms=1, content_hash="h"))
+    store.renditions.put(RenditionRow(article_id=article.id, kind="mp3", path="dang-dung.mp3",
+                                      bytes=1, duration_ms=1, content_hash="h"))
     old = time.time() - 7200
     files = {"dang-dung.mp3": True, "bo-roi.mp3": False, "moi-tao.mp3": True,
              f"{BULLETIN_DIRNAME}/cu.mp3": False}

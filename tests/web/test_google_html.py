@@ -26,7 +26,7 @@ def test_html_from_google_fails_cleanly_and_a_retry_after_recovery_reads_it(
     st = app.extensions["bantin"]
     while worker.run_once():  # every attempt fails the same way until Google recovers
         pass
-    job = st.store.get_job(body["job"]["id"])
+    job = st.store.jobs.get(body["job"]["id"])
     assert job.status == "failed"
     assert job.error and "không phải âm thanh" in job.error  # the detail, for editors
     # nothing Google sent was cached
@@ -45,9 +45,9 @@ def test_html_from_google_fails_cleanly_and_a_retry_after_recovery_reads_it(
     breaker = worker.pipeline.engines[0].breaker
     breaker._open_until = 0.0  # the breaker's cooldown has passed
     before = fake_google.requests
-    st.store.retry_job(job.id)
+    st.store.jobs.retry(job.id)
     worker.run_until_idle()
     assert fake_google.requests > before
-    job = st.store.get_job(job.id)
+    job = st.store.jobs.get(job.id)
     assert (job.status, job.error) == ("done", None)
-    assert {s.engine for s in st.store.segments(job.article_id)} == {"google"}
+    assert {s.engine for s in st.store.articles.segments(job.article_id)} == {"google"}

@@ -57,6 +57,6 @@ def test_a_hanging_google_does_not_delay_the_first_audio(
     assert first["engines"] and set(first["engines"]) == {"espeak"}
     assert fake.requests >= 1  # Google was asked, and kept the requests hanging
     # Google never answered: the article was read offline, every paragraph
-    segs = store.segments(result.article.id)
+    segs = store.articles.segments(result.article.id)
     assert {s.engine for s in segs} == {"espeak"} and all(s.status == "done" for s in segs)
-    assert store.get_job(result.job.id).status == "done"
+    assert store.jobs.get(result.job.id).status == "done"

@@ -52,9 +52,9 @@ def test_worker_speaks_every_segment_and_publishes_all_renditions(
     st = app.extensions["bantin"]
     result = submit_article(st.store, _article(), web_settings, st.lexicon_path)
     assert worker.run_until_idle() == 1
-    job = st.store.get_job(result.job.id)
+    job = st.store.jobs.get(result.job.id)
     assert (job.status, job.done, job.total, job.error) == ("done", 5, 5, None)
-    rends = {r.kind: r for r in st.store.renditions(result.article.id)}
+    rends = {r.kind: r for r in st.store.renditions.for_article(result.article.id)}
     assert set(rends) == {"mp3", "webm", "broadcast"}
     mp3 = rends["mp3"]
     assert mp3.complete and mp3.segments_done == 5
@@ -63,7 +63,7 @@ def test_worker_speaks_every_segment_and_publishes_all_renditions(
     assert starts == sorted(starts) and mp3.timings[-1]["end_ms"] <= mp3.duration_ms
     path = media_dir(web_settings) / mp3.path
     assert path.stat().st_size == mp3.bytes and path.read_bytes()[:3] == b"ID3"
-    assert {s.engine for s in st.store.segments(result.article.id)} == {"google"}
+    assert {s.engine for s in st.store.articles.segments(result.article.id)} == {"google"}
 
 
 def test_first_paragraphs_playable_while_the_rest_is_synthesized(
@@ -78,7 +78,7 @@ def test_first_paragraphs_playable_while_the_rest_is_synthesized(
     thread = threading.Thread(target=runner.run_until_idle)
     thread.start()
     while thread.is_alive():
-        for r in store.renditions(result.article.id):
+        for r in store.renditions.for_article(result.article.id):
             if r.kind == "mp3" and (r.segments_done, r.complete) not in seen:
                 seen.append((r.segments_done, r.complete))
         time.sleep(0.02)
@@ -86,8 +86,8 @@ def test_first_paragraphs_playable_while_the_rest_is_synthesized(
     services.pipeline.close()
     partial = [n for n, complete in seen if not complete]
     assert partial and partial[0] < 5, seen  # something was playable before the end
-    assert store.get_job(result.job.id).status == "done"
-    final = [r for r in store.renditions(result.article.id) if r.kind == "mp3"][0]
+    assert store.jobs.get(result.job.id).status == "done"
+    final = [r for r in store.renditions.for_article(result.article.id) if r.kind == "mp3"][0]
     assert final.complete and final.segments_done == 5
 
 
@@ -106,15 +106,15 @@ def test_killed_worker_resumes_without_resynthesizing(
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 60
-            while store.get_job(result.job.id).done < 2 and time.monotonic() < deadline:
+            while store.jobs.get(result.job.id).done < 2 and time.monotonic() < deadline:
                 time.sleep(0.05)
             os.kill(proc.pid, signal.SIGKILL)
         finally:
             proc.wait(timeout=10)
         spoken_before = list(proxy.fake.texts)
-    job = store.get_job(result.job.id)
+    job = store.jobs.get(result.job.id)
     assert job.status == "running" and job.done >= 2  # the dead worker's claim is still there
-    done_texts = {s.segment.spoken for s in store.segments(result.article.id)
+    done_texts = {s.segment.spoken for s in store.articles.segments(result.article.id)
                   if s.status == "done"}
     services = build_services(cfg)
     runner = Worker(store, services.pipeline, cfg)
@@ -127,7 +127,7 @@ def test_killed_worker_resumes_without_resynthesizing(
             time.sleep(0.2)
         runner.drain()
     services.pipeline.close()
-    assert store.get_job(result.job.id).status == "done"
+    assert store.jobs.get(result.job.id).status == "done"
     assert not done_texts & set(fake_google.texts)  # finished segments were not asked again
     assert len(spoken_before) + len(fake_google.texts) <= 5 + 1  # at most one in flight twice
 
@@ -144,7 +144,7 @@ def test_edited_article_keeps_its_address_and_redoes_only_changes(
     assert again.job.id != first.job.id and again.job.status == "queued"
     worker.run_until_idle()
     assert fake_google.texts[before:] == ["Thu nhập bình quân đầu người đã tăng gấp đôi."]
-    assert st.store.get_job(again.job.id).status == "done"
+    assert st.store.jobs.get(again.job.id).status == "done"
     same = submit_article(st.store, _article(paras=edited), web_settings, st.lexicon_path)
     assert same.job.id == again.job.id and not same.changed
 
@@ -159,20 +159,20 @@ def test_failed_segment_is_reported_and_the_rest_kept(
                                                paras=[*PARAS, "Một đoạn mới chưa đọc."]),
                             web_settings, st.lexicon_path)
     worker.run_until_idle()
-    job = st.store.get_job(result.job.id)
+    job = st.store.jobs.get(result.job.id)
     assert job.status == "done" and job.done == 5 and job.total == 6
     assert job.error and "1 đoạn lỗi" in job.error
-    failed = [s for s in st.store.segments(result.article.id) if s.status == "failed"]
+    failed = [s for s in st.store.articles.segments(result.article.id) if s.status == "failed"]
     assert [s.segment.display for s in failed] == ["Một đoạn mới chưa đọc."]
     assert failed[0].error
-    mp3 = [r for r in st.store.renditions(result.article.id) if r.kind == "mp3"][0]
+    mp3 = [r for r in st.store.renditions.for_article(result.article.id) if r.kind == "mp3"][0]
     assert mp3.complete and mp3.segments_done == 5
     page = app.test_client().get(f"/bai/{result.article.slug}").get_data(as_text=True)
     assert "Chưa đọc được" in page and "đoạn 5" in page
     fake_google.mode = "ok"
-    st.store.retry_job(job.id)
+    st.store.jobs.retry(job.id)
     worker.run_until_idle()
-    assert st.store.get_job(job.id).status == "done" and st.store.get_job(job.id).error is None
+    assert st.store.jobs.get(job.id).status == "done" and st.store.jobs.get(job.id).error is None
 
 
 def test_offline_fallback_is_recorded_per_segment(
@@ -184,10 +184,10 @@ def test_offline_fallback_is_recorded_per_segment(
     result = submit_article(store, _article(), cfg, None)
     Worker(store, services.pipeline, cfg, build_extras=False).run_until_idle()
     services.pipeline.close()
-    segs = store.segments(result.article.id)
+    segs = store.articles.segments(result.article.id)
     assert {s.engine for s in segs} == {"espeak"}
     assert all(s.fallback_reason for s in segs)
-    assert store.get_job(result.job.id).status == "done"
+    assert store.jobs.get(result.job.id).status == "done"
 
 
 def test_two_worker_processes_share_the_queue_without_doing_work_twice(
@@ -207,16 +207,16 @@ def test_two_worker_processes_share_the_queue_without_doing_work_twice(
         try:
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline and any(
-                    store.get_job(r.job.id).status != "done" for r in results):
+                    store.jobs.get(r.job.id).status != "done" for r in results):
                 time.sleep(0.1)
         finally:
             for proc in procs:
                 proc.terminate()
                 proc.wait(timeout=30)
         texts = list(proxy.fake.texts)
-    assert all(store.get_job(r.job.id).status == "done" for r in results)
+    assert all(store.jobs.get(r.job.id).status == "done" for r in results)
     assert len(texts) == len(set(texts)) == 4 * 5  # every segment spoken exactly once
-    assert {store.get_job(r.job.id).attempts for r in results} == {1}  # each claimed once
+    assert {store.jobs.get(r.job.id).attempts for r in results} == {1}  # each claimed once
 
 
 def test_deleting_an_article_while_it_is_synthesized(fake_google: FakeGoogle,
@@ -230,12 +230,12 @@ def test_deleting_an_article_while_it_is_synthesized(fake_google: FakeGoogle,
     outcome: list[bool] = []
     thread = threading.Thread(target=lambda: outcome.append(runner.run_once()))
     thread.start()
-    while store.get_job(result.job.id).done < 1:
+    while store.jobs.get(result.job.id).done < 1:
         time.sleep(0.02)
-    store.delete_article(result.article.id)
+    store.articles.delete(result.article.id)
     thread.join(timeout=60)
     services.pipeline.close()
-    assert outcome == [True] and store.list_jobs() == []
+    assert outcome == [True] and store.jobs.recent() == []
     assert not runner.run_once()
 
 
@@ -248,14 +248,14 @@ def test_resubmitting_after_a_failure_retries_the_same_job(
     fake_google.mode = "500"
     first = submit_article(store, _article(), cfg, None)
     runner.run_until_idle()
-    failed = store.get_job(first.job.id)
+    failed = store.jobs.get(first.job.id)
     assert failed.status == "failed" and failed.error
     fake_google.mode = "ok"
     again = submit_article(store, _article(), cfg, None)
     assert again.job.id == first.job.id and again.job.status == "queued"
     runner.run_until_idle()
     services.pipeline.close()
-    assert store.get_job(first.job.id).status == "done"
+    assert store.jobs.get(first.job.id).status == "done"
 
 
 def test_untitled_article_is_named_by_its_opening_words(
@@ -265,7 +265,7 @@ def test_untitled_article_is_named_by_its_opening_words(
                             st.lexicon_path)
     assert result.article.slug.startswith("sau-hai-nam-huyen-da-dat")
     worker.run_until_idle()
-    assert st.store.get_job(result.job.id).status == "done"
+    assert st.store.jobs.get(result.job.id).status == "done"
     html = app.test_client().get(f"/bai/{result.article.slug}").get_data(as_text=True)
     assert "<h1>Sau hai năm, huyện đã đạt nhiều kết quả tích cực.</h1>" in html
 
@@ -303,13 +303,13 @@ def test_extras_do_not_hold_up_the_next_article(
     try:
         assert worker.run_once()
         # The first article is playable whole; its extras wait, its job keeps its lease...
-        kinds = {r.kind: r.complete for r in store.renditions(first.article.id)}
+        kinds = {r.kind: r.complete for r in store.renditions.for_article(first.article.id)}
         assert kinds == {"mp3": True}
-        assert store.get_job(first.job.id).status == "running"
+        assert store.jobs.get(first.job.id).status == "running"
         # ...and the worker already reads the next article instead of waiting for them.
         assert worker.run_once()
-        assert {r.kind for r in store.renditions(second.article.id)} == {"mp3"}
-        assert store.claim_job("another-worker") is None  # both still leased by this worker
+        assert {r.kind for r in store.renditions.for_article(second.article.id)} == {"mp3"}
+        assert store.jobs.claim("another-worker") is None  # both still leased by this worker
         gate.set()
         worker.drain()
     finally:
@@ -317,8 +317,8 @@ def test_extras_do_not_hold_up_the_next_article(
         worker.drain()
         services.pipeline.close()
     for result in (first, second):
-        assert store.get_job(result.job.id).status == "done"
-        assert {r.kind for r in store.renditions(result.article.id)} == \
+        assert store.jobs.get(result.job.id).status == "done"
+        assert {r.kind for r in store.renditions.for_article(result.article.id)} == \
             {"mp3", "webm", "broadcast"}
     # Written by the extras thread, at a lower CPU priority than the worker's own.
     mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
@@ -341,8 +341,9 @@ def test_worker_stopping_hands_back_a_job_whose_extras_are_pending(
     finally:
         gate.set()
         worker.drain()
-    job = store.get_job(result.job.id)
+    job = store.jobs.get(result.job.id)
     assert job.status == "queued"  # another worker writes the extras from the cached clips
     assert Worker(store, services.pipeline, cfg).run_until_idle() == 1
     services.pipeline.close()
-    assert {r.kind for r in store.renditions(result.article.id)} == {"mp3", "webm", "broadcast"}
+    assert {r.kind for r in store.renditions.for_article(result.article.id)} == \
+        {"mp3", "webm", "broadcast"}

@@ -104,7 +104,7 @@ def test_rendition_goes_to_the_bucket_and_the_page_plays_it(
     done = submit(ARTICLE)
     article = done["article"]
     store = app.extensions["bantin"].store
-    renditions = {r.kind: r for r in store.renditions(article["id"])}
+    renditions = {r.kind: r for r in store.renditions.for_article(article["id"])}
     assert {"mp3", "webm", "broadcast"} <= set(renditions)
     _, keys = _bucket(app.extensions["bantin"].settings, seaweedfs)
     for rendition in renditions.values():
@@ -180,7 +180,7 @@ def test_bulletin_build_and_chime_by_content(
                           {"nhac": (tone.open("rb"), "nhac-hieu.wav")},
                           content_type="multipart/form-data")
     assert resp.status_code == 303
-    key = editor_s3.store.get_bulletin(bid).data["station"]["chime_path"]
+    key = editor_s3.store.bulletins.get(bid).data["station"]["chime_path"]
     assert key == f"{CHIME_PREFIX}{hashlib.sha256(tone.read_bytes()).hexdigest()}.wav"
     _, keys = _bucket(app.extensions["bantin"].settings, seaweedfs)
     assert f"bantin/{key}" in keys
@@ -188,9 +188,9 @@ def test_bulletin_build_and_chime_by_content(
         editor_s3.add(bid, article_id)
     assert editor_s3.post(f"/quan-tri/ban-tin/{bid}/dung").status_code == 303
     worker.run_until_idle()
-    build = editor_s3.store.latest_bulletin_build(bid)
+    build = editor_s3.store.bulletins.latest_build(bid)
     assert build is not None
-    bulletin = Bulletin.from_dict(editor_s3.store.get_bulletin(bid).data)
+    bulletin = Bulletin.from_dict(editor_s3.store.bulletins.get(bid).data)
     assert build.fingerprint == fingerprint(bulletin)  # built with the chime it names
     # the 3-second chime is in the programme: it lies between the items (a plain pause is
     # 1.5 s), so the worker fetched it from the bucket by its key
@@ -230,7 +230,7 @@ def test_collector_removes_unreferenced_objects_only(
     store = app.extensions["bantin"].store
     media = app.extensions["bantin"].media
     article_id = submit(ARTICLE)["article"]["id"]
-    kept = {r.path for r in store.renditions(article_id)}
+    kept = {r.path for r in store.renditions.for_article(article_id)}
     scratch = tmp_path / "gc"
     scratch.mkdir()
 
@@ -244,9 +244,9 @@ def test_collector_removes_unreferenced_objects_only(
     old_build = put("ban-tin/" + "1" * 32 + ".wav")
     live_build = put("ban-tin/" + "2" * 32 + ".mp3")
     chime = put(CHIME_PREFIX + "3" * 64 + ".wav")
-    bid = store.save_bulletin({"title": "Bản tin", "date": "2022-10-25", "items": [
+    bid = store.bulletins.save({"title": "Bản tin", "date": "2022-10-25", "items": [
         {"article_id": article_id}]}).id
-    store.put_bulletin_build(BulletinBuildRow(
+    store.bulletins.put_build(BulletinBuildRow(
         bulletin_id=bid, fingerprint="f", duration_ms=1, files={"web": "2" * 32 + ".mp3"},
         sizes={"web": 1}, cues=[], loudness={}, engines={}))
     # just written: a player may still be fetching it, so it stays through the grace period
@@ -270,10 +270,10 @@ def test_failed_upload_leaves_no_row_and_no_object(
     worker = Worker(st.store, services.pipeline, refused, wake=st.wake)
     job = post_article(ARTICLE)["job"]
     worker.run_until_idle()
-    row = st.store.get_job(job["id"])
+    row = st.store.jobs.get(job["id"])
     assert row.status in ("queued", "failed") and row.error and "Kho tệp (S3)" in row.error
     assert row.article_id is not None
-    assert st.store.renditions(row.article_id) == []
+    assert st.store.renditions.for_article(row.article_id) == []
     _, keys = _bucket(st.settings, seaweedfs)
     assert keys == []
     assert not _files(refused.scratch_root)
@@ -349,21 +349,21 @@ def test_chimes_named_by_path_move_into_the_store_and_stay_approved(
                          .encode("utf-8")).hexdigest()
     bulletin.status, bulletin.approved_by, bulletin.approved_fingerprint = \
         "approved", "Lan", old
-    bid = store.save_bulletin(bulletin.to_dict()).id
-    store.put_bulletin_build(BulletinBuildRow(
+    bid = store.bulletins.save(bulletin.to_dict()).id
+    store.bulletins.put_build(BulletinBuildRow(
         bulletin_id=bid, fingerprint=old, duration_ms=1, files={"web": "b" * 32 + ".mp3"},
         sizes={"web": 1}, cues=[], loudness={}, engines={}))
-    store.set_bulletin_defaults({"chime_path": str(tone)})
+    store.bulletins.set_defaults({"chime_path": str(tone)})
     media = LocalMediaStore(media_dir(web_settings))
 
     assert migrate_chimes(store, media) == 2
     key = f"{CHIME_PREFIX}{hashlib.sha256(tone.read_bytes()).hexdigest()}.wav"
     assert (media_dir(web_settings) / key).read_bytes() == tone.read_bytes()
-    migrated = Bulletin.from_dict(store.get_bulletin(bid).data)
+    migrated = Bulletin.from_dict(store.bulletins.get(bid).data)
     assert migrated.station.chime_path == key
-    assert store.bulletin_defaults()["chime_path"] == key
+    assert store.bulletins.defaults()["chime_path"] == key
     assert migrated.approved_fingerprint == fingerprint(migrated)
-    assert store.latest_bulletin_build(bid).fingerprint == fingerprint(migrated)
+    assert store.bulletins.latest_build(bid).fingerprint == fingerprint(migrated)
     assert migrate_chimes(store, media) == 0  # done once
 
 

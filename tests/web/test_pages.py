@@ -92,7 +92,7 @@ def _stored(app: Flask, text: str) -> Any:
     """Store an article as its job's fetch stage leaves it: cleaned, not yet synthesized."""
     st = app.extensions["bantin"]
     article = extract_article(text, content_type="text/plain")
-    return st.store.submit(article, build_segments(article, st.settings, None))
+    return st.store.articles.submit(article, build_segments(article, st.settings, None))
 
 
 def test_progress_shown_while_synthesizing(client: FlaskClient, app: Flask) -> None:

@@ -41,7 +41,7 @@ def test_playlist_lists_the_finished_articles_of_its_window(
     _publish(submit, worker, "Tin của hôm nay", 0)
     st = app.extensions["bantin"]
     pending = extract_article(_dated("Tin hôm nay chưa đọc xong", 0), content_type="text/html")
-    st.store.submit(pending, build_segments(pending, st.settings, None))  # no audio yet
+    st.store.articles.submit(pending, build_segments(pending, st.settings, None))  # no audio yet
     week = client.get("/nghe-lien").get_data(as_text=True)
     assert _titles(week) == ["Tin của hôm nay", "Tin ba ngày trước"]
     assert "Bài 1/2: Tin của hôm nay" in week and "2 bài, tổng thời lượng" in week

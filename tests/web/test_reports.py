@@ -25,7 +25,7 @@ def _article(submit: Any, worker: Worker) -> dict[str, Any]:
 
 
 def _segment_with(app: Flask, article_id: int, word: str) -> int:
-    segs = app.extensions["bantin"].store.segments(article_id)
+    segs = app.extensions["bantin"].store.articles.segments(article_id)
     return next(s.segment.index for s in segs if word in s.segment.display)
 
 
@@ -60,7 +60,7 @@ def test_listener_reports_a_misread_word(client: FlaskClient, app: Flask, submit
     resp = _send(client, app, url, tu="ocop", nen_doc="ô cốp")
     assert resp.status_code == 303 and "da_gui=1" in resp.headers["Location"]
     assert "Cảm ơn bạn" in client.get(resp.headers["Location"]).get_data(as_text=True)
-    groups = app.extensions["bantin"].store.misread_groups()
+    groups = app.extensions["bantin"].store.reports.groups()
     assert [(g.word, g.count, g.suggestions) for g in groups] == [("ocop", 1, [("ô cốp", 1)])]
     assert groups[0].places == [(art["id"], art["slug"], art["title"], index)]
 
@@ -96,7 +96,7 @@ def test_bad_reports_are_refused_and_keep_what_was_typed(client: FlaskClient, ap
     assert huge.status_code == 400 and "tối đa" in huge.get_data(as_text=True)
     assert len(huge.get_data()) < 20_000  # what is shown back is cut, never echoed whole
     assert client.post(url, data={"tu": "x" * 3_000_000}).status_code == 413
-    assert app.extensions["bantin"].store.misread_groups() == []
+    assert app.extensions["bantin"].store.reports.groups() == []
 
 
 def test_reports_are_rate_limited(client: FlaskClient, app: Flask, submit: Any,
@@ -107,7 +107,7 @@ def test_reports_are_rate_limited(client: FlaskClient, app: Flask, submit: Any,
     codes = [_send(client, app, url, tu="OCOP").status_code for _ in range(8)]
     assert codes[:6] == [303] * 6 and codes[6:] == [429, 429]
     assert client.get(url).status_code == 200  # reading the form is never limited
-    assert app.extensions["bantin"].store.misread_groups()[0].count == 6
+    assert app.extensions["bantin"].store.reports.groups()[0].count == 6
 
 
 def test_editor_turns_a_report_into_a_lexicon_entry_in_one_step(
@@ -127,7 +127,7 @@ def test_editor_turns_a_report_into_a_lexicon_entry_in_one_step(
     queue = client.get("/quan-tri/bao-doc-sai").get_data(as_text=True)
     assert queue.index("“OCOP”: 3 báo cáo") < queue.index("“năm”: 1 báo cáo")
     assert "“ô cộp” (2)" in queue and 'value="ô cộp"' in queue
-    before = {s.segment.index: s for s in st.store.segments(art["id"])}
+    before = {s.segment.index: s for s in st.store.articles.segments(art["id"])}
     requests_before = fake_google.requests
     csrf = _csrf(client, "/quan-tri/bao-doc-sai")
     assert client.post("/quan-tri/bao-doc-sai/them-vao-tu-dien",
@@ -144,7 +144,7 @@ def test_editor_turns_a_report_into_a_lexicon_entry_in_one_step(
     assert [(e.term, e.spoken) for e in read_user_entries(st.lexicon_path)] == \
         [("OCOP", "ô cộp")]
     worker.run_until_idle()
-    after = {s.segment.index: s for s in st.store.segments(art["id"])}
+    after = {s.segment.index: s for s in st.store.articles.segments(art["id"])}
     changed = [i for i in after if after[i].segment.spoken != before[i].segment.spoken]
     assert changed == [index] and "ô cộp" in after[index].segment.spoken
     assert all(s.status == "done" for s in after.values())
@@ -152,7 +152,7 @@ def test_editor_turns_a_report_into_a_lexicon_entry_in_one_step(
     assert fake_google.texts[requests_before:] == [after[index].segment.spoken]
     # The other word's reports can be dismissed.
     client.post("/quan-tri/bao-doc-sai/bo-qua", data={"word_key": "năm", "csrf_token": csrf})
-    assert st.store.misread_groups() == []
+    assert st.store.reports.groups() == []
 
 
 def test_an_old_data_dir_gains_the_report_queue_when_migrated(tmp_path: Any) -> None:
@@ -171,7 +171,7 @@ def test_an_old_data_dir_gains_the_report_queue_when_migrated(tmp_path: Any) -> 
     conn.close()
     store = Store(path)
     assert store.revision() == HEAD_REVISION
-    assert store.misread_groups() == []
+    assert store.reports.groups() == []
     tables = {r[0] for r in sqlite3.connect(path).execute(
         "SELECT name FROM sqlite_master WHERE type='table'")}
     assert "misread_reports" in tables

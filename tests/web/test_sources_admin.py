@@ -35,7 +35,7 @@ def test_sources_admin_flow(client: FlaskClient, token: str, app: Flask) -> None
         "cach_dang": "editor"})
     assert "Đã thêm nguồn “Yên Hòa”" in page
     store = app.extensions["bantin"].store
-    [row] = store.list_sources()
+    [row] = store.sources.all()
     assert row.config["poll_interval_s"] == 900 and row.config["approval"] == "editor"
     assert row.config["hosts"] == ["yenhoa.example.gov.vn"]
     # The embed snippets name this service and the script / frame addresses.
@@ -49,16 +49,16 @@ def test_sources_admin_flow(client: FlaskClient, token: str, app: Flask) -> None
         "rss": "https://yenhoa.example.gov.vn/rss.xml",
         "danh_sach": "https://yenhoa.example.gov.vn/Pages/tin-tuc.aspx", "chu_ky": "10"})
     assert "Đã lưu nguồn “Cổng Yên Hòa”" in page
-    assert store.get_source(row.id).config["listings"] == [
+    assert store.sources.get(row.id).config["listings"] == [
         "https://yenhoa.example.gov.vn/pages/tin-tuc.aspx"]
     page = _form(client, f"/quan-tri/nguon/{row.id}/tam-dung", {})
-    assert store.get_source(row.id).paused and "Tiếp tục theo dõi" in page
+    assert store.sources.get(row.id).paused and "Tiếp tục theo dõi" in page
     _form(client, f"/quan-tri/nguon/{row.id}/tiep-tuc", {})
-    assert not store.get_source(row.id).paused
+    assert not store.sources.get(row.id).paused
     _form(client, f"/quan-tri/nguon/{row.id}/kiem-tra", {})
-    assert store.due_sources(10**10)[0].id == row.id
+    assert store.sources.due(10**10)[0].id == row.id
     page = _form(client, f"/quan-tri/nguon/{row.id}/xoa", {})
-    assert "Đã xóa nguồn “Cổng Yên Hòa”" in page and store.list_sources() == []
+    assert "Đã xóa nguồn “Cổng Yên Hòa”" in page and store.sources.all() == []
 
 
 def test_errors_and_approval_on_the_page(client: FlaskClient, token: str, app: Flask,
@@ -79,7 +79,7 @@ def test_errors_and_approval_on_the_page(client: FlaskClient, token: str, app: F
     page = client.get("/quan-tri/nguon").get_data(as_text=True)
     assert "Không tìm thấy địa chỉ tìm bài (HTTP 404)" in page
     assert re.search(r"Bài chờ duyệt \(1\)", page) and art.title in page
-    [held] = st.store.held_articles("awaiting_approval")
+    [held] = st.store.articles.held("awaiting_approval")
     assert client.get(f"/bai/{held.slug}").status_code == 404
     page = _form(client, f"/quan-tri/nguon/bai/{held.id}/duyet", {})
     assert "Đã đăng bài" in page

@@ -44,7 +44,7 @@ def test_retry_after_an_outage_reads_the_article_with_google(client: FlaskClient
     body = _done(submit, worker, text=_text("Tin đọc lại khi có mạng"))
     assert "Cả bài được đọc bằng giọng ngoại tuyến" in _page(client, body)
     fake_google.mode = "ok"
-    app.extensions["bantin"].store.retry_job(body["job"]["id"])
+    app.extensions["bantin"].store.jobs.retry(body["job"]["id"])
     worker.run_until_idle()
     html = _page(client, body)
     assert "ngoại tuyến" not in html and "Giọng đọc: Google" in html

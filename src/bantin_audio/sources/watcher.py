@@ -105,7 +105,7 @@ class Watcher:
                 log.exception("watcher: unexpected error")
             wait = max_sleep_s
             try:
-                upcoming = [s.next_poll_at or 0.0 for s in self.store.list_sources()
+                upcoming = [s.next_poll_at or 0.0 for s in self.store.sources.all()
                             if not s.paused]
                 if upcoming:
                     wait = min(max_sleep_s, max(0.05, min(upcoming) - self.clock()))
@@ -118,12 +118,12 @@ class Watcher:
     def run_once(self) -> list[PollReport]:
         """Poll every source that is due now; return one report per source polled."""
         reports = []
-        for source in self.store.list_sources():
+        for source in self.store.sources.all():
             try:
                 self._link_queued(source, SourceConfig.from_dict(source.config))
             except Exception:  # noqa: BLE001 - linking is retried on the next round
                 log.exception("source %s: could not link queued articles", source.name)
-        for source in self.store.due_sources(self.clock()):
+        for source in self.store.sources.due(self.clock()):
             reports.append(self.poll(source))
         return reports
 
@@ -151,9 +151,9 @@ class Watcher:
         if report.failed:
             problems.append(f"{report.failed} bài không đọc được: {report.errors[0]}")
         report.error = "; ".join(problems) or None
-        self.store.record_poll(source.id, at=started,
-                               next_at=started + config.poll_interval_s, error=report.error,
-                               failures=0, validators=validators)
+        self.store.sources.record_poll(source.id, at=started,
+                                       next_at=started + config.poll_interval_s, error=report.error,
+                                       failures=0, validators=validators)
         log.info("source %s polled: %d found, %d new, %d read, %d changed, %d withdrawn, "
                  "%d failed", source.name, report.found, report.new, report.imported,
                  report.changed, report.withdrawn, report.failed)
@@ -221,31 +221,31 @@ class Watcher:
 
     def _record_found(self, source: SourceRow, config: SourceConfig, found: list[Found],
                       report: PollReport, now: float) -> None:
-        known = self.store.source_items(source.id, [f.url for f in found])
+        known = self.store.sources.items(source.id, [f.url for f in found])
         fresh = [f for f in found if f.url not in known]
         take = config.first_take if not source.polled else MAX_NEW_PER_POLL
         rows = [(f.url, f.lastmod, "new" if n < take else "skipped")
                 for n, f in enumerate(fresh)]
         report.new = min(len(fresh), take)
         report.skipped_first_poll = max(0, len(fresh) - take)
-        self.store.add_source_items(source.id, rows, now)
+        self.store.sources.add_items(source.id, rows, now)
         for url, _, status in rows:
             if status == "skipped":
-                self.store.update_source_item(source.id, url, next_check=None)
+                self.store.sources.update_item(source.id, url, next_check=None)
         for f in found:
             item = known.get(f.url)
             if item is not None and f.lastmod and item.lastmod and f.lastmod > item.lastmod:
                 # The document says the article changed: re-read it in this poll.
-                self.store.update_source_item(source.id, f.url, lastmod=f.lastmod,
-                                              next_check=now)
+                self.store.sources.update_item(source.id, f.url, lastmod=f.lastmod,
+                                               next_check=now)
             elif item is not None and f.lastmod and not item.lastmod:
-                self.store.update_source_item(source.id, f.url, lastmod=f.lastmod)
+                self.store.sources.update_item(source.id, f.url, lastmod=f.lastmod)
 
     # -- articles -------------------------------------------------------------------------
 
     def _work(self, source: SourceRow, config: SourceConfig, report: PollReport,
               started: float) -> None:
-        due = self.store.due_source_items(source.id, started, MAX_FETCHES_PER_POLL)
+        due = self.store.sources.due_items(source.id, started, MAX_FETCHES_PER_POLL)
         for item in due:
             if self.clock() - started > MAX_POLL_S:
                 break
@@ -287,11 +287,11 @@ class Watcher:
                           article_id=outcome.article_id or item.article_id)
             if item.article_id is None:
                 report.imported += 1
-        self.store.update_source_item(source.id, item.url, **values)
+        self.store.sources.update_item(source.id, item.url, **values)
         if item.status == "withdrawn" and item.article_id is not None:
             # It is back on the portal: back on our pages.
-            if self.store.article_hold(item.article_id) == "withdrawn":
-                self.store.release_article(item.article_id)
+            if self.store.articles.hold_reason(item.article_id) == "withdrawn":
+                self.store.articles.release(item.article_id)
             log.info("source %s: %s is back", source.name, item.url)
         if outcome.changed:
             report.changed += 1
@@ -301,27 +301,28 @@ class Watcher:
     def _link_queued(self, source: SourceRow, config: SourceConfig) -> None:
         """Link addresses handed to jobs to the articles the jobs read (or note their failure)."""
         now = self.clock()
-        for item in self.store.queued_source_items(source.id):
+        for item in self.store.sources.queued_items(source.id):
             job = None
             if item.job_id is not None:
                 try:
-                    job = self.store.get_job(item.job_id)
+                    job = self.store.jobs.get(item.job_id)
                 except BantinError:
                     job = None
             article_id = job.article_id if job is not None else None
             if article_id is None:
-                found = self.store.article_by_url(item.url)
+                found = self.store.articles.by_url(item.url)
                 article_id = found.id if found is not None else None
             if article_id is not None:
-                self.store.update_source_item(
+                self.store.sources.update_item(
                     source.id, item.url, status="imported", article_id=article_id,
                     next_check=now + config.poll_interval_s * RECHECK_FACTOR)
-                if config.approval == "editor" and self.store.article_hold(article_id) is None:
+                if config.approval == "editor" \
+                        and self.store.articles.hold_reason(article_id) is None:
                     # Read from another address (a redirect): the hold by address missed it.
-                    self.store.hold_article(article_id, "awaiting_approval")
+                    self.store.articles.hold(article_id, "awaiting_approval")
             elif job is None or job.status == "failed":
                 failures = item.failures + 1
-                self.store.update_source_item(
+                self.store.sources.update_item(
                     source.id, item.url, status="failed", failures=failures,
                     error=(job.error if job is not None else None) or
                     "Công việc đọc bài không còn", job_id=None,
@@ -332,16 +333,16 @@ class Watcher:
         gone = item.gone + 1
         if gone < GONE_LIMIT:
             # Once may be a hiccup: look again at the next poll before withdrawing.
-            self.store.update_source_item(source.id, item.url, gone=gone, checked_at=now,
-                                          next_check=now + 1e-3,
-                                          error="Trang trả lỗi 404/410 (bài có thể đã bị gỡ)")
+            self.store.sources.update_item(source.id, item.url, gone=gone, checked_at=now,
+                                           next_check=now + 1e-3,
+                                           error="Trang trả lỗi 404/410 (bài có thể đã bị gỡ)")
             return
-        self.store.update_source_item(
+        self.store.sources.update_item(
             source.id, item.url, gone=gone, status="withdrawn" if item.article_id or
             item.status != "new" else "skipped", checked_at=now, next_check=recheck_at,
             error="Bài đã bị gỡ khỏi cổng thông tin (404/410 hai lần)")
         if item.article_id is not None and item.status != "withdrawn":
-            self.store.hold_article(item.article_id, "withdrawn")
+            self.store.articles.hold(item.article_id, "withdrawn")
             report.withdrawn += 1
             log.info("source %s: %s withdrawn (article %d)", source.name, item.url,
                      item.article_id)
@@ -352,7 +353,7 @@ class Watcher:
         failures = item.failures + 1
         message = exc.message if isinstance(exc, BantinError) else \
             "Lỗi không mong đợi khi đọc bài (xem nhật ký máy chủ)"
-        self.store.update_source_item(
+        self.store.sources.update_item(
             source.id, item.url, failures=failures, error=message, checked_at=now,
             status="failed" if item.status == "new" else item.status,
             next_check=now + backoff_delay(config.poll_interval_s, failures - 1, retry_after))
@@ -367,8 +368,8 @@ class Watcher:
         delay = backoff_delay(config.poll_interval_s, failures - 1, retry_after)
         message = _plain_error(exc, delay)
         report.error = message
-        self.store.record_poll(source.id, at=started, next_at=started + delay, error=message,
-                               failures=failures)
+        self.store.sources.record_poll(source.id, at=started, next_at=started + delay,
+                                       error=message, failures=failures)
         log.warning("source %s failed (%d in a row), next poll in %.0f s: %s", source.name,
                     failures, delay, message)
         return report
@@ -381,12 +382,12 @@ class Watcher:
         config = SourceConfig.from_dict(source.config)
         hosts = frozenset(config.hosts)
         if item.article_id is None:
-            existing = self.store.article_by_url(item.url)
+            existing = self.store.articles.by_url(item.url)
             if existing is not None:  # found through another source or pasted by an editor
                 return ImportOutcome(existing.id)
             self.fetcher.check_allowed(item.url, hosts=hosts)
             if config.approval == "editor":
-                self.store.hold_url(item.url, "awaiting_approval")
+                self.store.articles.hold_url(item.url, "awaiting_approval")
             # A source's first take is back-fill: a listener's article goes before it.
             priority = PRIORITY_NORMAL if source.polled else PRIORITY_BACKFILL
             queued = queue_source(self.store, ArticleSource.from_url(item.url, self.settings),

@@ -90,7 +90,7 @@ def admin_token(store: Store, settings: Settings) -> str:
     """Return the admin token: BANTIN_API_TOKEN, else one generated and stored on first start."""
     if settings.api_token:
         return settings.api_token
-    return store.setting_or_create("admin_token", lambda: secrets.token_urlsafe(24))
+    return store.settings.get_or_create("admin_token", lambda: secrets.token_urlsafe(24))
 
 
 def create_app(settings: Settings, services: Any = None, *, store: Store | None = None,
@@ -116,7 +116,7 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     app.extensions["bantin_auth_throttle"] = AuthThrottle()
     app.session_interface = ProxyAwareSessionInterface()
     app.config.update(
-        SECRET_KEY=store.setting_or_create("session_secret"),
+        SECRET_KEY=store.settings.get_or_create("session_secret"),
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
         MAX_FORM_MEMORY_SIZE=MAX_UPLOAD_BYTES,
         SESSION_COOKIE_HTTPONLY=True,

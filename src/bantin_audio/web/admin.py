@@ -65,7 +65,7 @@ def home() -> str:
     if not signed_in():
         return render_template("admin_signin.html")
     st = state()
-    listed = st.store.list_jobs_with_articles(limit=50)
+    listed = st.store.jobs.recent_with_articles(limit=50)
     jobs = [job for job, _ in listed]
     articles = {job.article_id: article for job, article in listed if article is not None}
     return render_template("admin.html", jobs=jobs, articles=articles,
@@ -122,13 +122,13 @@ def _add(source: str) -> None:
 
 def jobs_json() -> Response:
     """Return the recent jobs for the live progress on the admin page."""
-    return jsonify({"jobs": [j.to_dict() for j in state().store.list_jobs(limit=50)]})
+    return jsonify({"jobs": [j.to_dict() for j in state().store.jobs.recent(limit=50)]})
 
 
 def retry(job_id: int) -> ResponseReturnValue:
     """Queue a job again (its failed segments are tried once more)."""
     st = state()
-    st.store.retry_job(job_id)
+    st.store.jobs.retry(job_id)
     st.queue.enqueue(job_id)
     flash(f"Đã xếp lại công việc số {job_id}.", "ok")
     return redirect(url_for("admin.home"), 303)
@@ -136,7 +136,7 @@ def retry(job_id: int) -> ResponseReturnValue:
 
 def delete(article_id: int) -> ResponseReturnValue:
     """Delete an article with its audio."""
-    title = state().store.get_article(article_id).article.headline
+    title = state().store.articles.get(article_id).article.headline
     remove_article(article_id)
     flash(f"Đã xóa bài “{title}”.", "ok")
     return redirect(url_for("admin.home"), 303)
@@ -216,7 +216,7 @@ def _save_lexicon_entry_locked(action: str, original: str, term: str, spoken: st
         replaced = [e for e in entries if e.term not in (original, term)]
         entries = [*replaced, new]
     write_user_entries(st.lexicon_path, entries)
-    job = st.store.queue_lexicon_rebuild()
+    job = st.store.jobs.queue_lexicon_rebuild()
     st.queue.enqueue(job.id, PRIORITY_NORMAL)
     note = (" Các bài viết đang được soạn lại theo từ điển; đoạn nào đổi cách đọc sẽ được "
             f"đọc lại (công việc số {job.id}).")

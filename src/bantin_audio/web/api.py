@@ -69,8 +69,8 @@ def queued_json(queued: QueuedSource) -> dict[str, Any]:
     article = queued.article
     body: dict[str, Any] = {"job": job_json(queued.job), "article": None}
     if article is not None:
-        body["article"] = article_json(article, st.store.renditions(article.id),
-                                       st.store.latest_job(article.id))
+        body["article"] = article_json(article, st.store.renditions.for_article(article.id),
+                                       st.store.jobs.latest_for_article(article.id))
     return body
 
 
@@ -79,7 +79,7 @@ def job_json(job: JobRow) -> dict[str, Any]:
     data = job.to_dict()
     data["url"] = external_url("api.get_job", job_id=job.id)
     if job.article_id is not None:
-        slug = state().store.get_article(job.article_id).slug
+        slug = state().store.articles.get(job.article_id).slug
         data["article_url"] = external_url("api.get_article", article_id=job.article_id)
         data["page_url"] = external_url("reader.article", slug=slug)
     return data
@@ -108,18 +108,20 @@ def list_articles() -> Response:
         limit = min(100, max(1, int(request.args.get("limit", "50"))))
     except ValueError as exc:
         raise InputError("limit phải là một số") from exc
-    rows = st.store.list_articles(query=request.args.get("q") or None, limit=limit)
-    renditions = st.store.renditions_for([r.id for r in rows])
-    items: list[dict[str, Any]] = [
-        article_json(r, renditions[r.id], st.store.latest_job(r.id)) for r in rows]
+    rows = st.store.articles.recent(query=request.args.get("q") or None, limit=limit)
+    renditions = st.store.renditions.for_articles([r.id for r in rows])
+    jobs = st.store.jobs.latest_for_articles([r.id for r in rows])
+    items: list[dict[str, Any]] = [article_json(r, renditions[r.id], jobs.get(r.id))
+                                   for r in rows]
     return jsonify({"articles": items})
 
 
 def get_article(article_id: int) -> Response:
     """Return one article with its status, page URL and renditions."""
     st = state()
-    row = st.store.get_article(article_id)
-    return jsonify(article_json(row, st.store.renditions(row.id), st.store.latest_job(row.id)))
+    row = st.store.articles.get(article_id)
+    return jsonify(article_json(row, st.store.renditions.for_article(row.id),
+                                st.store.jobs.latest_for_article(row.id)))
 
 
 def delete_article(article_id: int) -> tuple[str, int]:
@@ -132,8 +134,8 @@ def delete_article(article_id: int) -> tuple[str, int]:
 def remove_article(article_id: int) -> None:
     """Delete an article; its audio files go now (they are never shared between articles)."""
     st = state()
-    for name in st.store.delete_article(article_id):
-        if name not in st.store.media_paths():
+    for name in st.store.articles.delete(article_id):
+        if name not in st.store.renditions.media_paths():
             try:
                 media(st).delete(name)
             except BantinError as exc:  # the collector removes it later
@@ -143,13 +145,13 @@ def remove_article(article_id: int) -> None:
 
 def get_job(job_id: int) -> Response:
     """Return one job: id, article_id, status, done, total, error (and where to find it)."""
-    return jsonify(job_json(state().store.get_job(job_id)))
+    return jsonify(job_json(state().store.jobs.get(job_id)))
 
 
 def retry_job(job_id: int) -> tuple[Response, int]:
     """Queue a failed job again."""
     _require_token()
     st = state()
-    job = st.store.retry_job(job_id)
+    job = st.store.jobs.retry(job_id)
     st.queue.enqueue(job.id)
     return jsonify(job_json(job)), 202

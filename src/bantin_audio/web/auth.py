@@ -105,9 +105,9 @@ def open_session(store: Store, expected: str) -> None:
     """Sign this browser in: a new server-side session (any previous one is dropped)."""
     old = session.get("sid")
     if isinstance(old, str):
-        store.close_session(old)
+        store.settings.close_session(old)
     session.clear()
-    session["sid"] = store.open_session(
+    session["sid"] = store.settings.open_session(
         token_fingerprint(expected), SESSION_TTL_S)
 
 
@@ -115,7 +115,7 @@ def close_session(store: Store) -> None:
     """Sign this browser out: the session is deleted server-side, so copies stop working."""
     sid = session.get("sid")
     if isinstance(sid, str):
-        store.close_session(sid)
+        store.settings.close_session(sid)
     session.clear()
 
 
@@ -123,4 +123,4 @@ def session_open(store: Store, expected: str) -> bool:
     """Return whether this browser's session is still open for the current admin token."""
     sid = session.get("sid")
     return isinstance(sid, str) and bool(
-        store.session_valid(sid, token_fingerprint(expected)))
+        store.settings.session_valid(sid, token_fingerprint(expected)))

@@ -101,12 +101,12 @@ def public_blueprint() -> Blueprint:
 # -- loading and saving -------------------------------------------------------------------
 
 def _load(bid: int) -> tuple[BulletinRow, Bulletin]:
-    row = state().store.get_bulletin(bid)
+    row = state().store.bulletins.get(bid)
     return row, Bulletin.from_dict(row.data)
 
 
 def _save(bulletin: Bulletin) -> None:
-    state().store.save_bulletin(bulletin.to_dict())
+    state().store.bulletins.save(bulletin.to_dict())
 
 
 def _wants_json() -> bool:
@@ -137,7 +137,7 @@ def admin_index() -> str:
     """List the bulletins with their status and last build."""
     st = state()
     entries = []
-    for row, build in st.store.list_bulletins_with_builds(limit=200):
+    for row, build in st.store.bulletins.recent_with_builds(limit=200):
         bulletin = Bulletin.from_dict(row.data)
         entries.append({"row": row, "b": bulletin, "heading": bulletin_heading(bulletin),
                         "status": current_status(bulletin), "build": build})
@@ -149,7 +149,7 @@ def admin_index() -> str:
 def create() -> ResponseReturnValue:
     """Start a bulletin from the station's saved settings."""
     st = state()
-    station = {k: v for k, v in st.store.bulletin_defaults().items() if k != "chime_path"}
+    station = {k: v for k, v in st.store.bulletins.defaults().items() if k != "chime_path"}
     bulletin = Bulletin.from_dict({"station": station})
     title = " ".join(request.form.get("title", "").split()) or None
     date = request.form.get("date", "").strip() or None
@@ -159,7 +159,7 @@ def create() -> ResponseReturnValue:
     except BantinError as exc:
         flash(f"Chưa tạo được bản tin: {exc.message}", "error")
         return redirect(url_for("bulletin_admin.index"), 303)
-    saved = st.store.save_bulletin(bulletin.to_dict())
+    saved = st.store.bulletins.save(bulletin.to_dict())
     flash("Đã tạo bản tin mới. Thêm bài viết rồi dựng bản tin.", "ok")
     return redirect(url_for("bulletin_admin.edit", bid=saved.id), 303)
 
@@ -167,7 +167,7 @@ def create() -> ResponseReturnValue:
 def delete(bid: int) -> ResponseReturnValue:
     """Delete a bulletin with its builds."""
     _, bulletin = _load(bid)
-    state().store.delete_bulletin(bid)
+    state().store.bulletins.delete(bid)
     flash(f"Đã xóa bản tin “{bulletin_heading(bulletin)}”.", "ok")
     return redirect(url_for("bulletin_admin.index"), 303)
 
@@ -183,11 +183,11 @@ def edit(bid: int) -> str:
     reverted = was == APPROVED and status != APPROVED
     if reverted:  # an article was edited in place since the approval
         _save(bulletin)
-    build = st.store.latest_bulletin_build(bid)
-    job = st.store.latest_bulletin_job(bid)
+    build = st.store.bulletins.latest_build(bid)
+    job = st.store.jobs.latest_for_bulletin(bid)
     current = fingerprint(bulletin)
     in_bulletin = {i.article_id for i in bulletin.items}
-    candidates = [a for a in st.store.list_articles(limit=200) if a.id not in in_bulletin]
+    candidates = [a for a in st.store.articles.recent(limit=200) if a.id not in in_bulletin]
     return render_template(
         "admin_bulletin.html", row=row, b=bulletin, heading=bulletin_heading(bulletin),
         status=status, reverted=reverted, build=build, job=job,
@@ -272,7 +272,7 @@ def save_settings(bid: int) -> ResponseReturnValue:
         return _failed(bid, exc, "Chưa lưu thiết lập")
     _save(bulletin)
     defaults = {k: getattr(bulletin.station, k) for k in STATION_FIELDS}
-    state().store.set_bulletin_defaults(defaults)
+    state().store.bulletins.set_defaults(defaults)
     return _done(bid, "Đã lưu thiết lập. Bản tin trở về bản nháp.", anchor="thiet-lap")
 
 
@@ -298,7 +298,7 @@ def add(bid: int) -> ResponseReturnValue:
             raise InputError("Chưa chọn bài viết", "chọn một bài trong danh sách") from None
         if any(i.article_id == article_id for i in bulletin.items):
             raise InputError("Bài viết này đã có trong bản tin")
-        row = st.store.get_article(article_id)
+        row = st.store.articles.get(article_id)
     except BantinError as exc:
         return _failed(bid, exc, "Chưa thêm được bài")
     add_item(bulletin, row.article, row.id)
@@ -352,9 +352,9 @@ def chime(bid: int) -> ResponseReturnValue:
         return _failed(bid, exc, "Chưa dùng được nhạc chuyển tin")
     update_settings(bulletin, chime_path=key)
     _save(bulletin)
-    defaults = st.store.bulletin_defaults()
+    defaults = st.store.bulletins.defaults()
     defaults["chime_path"] = key
-    st.store.set_bulletin_defaults(defaults)
+    st.store.bulletins.set_defaults(defaults)
     return _done(bid, f"Đã tải lên nhạc chuyển tin “{upload.filename}”.", anchor="nhac")
 
 
@@ -388,7 +388,7 @@ def build(bid: int) -> ResponseReturnValue:
         validate_bulletin(bulletin)
     except BantinError as exc:
         return _failed(bid, exc, "Chưa dựng được")
-    job = st.store.queue_bulletin_build(bid)
+    job = st.store.jobs.queue_bulletin_build(bid)
     st.queue.enqueue(job.id, PRIORITY_NORMAL)
     return _done(bid, f"Đã xếp lịch dựng bản tin (công việc số {job.id}).", anchor="dung")
 
@@ -412,8 +412,8 @@ def progress(bid: int) -> Response:
     """Return the build progress for the page's script."""
     st = state()
     _, bulletin = _load(bid)
-    data = _progress_data(st.store.latest_bulletin_job(bid),
-                          st.store.latest_bulletin_build(bid), fingerprint(bulletin))
+    data = _progress_data(st.store.jobs.latest_for_bulletin(bid),
+                          st.store.bulletins.latest_build(bid), fingerprint(bulletin))
     return jsonify(data)
 
 
@@ -421,7 +421,7 @@ def approve_view(bid: int) -> ResponseReturnValue:
     """Approve the bulletin as built now, recording who and when."""
     st = state()
     _, bulletin = _load(bid)
-    build = st.store.latest_bulletin_build(bid)
+    build = st.store.bulletins.latest_build(bid)
     try:
         if build is None or build.fingerprint != fingerprint(bulletin):
             raise InputError("Cần dựng bản tin với nội dung hiện tại trước khi duyệt",
@@ -454,7 +454,7 @@ def _file_list(build: BulletinBuildRow, *, admin: bool) -> list[dict[str, Any]]:
 def admin_file(bid: int, name: str) -> Response:
     """Send a file of the bulletin's latest build to a signed-in editor (drafts too)."""
     _, bulletin = _load(bid)
-    build = state().store.latest_bulletin_build(bid)
+    build = state().store.bulletins.latest_build(bid)
     resp = _send(bulletin, build, name)
     ttl = 3600 if resp.status_code != 302 else min(3600, state().settings.media_url_ttl // 2)
     resp.headers["Cache-Control"] = f"private, max-age={ttl}"
@@ -483,7 +483,7 @@ def _send(bulletin: Bulletin, build: BulletinBuildRow | None, name: str) -> Resp
 def _published(row: BulletinRow) -> tuple[Bulletin, BulletinBuildRow] | None:
     """Return the bulletin and its build when both may be offered publicly."""
     bulletin = Bulletin.from_dict(row.data)
-    build = state().store.latest_bulletin_build(row.id)
+    build = state().store.bulletins.latest_build(row.id)
     if build is None or not is_downloadable(bulletin, build.fingerprint):
         return None
     return bulletin, build
@@ -491,7 +491,7 @@ def _published(row: BulletinRow) -> tuple[Bulletin, BulletinBuildRow] | None:
 
 def _public_entries(limit: int = 100) -> list[dict[str, Any]]:
     entries = []
-    for row, build in state().store.list_bulletins_with_builds(status=APPROVED, limit=limit):
+    for row, build in state().store.bulletins.recent_with_builds(status=APPROVED, limit=limit):
         bulletin = Bulletin.from_dict(row.data)
         if build is not None and is_downloadable(bulletin, build.fingerprint):
             entries.append({"row": row, "b": bulletin, "build": build,
@@ -507,7 +507,7 @@ def public_index() -> str:
 
 def _public(bid: int) -> tuple[Bulletin, BulletinBuildRow]:
     try:
-        row = state().store.get_bulletin(bid)
+        row = state().store.bulletins.get(bid)
     except NotFound:
         row = None
     found = _published(row) if row is not None else None

@@ -301,8 +301,8 @@ class Listenable:
 def listenable_articles(limit: int = ROW_SIZE) -> list[Listenable]:
     """Return the latest articles whose audio is complete, newest first (at most `limit`)."""
     st = state()
-    rows = st.store.list_articles(limit=limit)
-    renditions = st.store.renditions_for([r.id for r in rows])
+    rows = st.store.articles.recent(limit=limit)
+    renditions = st.store.renditions.for_articles([r.id for r in rows])
     found = []
     for row in rows:
         mp3 = by_kind(renditions[row.id]).get("mp3")

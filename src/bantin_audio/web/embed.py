@@ -66,7 +66,7 @@ def blueprint() -> Blueprint:
 def registered_hosts() -> dict[str, SourceRow]:
     """Return the registered sources by each host their articles and pages may live on."""
     out: dict[str, SourceRow] = {}
-    for row in state().store.list_sources():
+    for row in state().store.sources.all():
         for host in [*row.hosts, host_of(row.base_url)]:
             if host:
                 out.setdefault(host, row)
@@ -99,11 +99,11 @@ def frame_ancestors() -> str:
 def embed_json(row: ArticleRow) -> dict[str, Any]:
     """Return the article JSON the player needs: audio, progress, paragraph timings, voice."""
     st = state()
-    renditions = st.store.renditions(row.id)
-    job = st.store.latest_job(row.id)
+    renditions = st.store.renditions.for_article(row.id)
+    job = st.store.jobs.latest_for_article(row.id)
     data = article_json(row, renditions, job)
     mp3 = by_kind(renditions).get("mp3")
-    segments = st.store.segments(row.id)
+    segments = st.store.articles.segments(row.id)
     done = sum(1 for s in segments if s.status == "done")
     engines = sorted({s.engine for s in segments if s.status == "done" and s.engine})
     data.update({
@@ -130,9 +130,9 @@ def find_article(url: str) -> ArticleRow | None:
     except InputError:
         pass
     for candidate in candidates:
-        row = store.article_by_url(candidate)
+        row = store.articles.by_url(candidate)
         if row is not None:
-            return None if store.article_hold(row.id) else row
+            return None if store.articles.hold_reason(row.id) else row
     return None
 
 
@@ -144,10 +144,10 @@ def lookup() -> Response:
     row: ArticleRow | None = None
     if request.args.get("id", "").isdigit():
         try:
-            row = state().store.get_article(int(request.args["id"]))
+            row = state().store.articles.get(int(request.args["id"]))
         except NotFound:
             row = None
-        if row is not None and state().store.article_hold(row.id):
+        if row is not None and state().store.articles.hold_reason(row.id):
             row = None
     elif url:
         if len(url) > 2000 or not url.lower().startswith(("http://", "https://")):
@@ -224,13 +224,13 @@ def client_import(url: str) -> dict[str, Any] | None:
         canonical = canonical_url(url)
     except InputError:
         return None
-    if st.store.article_by_url(canonical) or st.store.article_by_url(url.strip()):
+    if st.store.articles.by_url(canonical) or st.store.articles.by_url(url.strip()):
         return None  # read already, and held (withdrawn or waiting for approval)
-    item = st.store.source_item(canonical)
+    item = st.store.sources.item(canonical)
     if item is not None:
         if item.status != "queued" or item.job_id is None:
             return None  # known to the watcher: read, skipped, failed or withdrawn
-        return _progress(st.store.get_job(item.job_id))
+        return _progress(st.store.jobs.get(item.job_id))
     source = registered_hosts().get(host_of(canonical))
     if source is None or source.paused:
         return None
@@ -247,9 +247,9 @@ def client_import(url: str) -> dict[str, Any] | None:
     except InputError:
         return None
     if config.approval == "editor":
-        st.store.hold_url(canonical, "awaiting_approval")
-    st.store.add_source_items(source.id, [(canonical, None, "queued")], time.time())
-    st.store.update_source_item(source.id, canonical, job_id=queued.job.id, next_check=None)
+        st.store.articles.hold_url(canonical, "awaiting_approval")
+    st.store.sources.add_items(source.id, [(canonical, None, "queued")], time.time())
+    st.store.sources.update_item(source.id, canonical, job_id=queued.job.id, next_check=None)
     log.info("lookup queued %s for source %s (job %d)", canonical, source.name, queued.job.id)
     return _progress(queued.job)
 
@@ -259,10 +259,10 @@ def _progress(job: JobRow) -> dict[str, Any] | None:
         return None
     if job.article_id is not None:
         try:
-            row = state().store.get_article(job.article_id)
+            row = state().store.articles.get(job.article_id)
         except NotFound:
             return None
-        return None if state().store.article_hold(row.id) else embed_json(row)
+        return None if state().store.articles.hold_reason(row.id) else embed_json(row)
     return {"id": None, "status": job.status, "headline": None, "renditions": [],
             "timings": [], "progress": {"done": 0, "total": 0}, "job": job.to_dict()}
 
@@ -279,11 +279,11 @@ def script() -> Response:
 def frame(article_id: int) -> str:
     """Show the compact player of one article as a tiny page (for an iframe)."""
     st = state()
-    row = st.store.get_article(article_id)
-    if st.store.article_hold(row.id):
+    row = st.store.articles.get(article_id)
+    if st.store.articles.hold_reason(row.id):
         raise NotFound("Bài viết này không còn được đăng")
     data = embed_json(row)
-    mp3 = by_kind(st.store.renditions(row.id)).get("mp3")
+    mp3 = by_kind(st.store.renditions.for_article(row.id)).get("mp3")
     # JSON inside <script>: "<" escaped so no text of the article can close the element.
     inline = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c") \
         .replace(">", "\\u003e").replace("&", "\\u0026")
@@ -336,7 +336,7 @@ def _article_for_oembed(url: str) -> ArticleRow | None:
     prefix = url_for("reader.article", slug="x")[:-1]
     if path.startswith(prefix):
         try:
-            return store.get_article_by_slug(path[len(prefix):].strip("/"))
+            return store.articles.get_by_slug(path[len(prefix):].strip("/"))
         except NotFound:
             return None
     return find_article(url)

@@ -79,8 +79,8 @@ def audio(name: str) -> Response:
         raise NotFound("Không có tệp âm thanh này")
     download = None
     if request.args.get("tai"):
-        rendition = state().store.rendition_by_path(name)
-        title = state().store.get_article(rendition.article_id).article.headline \
+        rendition = state().store.renditions.by_path(name)
+        title = state().store.articles.get(rendition.article_id).article.headline \
             if rendition else "bantin"
         download = content_disposition(*download_name(title,
                                                       rendition.kind if rendition else "mp3"))

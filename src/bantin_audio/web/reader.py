@@ -36,11 +36,11 @@ def index() -> str:
         page = max(1, int(request.args.get("trang", "1")))
     except ValueError:
         page = 1
-    rows = st.store.list_articles(query=query or None, limit=PAGE_SIZE + 1,
-                                  offset=(page - 1) * PAGE_SIZE)
+    rows = st.store.articles.recent(query=query or None, limit=PAGE_SIZE + 1,
+                                    offset=(page - 1) * PAGE_SIZE)
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    renditions = st.store.renditions_for([r.id for r in rows])
+    renditions = st.store.renditions.for_articles([r.id for r in rows])
     items = [{"row": r, "audio": by_kind(renditions[r.id]).get("mp3")} for r in rows]
     return render_template("index.html", items=items, query=query, page=page, more=more)
 
@@ -90,7 +90,7 @@ def article(slug: str) -> Response:
     """Show one article: text, player, downloads, progress while it is being synthesized."""
     st = state()
     gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
-    version = st.store.page_version(slug)
+    version = st.store.articles.page_version(slug)
     up = next_article(slug)
     key = (slug, version, gzip_ok, up.row.id if up else None, up.row.slug if up else None)
     body = st.page_cache.get(key)
@@ -111,7 +111,7 @@ def next_article(slug: str) -> Listenable | None:
     """Return the article "Nghe tiếp" plays after this one: the next older one whose audio is
     complete, in the order of the home page (none past the latest articles, and none for an
     article no longer listed)."""
-    this = state().store.get_article_by_slug(slug)
+    this = state().store.articles.get_by_slug(slug)
     place = (this.created_at, this.id)
     return next((it for it in listenable_articles()
                  if (it.row.created_at, it.row.id) < place), None)
@@ -119,10 +119,10 @@ def next_article(slug: str) -> Listenable | None:
 
 def _render_article(slug: str, up: Listenable | None) -> str:
     st = state()
-    row = st.store.get_article_by_slug(slug)
-    segments = st.store.segments(row.id)
-    renditions = by_kind(st.store.renditions(row.id))
-    job = st.store.latest_job(row.id)
+    row = st.store.articles.get_by_slug(slug)
+    segments = st.store.articles.segments(row.id)
+    renditions = by_kind(st.store.renditions.for_article(row.id))
+    job = st.store.jobs.latest_for_article(row.id)
     mp3 = renditions.get("mp3")
     done = sum(1 for s in segments if s.status == "done")
     body = [s for s in segments if s.segment.kind in BODY_KINDS]
@@ -156,8 +156,8 @@ def segment_labels(segments: list[SegmentRow]) -> dict[int, str]:
 def timings(slug: str) -> Response:
     """Return the timing map of the current MP3 rendition as JSON."""
     st = state()
-    row = st.store.get_article_by_slug(slug)
-    mp3 = by_kind(st.store.renditions(row.id)).get("mp3")
+    row = st.store.articles.get_by_slug(slug)
+    mp3 = by_kind(st.store.renditions.for_article(row.id)).get("mp3")
     return jsonify({"article_id": row.id, "audio": mp3.path if mp3 else None,
                     "complete": bool(mp3 and mp3.complete),
                     "duration_ms": mp3.duration_ms if mp3 else 0,
@@ -167,8 +167,8 @@ def timings(slug: str) -> Response:
 def captions(slug: str) -> Response:
     """Return WebVTT captions of the current MP3 rendition, one cue per phrase read."""
     st = state()
-    row = st.store.get_article_by_slug(slug)
-    mp3 = by_kind(st.store.renditions(row.id)).get("mp3")
+    row = st.store.articles.get_by_slug(slug)
+    mp3 = by_kind(st.store.renditions.for_article(row.id)).get("mp3")
     if mp3 is None:
         raise NotFound("Bài viết này chưa có âm thanh", "thử lại sau ít phút")
     return Response(webvtt(caption_cues(mp3.timings)), mimetype="text/vtt")

@@ -83,8 +83,8 @@ def _fold(text: str) -> str:
 def report(slug: str) -> ResponseReturnValue:
     """Show the form for one paragraph, or take a listener's report of it."""
     st = state()
-    row = st.store.get_article_by_slug(slug)
-    segments = st.store.segments(row.id)
+    row = st.store.articles.get_by_slug(slug)
+    segments = st.store.articles.segments(row.id)
     try:
         index = int(request.values.get("doan", ""))
     except ValueError:
@@ -125,12 +125,12 @@ def _take(article_id: int, index: int, shown: str, values: dict[str, str]) -> No
         raise InputError("Có ký tự không hợp lệ", "chỉ ghi chữ, số và dấu câu")
     if _fold(word) not in _fold(shown):
         raise InputError(f"Không thấy “{word}” trong đoạn này", "chép từ đó đúng như trong bài")
-    state().store.add_misread_report(article_id, index, word, suggestion or None)
+    state().store.reports.add(article_id, index, word, suggestion or None)
 
 
 def queue() -> str:
     """Show the open reports grouped by word, each with a one-step lexicon form."""
-    groups = state().store.misread_groups()
+    groups = state().store.reports.groups()
     return render_template("admin_reports.html", groups=groups, kinds=LEXICON_KINDS,
                            messages=get_flashed_messages(with_categories=True))
 
@@ -145,13 +145,13 @@ def to_lexicon() -> ResponseReturnValue:
     except BantinError as exc:
         flash(f"Chưa lưu: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""), "error")
     else:
-        closed = state().store.close_misread_reports(key, "resolved")
+        closed = state().store.reports.close(key, "resolved")
         flash(f"{message} Đã đánh dấu xong {closed} báo cáo.", "ok")
     return redirect(url_for("reports_admin.index"), 303)
 
 
 def dismiss() -> ResponseReturnValue:
     """Dismiss every open report of a word (the reading was right, or the report was noise)."""
-    closed = state().store.close_misread_reports(request.form.get("word_key", ""), "dismissed")
+    closed = state().store.reports.close(request.form.get("word_key", ""), "dismissed")
     flash(f"Đã bỏ qua {closed} báo cáo.", "ok")
     return redirect(url_for("reports_admin.index"), 303)
