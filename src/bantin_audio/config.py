@@ -134,7 +134,8 @@ class Settings:
 
     @property
     def lexicon_path(self) -> Path:
-        """Return the editors' pronunciation lexicon file."""
+        """Return the lexicon file of older versions: imported into the database once, by
+        the migration that made the lexicon a table, and kept as a backup."""
         return self.data_dir / "lexicon.tsv"
 
     @property

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from .audio.cache import ClipCache, audio_problem
 from .config import Settings
@@ -32,11 +31,6 @@ class Services:
     settings: Settings
     pipeline: Pipeline
     cache: ClipCache
-
-    @property
-    def lexicon_path(self) -> Path:
-        """Return the path of the editors' pronunciation lexicon."""
-        return self.settings.lexicon_path
 
 
 def build_google_limits(settings: Settings) -> tuple[Limiter, Breaker]:
