@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass
 
 from .audio.cache import ClipCache, audio_problem
+from .audio.ffmpeg import configure_ffmpeg
 from .config import Settings
 from .engines.base import Engine
 from .engines.chain import (
@@ -70,6 +71,8 @@ def build_engines(settings: Settings, engine: str | None = None) -> list[Engine]
 
 def build_services(settings: Settings, engine: str | None = None) -> Services:
     """Build the services for `settings`, creating the data and cache directories."""
+    if settings.ffmpeg:  # else the one on PATH, or the bundled one
+        configure_ffmpeg(settings.ffmpeg)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     shared = None
     if settings.media_url and settings.media_share_clips:
