@@ -18,6 +18,7 @@ from bantin_audio.jobs import current_lexicon
 from bantin_audio.lexicon_store import MAX_TERM_CHARS, LexiconStore
 from bantin_audio.speech.normalize import normalize_text
 from bantin_audio.store import Store
+from tests.servers import PostgresServer
 from tests.web.test_database import _check_legacy_rows, _legacy_data_dir
 
 TEXT = "Các HTXDV của xã đã nhận vốn."
@@ -242,3 +243,23 @@ def test_the_dictionary_page_saves_to_the_database_and_offers_a_download(
     assert "Chưa lưu: Mục này không còn trong từ điển" in page
     signed_out = app.test_client().get("/quan-tri/tu-dien.tsv")
     assert signed_out.status_code == 401
+
+
+def test_copy_data_moves_the_imported_lexicon_into_postgresql(tmp_path: Path,
+                                                              postgres: PostgresServer) -> None:
+    data_dir = _legacy_data_dir(tmp_path / "data")
+    (data_dir / "lexicon.tsv").write_text(OLD_LEXICON, encoding="utf-8")
+    target = postgres.create_database()
+    try:
+        result = CliRunner(mix_stderr=False).invoke(
+            main, ["copy-data", "--data-dir", str(data_dir), "--to", target])
+        assert result.exit_code == 0, result.stderr
+        assert "lexicon_entries: 3 dòng" in result.stderr
+        store = Store(target)
+        assert [r.term for r in LexiconStore(store).entries()] == ["HTXDV", "PCTT", "TTg"]
+        assert "hợp tác xã dịch vụ" in normalize_text(TEXT, current_lexicon(store))
+        # the revision moved too: the next edit on PostgreSQL follows it
+        assert LexiconStore(store).save("NTM", "nông thôn mới", "expand").revision == 2
+        store.dispose()
+    finally:
+        postgres.drop_database(target)
