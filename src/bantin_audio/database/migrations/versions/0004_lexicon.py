@@ -4,7 +4,8 @@ Until now the lexicon lived in `<data dir>/lexicon.tsv`, read by each machine fr
 disk. This revision creates `lexicon_entries` and `lexicon_state` and imports the file that
 `database.upgrade` names (by default the one beside an SQLite database file) once; the file
 is left where it is, as a backup, and no longer read. A line that cannot be read aloud as
-written (wrong column count, unknown kind, empty or over-long form) is skipped and logged;
+written (wrong column count, unknown kind, empty or over-long form) is skipped and logged as
+an error;
 when a written form is declared twice, its first line wins, as the file's editor saw it.
 
 Revision ID: 0004
@@ -78,7 +79,10 @@ def _import_file(path: Path) -> None:
         if (len(parts) != 3 or not term or not spoken or kind not in _KINDS
                 or len(term) > _MAX_TERM_CHARS or len(spoken) > _MAX_SPOKEN_CHARS
                 or any(c.isdigit() for c in spoken)):
-            log.warning("lexicon %s line %d skipped: %r", path, lineno, line[:200])
+            # an error, not a warning: a command shows errors by default, and an editor's
+            # line left behind must be seen (the file is kept: nothing is lost)
+            log.error("lexicon %s, line %d not imported (term, spoken form, kind separated "
+                      "by tabs): %r", path, lineno, line[:200])
             continue
         rows.setdefault(term, (spoken, kind))
     if not rows:
