@@ -145,7 +145,7 @@ def run(label: str, workers: int, base: Path, proxy: FakeGoogleProxy, args: argp
         before = proxy.fake.requests
         cpu_before = sum(cpu_seconds(p.pid) for p in procs)
         t0 = time.monotonic()
-        ids = [submit_article(store, article(label, n, args.paragraphs), settings, None,
+        ids = [submit_article(store, article(label, n, args.paragraphs), settings,
                               queue, PRIORITY_NORMAL).job.id for n in range(args.articles)]
         deadline = time.monotonic() + 900
         while any(store.jobs.get(j).status not in ("done", "failed") for j in ids):

@@ -108,11 +108,11 @@ def counted_ffmpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     wrapper = tmp_path / "ffmpeg"
     wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log_path}"\nexec "{real}" "$@"\n')
     wrapper.chmod(0o755)
-    monkeypatch.setenv("BANTIN_FFMPEG", str(wrapper))
-    ffmpeg.find_ffmpeg.cache_clear()
+    monkeypatch.setenv("BANTIN_FFMPEG", str(wrapper))  # for the processes a test starts
+    ffmpeg.configure_ffmpeg(str(wrapper))
     monkeypatch.setattr(stitch.AudioSegment, "converter", str(wrapper))
     yield log_path
-    ffmpeg.find_ffmpeg.cache_clear()
+    ffmpeg.configure_ffmpeg(None)
 
 
 # Real servers for the scaled mode (tests/servers.py), one fixture per server.

@@ -197,7 +197,9 @@ def seaweedfs() -> Iterator[SeaweedS3]:
                   "s3", "s3.grpc", "metrics")}
         args = [weed, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={root / 'data'}",
                 "-s3", f"-s3.config={config}", "-master.volumeSizeLimitMB=64",
-                "-volume.max=20", f"-metricsPort={ports['metrics']}"]
+                "-volume.max=20", f"-metricsPort={ports['metrics']}",
+                # catalog listeners on fixed ports would collide with another run's: off
+                "-s3.port.iceberg=0", "-s3.port.lance=0"]
         args += [f"-{name.replace('.grpc', '.port.grpc')}={port}" if name.endswith(".grpc")
                  else f"-{name}.port={port}" for name, port in ports.items()
                  if name != "metrics"]

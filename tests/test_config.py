@@ -61,3 +61,55 @@ def test_bad_queue_settings_are_clear_errors(env: dict[str, str]) -> None:
     with pytest.raises(InputError) as info:
         Settings.from_env(env)
     assert "BANTIN_" in str(info.value)
+
+
+PKG = Path(__file__).resolve().parents[1] / "src" / "bantin_audio"
+
+
+def test_only_settings_read_the_environment() -> None:
+    """Configuration is read in one place: no module but config.py looks at os.environ."""
+    import ast
+
+    readers = []
+    for path in sorted(PKG.rglob("*.py")):
+        if path == PKG / "config.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv") \
+                    and isinstance(node.value, ast.Name) and node.value.id == "os":
+                readers.append(f"{path.relative_to(PKG)}:{node.lineno}")
+    assert readers == []
+
+
+def test_bantin_ffmpeg_is_a_setting_handed_down_to_the_audio_code(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bantin_audio.audio import ffmpeg
+    from bantin_audio.cli import main
+
+    real = ffmpeg.find_ffmpeg()
+    log = tmp_path / "runs.log"
+    wrapper = tmp_path / "ffmpeg-wrapper"
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    assert Settings.from_env({"BANTIN_FFMPEG": str(wrapper)}).ffmpeg == str(wrapper)
+    text = Path(__file__).parent / "fixtures" / "portal-sample.html"
+    try:
+        result = CliRunner(mix_stderr=False).invoke(
+            main, ["read", str(text), "-o", str(tmp_path / "tin.mp3"), "--engine", "espeak",
+                   "--data-dir", str(tmp_path / "data"), "--quiet"],
+            env={"BANTIN_FFMPEG": str(wrapper)})
+        assert result.exit_code == 0, result.stderr
+        assert ffmpeg.find_ffmpeg() == str(wrapper)
+    finally:
+        ffmpeg.configure_ffmpeg(None)
+    assert ffmpeg.find_ffmpeg() == real
+    assert "libmp3lame" in log.read_text()  # the MP3 was encoded by the configured binary
+    assert (tmp_path / "tin.mp3").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("value", ["/khong/co/ffmpeg", "README.md"])
+def test_an_ffmpeg_that_cannot_run_is_refused_at_start(value: str) -> None:
+    with pytest.raises(InputError) as info:
+        Settings.from_env({"BANTIN_FFMPEG": value})
+    assert "BANTIN_FFMPEG không chạy được" in info.value.message

@@ -16,7 +16,8 @@ PKG = Path(__file__).resolve().parents[1] / "src" / "bantin_audio"
 LAYER0 = {"config", "errors", "model", "exports", "output_files"}
 # The schema and its migrations, below the store that writes the SQL.
 LAYER0B = {"database"}
-LAYER1 = {"ingest", "speech", "engines", "audio", "store", "media_store", "jobqueue"}
+LAYER1 = {"ingest", "speech", "engines", "audio", "store", "media_store",
+          "jobqueue"}
 LAYER2 = {"pipeline"}
 # A bulletin is built from several articles' readings, so it stands on the pipeline
 # (DESIGN.md put both in layer 2; bulletin sits just above it).

@@ -178,11 +178,11 @@ def clean(source: str, fmt: str) -> None:
 @click.option("--jsonl", is_flag=True, help="Đọc và ghi JSON Lines qua stdin/stdout.")
 @click.pass_context
 def normalize(ctx: click.Context, text: str | None, jsonl: bool) -> None:
-    from .speech.lexicon import load_lexicon
+    from .jobs import settings_lexicon
     from .speech.normalize import normalize_text
 
     settings = settings_from_env()
-    lexicon = load_lexicon(settings.lexicon_path)
+    lexicon = settings_lexicon(settings)
     if jsonl:
         failed = total = 0
         for lineno, raw in jsonl_lines(click.get_binary_stream("stdin")):
@@ -240,9 +240,9 @@ def read(source: str, output: str, engine: str, timings: str | None, data_dir: s
     from pathlib import Path
 
     from .ingest import load_article
+    from .jobs import settings_lexicon
     from .output_files import sweep_stale_parts, write_atomically
     from .services import build_services
-    from .speech.lexicon import load_lexicon
     from .speech.script import build_script
 
     settings = settings_from_env(engine=engine, data_dir=data_dir)
@@ -253,7 +253,7 @@ def read(source: str, output: str, engine: str, timings: str | None, data_dir: s
             sweep_stale_parts(Path(path))
     article = load_article(source, settings)
     services = build_services(settings)
-    script = build_script(article, settings, load_lexicon(services.lexicon_path))
+    script = build_script(article, settings, settings_lexicon(settings))
     total = len(script.segments)
     show_bar = progress_wanted(quiet, settings)
     bar: Any = click.progressbar(length=total, label="Đang đọc", file=sys.stderr,

@@ -70,9 +70,9 @@ def bulletin_command(sources: tuple[str, ...], output: str, wav: str | None,
         load_chime,
         validate_tempo,
     )
+    from .jobs import settings_lexicon
     from .output_files import sweep_stale_dirs, sweep_stale_parts
     from .services import build_services
-    from .speech.lexicon import load_lexicon
 
     settings = settings_from_env(engine=engine, data_dir=data_dir)
     # Cheap checks first, so a typo never costs a synthesis run.
@@ -99,7 +99,7 @@ def bulletin_command(sources: tuple[str, ...], output: str, wav: str | None,
     bulletin = Bulletin(items=items, station=station_settings, date=date)
 
     services = build_services(settings)
-    lexicon = load_lexicon(services.lexicon_path)
+    lexicon = settings_lexicon(settings)
     show_bar = progress_wanted(quiet, settings)
     bar: Any = None
     seen = {"synthesize": 0, "stitch": 0}

@@ -26,8 +26,14 @@ ENGINE_CHOICE = click.Choice(list(ENGINES))
 
 
 def settings_from_env(**overrides: Any) -> Settings:
-    """Return the settings from BANTIN_* variables with the command's options on top."""
-    return Settings.from_env(**overrides)
+    """Return the settings from BANTIN_* variables with the command's options on top, and
+    hand the process-wide ones down (the ffmpeg binary)."""
+    from .audio.ffmpeg import configure_ffmpeg
+
+    settings = Settings.from_env(**overrides)
+    if settings.ffmpeg:  # else the one on PATH, or the bundled one
+        configure_ffmpeg(settings.ffmpeg)
+    return settings
 
 
 def check_writable(path: str, what: str) -> None:

@@ -211,7 +211,7 @@ def add(source: str, data_dir: Path | None, engine: str | None, wait: bool) -> N
     article = load_article(source, settings)
     from .services import build_queue
 
-    result = submit_article(store, article, settings, settings.lexicon_path,
+    result = submit_article(store, article, settings,
                             build_queue(settings, store) if settings.queue_url else None)
     url = f"{_base_url(settings)}/bai/{result.article.slug}"
     click.echo(f"Bài số {result.article.id}: {url}")

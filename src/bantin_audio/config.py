@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ class Settings:
     espeak_voice: str = "vi"
     espeak_rate: int = 150  # words per minute
     # audio
+    ffmpeg: str | None = None  # the ffmpeg binary; default: `ffmpeg` on PATH, else the bundled one
     pause_title_ms: int = 700
     pause_paragraph_ms: int = 500
     bitrate_kbps: int = 32
@@ -134,7 +136,8 @@ class Settings:
 
     @property
     def lexicon_path(self) -> Path:
-        """Return the editors' pronunciation lexicon file."""
+        """Return the lexicon file of older versions: imported into the database once, by
+        the migration that made the lexicon a table, and kept as a backup."""
         return self.data_dir / "lexicon.tsv"
 
     @property
@@ -196,6 +199,9 @@ class Settings:
             if url and not url.startswith(("redis://", "rediss://", "unix://")):
                 raise InputError(f"{name} không hợp lệ: {url!r}",
                                  "cần một địa chỉ Redis, ví dụ redis://127.0.0.1:6379/0")
+        if self.ffmpeg and shutil.which(self.ffmpeg) is None:
+            raise InputError(f"BANTIN_FFMPEG không chạy được: {self.ffmpeg!r}",
+                             "đường dẫn tới tệp ffmpeg có quyền chạy, hoặc để trống")
         if self.queue_visibility_s < 60 or self.queue_sweep_s <= 0:
             raise InputError("BANTIN_QUEUE_VISIBILITY_S phải từ 60 giây trở lên và "
                              "BANTIN_QUEUE_SWEEP_S phải lớn hơn 0")

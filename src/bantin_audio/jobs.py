@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .errors import (
@@ -55,7 +55,11 @@ from .store import (
     Store,
     SubmitResult,
     ascii_slug,
+    database_path,
 )
+
+if TYPE_CHECKING:
+    from .speech.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +91,36 @@ def open_store(settings: Settings) -> Store:
     return Store(settings.database)
 
 
+def current_lexicon(store: Store) -> Lexicon:
+    """Return the lexicon as it is now in the database (builtin entries plus the editors'),
+    cached per process until any process changes it: one cheap query per call."""
+    from .speech.lexicon import shared_lexicon
+
+    return shared_lexicon(store.lexicon)
+
+
+def settings_lexicon(settings: Settings) -> Lexicon:
+    """Return the lexicon of the deployment `settings` name, for a command run once.
+
+    A data directory that has neither a database nor an old `lexicon.tsv` gets the builtin
+    lexicon without a database being created in it."""
+    from .speech.lexicon import builtin_lexicon
+
+    if (not settings.database_url and not database_path(settings.data_dir).is_file()
+            and not settings.lexicon_path.is_file()):
+        return builtin_lexicon()
+    store = open_store(settings)
+    try:
+        return current_lexicon(store)
+    finally:
+        store.dispose()
+
+
 def build_segments(article: Article, settings: Settings,
-                   lexicon_path: Path | None) -> list[Segment]:
-    """Turn an article into its script's segments with the current lexicon."""
-    from .speech.lexicon import load_lexicon
+                   lexicon: Lexicon | None) -> list[Segment]:
+    """Turn an article into its script's segments with this lexicon (None: builtin only)."""
     from .speech.script import build_script
 
-    lexicon = load_lexicon(lexicon_path) if lexicon_path is not None else None
     return list(build_script(article, settings, lexicon).segments)
 
 
@@ -104,10 +131,11 @@ def retry_delay(attempts: int) -> float:
 
 
 def submit_article(store: Store, article: Article, settings: Settings,
-                   lexicon_path: Path | None, queue: JobQueue | None = None,
+                   queue: JobQueue | None = None,
                    priority: int = PRIORITY_LISTENER) -> SubmitResult:
     """Store an article and queue the synthesis it needs (idempotent for the same article)."""
-    result = store.articles.submit(article, build_segments(article, settings, lexicon_path))
+    segments = build_segments(article, settings, current_lexicon(store))
+    result = store.articles.submit(article, segments)
     log.info("article %d submitted (created=%s changed=%s), job %d %s", result.article.id,
              result.created, result.changed, result.job.id, result.job.status)
     if queue is not None and result.job.status == "queued":
@@ -196,8 +224,7 @@ def ingest_source(kind: str, url: str | None, data: str | bytes | None,
 LEXICON_PROGRESS_EVERY = 25
 
 
-def rebuild_scripts(store: Store, settings: Settings, lexicon_path: Path | None,
-                    queue: JobQueue | None = None, *,
+def rebuild_scripts(store: Store, settings: Settings, queue: JobQueue | None = None, *,
                     progress: Callable[[int, int], bool] | None = None) -> list[JobRow]:
     """Rebuild every article's script (after a lexicon edit); queue jobs where it changed.
 
@@ -206,10 +233,11 @@ def rebuild_scripts(store: Store, settings: Settings, lexicon_path: Path | None,
     job's lease was lost) the rebuild stops, and the job that took over starts it again.
     """
     jobs = []
+    lexicon = current_lexicon(store)  # one lexicon for the whole rebuild
     rows = store.articles.recent(limit=1_000_000, include_held=True)
     for done, row in enumerate(rows, start=1):
         job = store.articles.update_script(row.id,
-                                           build_segments(row.article, settings, lexicon_path))
+                                           build_segments(row.article, settings, lexicon))
         if job is not None:
             log.info("article %d: lexicon changed its script, job %d queued", row.id, job.id)
             jobs.append(job)
@@ -380,7 +408,6 @@ class Worker:
         sweep_stale_dirs(root, SCRATCH_PREFIX)
         self.scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}.",
                                              dir=root))
-        self.lexicon_path = settings.lexicon_path
         self._handing_back = False
         self._running: set[threading.Event] = set()  # the `lost` events of running jobs
         self._running_lock = threading.Lock()
@@ -574,7 +601,7 @@ class Worker:
         kind, url, data = self.store.jobs.source(job.id)
         t0 = time.monotonic()
         article = ingest_source(kind, url, data, self.settings)
-        segments = build_segments(article, self.settings, self.lexicon_path)
+        segments = build_segments(article, self.settings, current_lexicon(self.store))
         result = self.store.jobs.attach_article(job.id, self.owner, article, segments)
         if result is None:
             log.warning("job %d: lease lost while fetching", job.id)
@@ -799,8 +826,7 @@ class Worker:
                 return True
             return self.store.jobs.progress(job.id, self.owner, done, total)
 
-        changed = rebuild_scripts(self.store, self.settings, self.lexicon_path,
-                                  progress=progress)
+        changed = rebuild_scripts(self.store, self.settings, progress=progress)
         if lost.is_set():
             return  # another worker has the job now and starts the rebuild again
         log.info("job %d: the lexicon changed %d articles' scripts", job.id, len(changed))
@@ -809,7 +835,6 @@ class Worker:
     def _run_bulletin(self, job: JobRow, lost: threading.Event) -> None:
         """Build a bulletin's renditions and cue sheets, store them, and finish the job."""
         from .bulletin import Bulletin, build_bulletin, validate_bulletin
-        from .speech.lexicon import load_lexicon
 
         assert job.bulletin_id is not None
         try:
@@ -846,7 +871,7 @@ class Worker:
                 bulletin, self.pipeline, mp3_path=paths["broadcast"], wav_path=paths["wav"],
                 web_mp3_path=paths["web"], cue_csv_path=paths["cue_csv"],
                 cue_text_path=paths["cue_text"], loudness="broadcast",
-                lexicon=load_lexicon(self.lexicon_path), progress=progress, workdir=work)
+                lexicon=current_lexicon(self.store), progress=progress, workdir=work)
             reports = {"broadcast": result.loudness["mp3"].to_dict(),
                        "wav": result.loudness["wav"].to_dict(),
                        "web": result.loudness["web"].to_dict()}

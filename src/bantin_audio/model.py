@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+# How a lexicon entry is read: its spoken form as words, spelled letter by letter, or as a word.
+LEXICON_KINDS = ("expand", "spell", "word")
+
 SegmentKind = Literal["title", "date", "lead", "paragraph", "author", "announcement", "caption"]
 
 

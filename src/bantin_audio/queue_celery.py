@@ -220,24 +220,38 @@ class Coordinator:
     """The once-per-deployment duties (portal watcher, sweep) on the worker holding a lock."""
 
     def __init__(self, settings: Settings, store: Store, queue: CeleryQueue,
-                 start_watcher: Callable[[threading.Event], Any] | None) -> None:
+                 start_watcher: Callable[[threading.Event, Callable[[], bool]], Any] | None
+                 ) -> None:
         self.settings = settings
         self.store = store
         self.queue = queue
         self.start_watcher = start_watcher
         self.ttl_s = max(15.0, 3 * settings.queue_sweep_s)
         self.leader = False
+        self._lock: Any = None
+
+    def holds(self) -> bool:
+        """Tell whether this worker holds the lock now, as Redis says (asked by the watcher
+        before each poll: after a stall past the lock's expiry another worker may have it)."""
+        lock = self._lock
+        if not self.leader or lock is None:
+            return False
+        try:
+            return bool(lock.owned())
+        except redis.RedisError:
+            return False
 
     def run(self, stop: threading.Event) -> None:
         """Until `stop`: hold (or wait for) the lock; while held, watch portals and sweep."""
-        lock = self.queue.client.lock(LEADER_KEY, timeout=self.ttl_s, thread_local=False)
+        lock = self._lock = self.queue.client.lock(LEADER_KEY, timeout=self.ttl_s,
+                                                   thread_local=False)
         watcher_stop: threading.Event | None = None
         try:
             while not stop.is_set():
                 self.leader = self._hold(lock)
                 if self.leader and watcher_stop is None and self.start_watcher is not None:
                     watcher_stop = threading.Event()
-                    self.start_watcher(watcher_stop)
+                    self.start_watcher(watcher_stop, self.holds)
                     log.info("this worker now runs the portal watcher and the sweep")
                 elif not self.leader and watcher_stop is not None:
                     watcher_stop.set()
@@ -282,10 +296,10 @@ def run_worker(settings: Settings, store: Store, pipeline: Any, *, concurrency: 
     _runtime = WorkerRuntime(settings, store, pipeline, queue)
     stop = threading.Event()
 
-    def start_watcher(watcher_stop: threading.Event) -> Any:
+    def start_watcher(watcher_stop: threading.Event, holds: Callable[[], bool]) -> Any:
         from .sources.watcher import start_watcher as start
 
-        return start(store, settings, watcher_stop, queue=queue)
+        return start(store, settings, watcher_stop, queue=queue, may_poll=holds)
 
     coordinator = Coordinator(settings, store, queue, start_watcher if watch else None)
     thread = threading.Thread(target=coordinator.run, args=(stop,), name="bantin-coordinator",

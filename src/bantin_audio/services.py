@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from .audio.cache import ClipCache, audio_problem
+from .audio.ffmpeg import configure_ffmpeg
 from .config import Settings
 from .engines.base import Engine
 from .engines.chain import (
@@ -32,11 +32,6 @@ class Services:
     settings: Settings
     pipeline: Pipeline
     cache: ClipCache
-
-    @property
-    def lexicon_path(self) -> Path:
-        """Return the path of the editors' pronunciation lexicon."""
-        return self.settings.lexicon_path
 
 
 def build_google_limits(settings: Settings) -> tuple[Limiter, Breaker]:
@@ -76,6 +71,8 @@ def build_engines(settings: Settings, engine: str | None = None) -> list[Engine]
 
 def build_services(settings: Settings, engine: str | None = None) -> Services:
     """Build the services for `settings`, creating the data and cache directories."""
+    if settings.ffmpeg:  # else the one on PATH, or the bundled one
+        configure_ffmpeg(settings.ffmpeg)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     shared = None
     if settings.media_url and settings.media_share_clips:

@@ -21,7 +21,7 @@ from tests.servers import free_port
 
 def _submit(dep: Deployment, n: int, paragraphs: int = 4,
             priority: int = PRIORITY_LISTENER, send: bool = True) -> int:
-    result = submit_article(dep.store, article(n, paragraphs), dep.settings, None,
+    result = submit_article(dep.store, article(n, paragraphs), dep.settings,
                             dep.queue if send else None, priority)
     return result.job.id
 
@@ -140,7 +140,7 @@ def test_a_submission_while_redis_is_down_keeps_its_row(tmp_path: Path) -> None:
                         queue_url=f"redis://127.0.0.1:{free_port()}/0")
     store = open_store(settings)
     queue = CeleryQueue(settings, store)
-    result = submit_article(store, article(5), settings, None, queue)  # no exception
+    result = submit_article(store, article(5), settings, queue)  # no exception
     job = store.jobs.get(result.job.id)
     assert job.status == "queued"  # the sweep sends it once Redis answers
     assert [j.id for j in store.jobs.claimable()] == [job.id]

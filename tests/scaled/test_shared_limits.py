@@ -78,7 +78,7 @@ def test_three_workers_hold_the_global_rate(deployment: Deployment,
     proxy.fake.delay = 0.05
     env = {"BANTIN_GOOGLE_RPS": str(rate), "BANTIN_CONCURRENCY_START": str(burst),
            "BANTIN_CONCURRENCY": "4"}
-    ids = [submit_article(deployment.store, article(n), deployment.settings, None,
+    ids = [submit_article(deployment.store, article(n), deployment.settings,
                           deployment.queue).job.id for n in range(6)]
     for _ in range(3):
         deployment.start_worker("--count", "2", **env)

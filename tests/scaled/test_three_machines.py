@@ -55,7 +55,7 @@ def test_three_worker_machines_share_only_the_database_the_queue_and_the_object_
     env = {"BANTIN_CONCURRENCY": str(CONCURRENCY), "BANTIN_CONCURRENCY_START": str(CONCURRENCY)}
     workers = [deployment.start_worker("--count", "2", "--grace", "0",
                                        BANTIN_DATA_DIR=str(m), **env) for m in machines]
-    ids = [submit_article(deployment.store, article(n, PARAGRAPHS), deployment.settings, None,
+    ids = [submit_article(deployment.store, article(n, PARAGRAPHS), deployment.settings,
                           deployment.queue, PRIORITY_LISTENER).job.id
            for n in range(ARTICLES)]
 

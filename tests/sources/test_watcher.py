@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bantin_audio.config import Settings
 from bantin_audio.jobs import Worker
 from bantin_audio.sources.watcher import RECHECK_FACTOR, Watcher
 from bantin_audio.store import SourceRow, Store
@@ -305,3 +306,22 @@ def test_paused_source_is_not_polled_and_nothing_stops_the_watcher(
     assert store.sources.get(good.id).articles_found == 1
     assert store.sources.get(bad.id).last_error
     assert store.sources.get(paused.id).last_poll_at is None
+
+
+def test_a_watcher_that_lost_the_deployments_lock_leaves_the_polls_to_the_new_holder(
+        portal: FakePortal, store: Store, watch_settings: Settings, add_source: AddSource,
+        clock: Clock) -> None:
+    from bantin_audio.sources.polite import PoliteFetcher
+
+    _publish(portal, 1, 60)
+    add_source("xa-mot")
+    add_source("xa-hai")
+    answers = iter([True, False])  # the lock is lost between the first poll and the second
+    watcher = Watcher(store, watch_settings, clock=clock,
+                      fetcher=PoliteFetcher(watch_settings, min_gap_s=0.0),
+                      may_poll=lambda: next(answers))
+    reports = watcher.run_once()
+    assert [r.source for r in reports] == ["xa-mot"]
+    assert len(portal.hits("/rss.xml")) == 1
+    [due] = store.sources.due(clock())  # still due, for the process that holds the lock now
+    assert due.name == "xa-hai"

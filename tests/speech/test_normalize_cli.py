@@ -1,8 +1,10 @@
-"""`bantin-audio normalize` reads the editor's lexicon from the data dir."""
+"""`bantin-audio normalize` reads the editors' lexicon of the data dir (an old lexicon.tsv
+is imported into its database once)."""
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -37,8 +39,13 @@ def test_normalize_jsonl_uses_the_user_lexicon(data_dir: Path) -> None:
     ]
 
 
-def test_bad_user_lexicon_is_a_clear_error(data_dir: Path) -> None:
-    (data_dir / "lexicon.tsv").write_text("XYZ chỉ một cột\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["normalize", "XYZ"])
-    assert result.exit_code == 1
-    assert "dòng 1" in result.output
+def test_an_old_lexicon_file_is_imported_and_its_bad_lines_reported(
+        data_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    old = "XYZ chỉ một cột\nBQLRPH\tban quản lý rừng phòng hộ\texpand\n"
+    (data_dir / "lexicon.tsv").write_text(old, encoding="utf-8")
+    with caplog.at_level(logging.ERROR):
+        result = CliRunner().invoke(main, ["normalize", "BQLRPH họp"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Ban quản lý rừng phòng hộ họp"
+    assert any("line 1 not imported" in r.getMessage() for r in caplog.records)
+    assert (data_dir / "lexicon.tsv").read_text(encoding="utf-8") == old  # kept as it was

@@ -26,7 +26,7 @@ def _article(app: Flask, url: str = PAGE.lower()) -> int:
                   lead="Sáng 13/3, huyện tổ chức lễ ra quân.",
                   paragraphs=["Đến dự có lãnh đạo huyện.", "Các xã được giao chỉ tiêu."],
                   source_url=url)
-    return submit_article(st.store, art, st.settings, None).article.id
+    return submit_article(st.store, art, st.settings).article.id
 
 
 def _register(app: Flask) -> None:
@@ -100,7 +100,7 @@ def test_frame_json_cannot_close_its_script(client: FlaskClient, app: Flask) -> 
     st = app.extensions["bantin"]
     art = Article(title="Tiêu đề </script><script>alert(1)</script>",
                   lead="Đoạn mở đầu có </script> trong chữ.", source_url=PORTAL + "/x")
-    article_id = submit_article(st.store, art, st.settings, None).article.id
+    article_id = submit_article(st.store, art, st.settings).article.id
     html = client.get(f"/nhung/{article_id}").get_data(as_text=True)
     assert "<script>alert(1)" not in html
 

@@ -67,7 +67,7 @@ def _worker_until(store: Any, job_id: int, grace: str, done_at_least: int,
 def test_sigterm_hands_the_running_job_back(fake_google: FakeGoogle, settings: Settings) -> None:
     cfg = settings.replace(engine="gtts", concurrency=1)
     store = open_store(cfg)
-    result = submit_article(store, _article(1, 12), cfg, None)
+    result = submit_article(store, _article(1, 12), cfg)
     with FakeGoogleProxy() as proxy:
         proxy.fake.delay = 0.3
         done = _worker_until(store, result.job.id, "0", 2, proxy, cfg.data_dir)
@@ -90,7 +90,7 @@ def test_sigterm_hands_the_running_job_back(fake_google: FakeGoogle, settings: S
 def test_sigterm_lets_a_short_job_finish_within_the_grace(settings: Settings) -> None:
     cfg = settings.replace(engine="gtts", concurrency=1)
     store = open_store(cfg)
-    result = submit_article(store, _article(2, 3), cfg, None)
+    result = submit_article(store, _article(2, 3), cfg)
     with FakeGoogleProxy() as proxy:
         proxy.fake.delay = 0.2
         done = _worker_until(store, result.job.id, "60", 1, proxy, cfg.data_dir)
@@ -101,7 +101,7 @@ def test_sigterm_lets_a_short_job_finish_within_the_grace(settings: Settings) ->
 def test_a_worker_that_lost_its_lease_cannot_finish_the_job(
         app: Flask, services: Services, web_settings: Settings) -> None:
     store = app.extensions["bantin"].store
-    result = submit_article(store, _article(3, 2), web_settings, None)
+    result = submit_article(store, _article(3, 2), web_settings)
     stale = store.jobs.claim("host:1:dead", lease_s=-1)  # a worker whose lease already ran out
     assert stale is not None and stale.id == result.job.id
     fresh = Worker(store, services.pipeline, web_settings)
@@ -145,7 +145,7 @@ def test_a_job_reaching_its_last_attempt_fails_with_the_reason(
 
 def test_concurrent_bulletin_saves_never_mix(app: Flask, web_settings: Settings) -> None:
     store = app.extensions["bantin"].store
-    ids = [submit_article(store, _article(10 + n, 1), web_settings, None).article.id
+    ids = [submit_article(store, _article(10 + n, 1), web_settings).article.id
            for n in range(6)]
     bulletin = store.bulletins.save({"title": "Bản tin sáng", "station": {"name": "Đài xã"},
                                      "items": []})
@@ -194,9 +194,7 @@ def test_concurrent_lexicon_edits_are_all_kept(app: Flask, token: str) -> None:
         t.start()
     for t in threads:
         t.join()
-    from bantin_audio.speech.lexicon import read_user_entries
-
-    terms = {e.term for e in read_user_entries(app.extensions["bantin"].lexicon_path)}
+    terms = {e.term for e in app.extensions["bantin"].lexicon.entries()}
     assert terms == {f"XA{n}K{k}" for n in range(3) for k in range(6)}
 
 
@@ -205,7 +203,7 @@ def test_media_collector_deletes_only_old_unreferenced_files(tmp_path: Path) -> 
     store = open_store(cfg)
     media = media_dir(cfg)
     (media / BULLETIN_DIRNAME).mkdir(parents=True)
-    article = submit_article(store, _article(20, 1), cfg, None).article
+    article = submit_article(store, _article(20, 1), cfg).article
     store.renditions.put(RenditionRow(article_id=article.id, kind="mp3", path="dang-dung.mp3",
                                       bytes=1, duration_ms=1, content_hash="h"))
     old = time.time() - 7200

@@ -47,7 +47,7 @@ def test_a_hanging_google_does_not_delay_the_first_audio(
         worker.published = []
         worker.fake = fake  # type: ignore[attr-defined]
         result = submit_article(store, Article(title="Huyện hoàn thành các chỉ tiêu",
-                                               paragraphs=PARAS), cfg, None)
+                                               paragraphs=PARAS), cfg)
         assert worker.run_until_idle() == 1
         services.pipeline.close()
     first = worker.published[0]

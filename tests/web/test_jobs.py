@@ -50,7 +50,7 @@ def _article(url: str | None = "https://ubnd.example.vn/tin/1", paras: list[str]
 def test_worker_speaks_every_segment_and_publishes_all_renditions(
         app: Flask, worker: Worker, web_settings: Settings, fake_google: FakeGoogle) -> None:
     st = app.extensions["bantin"]
-    result = submit_article(st.store, _article(), web_settings, st.lexicon_path)
+    result = submit_article(st.store, _article(), web_settings)
     assert worker.run_until_idle() == 1
     job = st.store.jobs.get(result.job.id)
     assert (job.status, job.done, job.total, job.error) == ("done", 5, 5, None)
@@ -72,7 +72,7 @@ def test_first_paragraphs_playable_while_the_rest_is_synthesized(
     services = build_services(cfg)
     store = open_store(cfg)
     fake_google.delay = 0.25
-    result = submit_article(store, _article(), cfg, None)
+    result = submit_article(store, _article(), cfg)
     seen: list[tuple[int, bool]] = []
     runner = Worker(store, services.pipeline, cfg, restitch_interval_s=0.0)
     thread = threading.Thread(target=runner.run_until_idle)
@@ -98,7 +98,7 @@ def test_killed_worker_resumes_without_resynthesizing(
     cfg = settings.replace(engine="gtts", concurrency=1,
                            job_lease_s=30.0 if settings.database_url is None else 3.0)
     store = open_store(cfg)
-    result = submit_article(store, _article(), cfg, None)
+    result = submit_article(store, _article(), cfg)
     with FakeGoogleProxy() as proxy:
         proxy.fake.delay = 0.4
         env = _env(proxy_env(proxy.url), cfg, BANTIN_CONCURRENCY="1", BANTIN_ENGINE="gtts")
@@ -135,29 +135,29 @@ def test_killed_worker_resumes_without_resynthesizing(
 def test_edited_article_keeps_its_address_and_redoes_only_changes(
         app: Flask, worker: Worker, web_settings: Settings, fake_google: FakeGoogle) -> None:
     st = app.extensions["bantin"]
-    first = submit_article(st.store, _article(), web_settings, st.lexicon_path)
+    first = submit_article(st.store, _article(), web_settings)
     worker.run_until_idle()
     before = fake_google.requests
     edited = [*PARAS[:2], "Thu nhập bình quân đầu người đã tăng gấp đôi.", PARAS[3]]
-    again = submit_article(st.store, _article(paras=edited), web_settings, st.lexicon_path)
+    again = submit_article(st.store, _article(paras=edited), web_settings)
     assert again.article.id == first.article.id and again.article.slug == first.article.slug
     assert again.job.id != first.job.id and again.job.status == "queued"
     worker.run_until_idle()
     assert fake_google.texts[before:] == ["Thu nhập bình quân đầu người đã tăng gấp đôi."]
     assert st.store.jobs.get(again.job.id).status == "done"
-    same = submit_article(st.store, _article(paras=edited), web_settings, st.lexicon_path)
+    same = submit_article(st.store, _article(paras=edited), web_settings)
     assert same.job.id == again.job.id and not same.changed
 
 
 def test_failed_segment_is_reported_and_the_rest_kept(
         app: Flask, worker: Worker, web_settings: Settings, fake_google: FakeGoogle) -> None:
     st = app.extensions["bantin"]
-    submit_article(st.store, _article(), web_settings, st.lexicon_path)
+    submit_article(st.store, _article(), web_settings)
     worker.run_until_idle()
     fake_google.mode = "500"
     result = submit_article(st.store, _article(url="https://ubnd.example.vn/tin/2",
                                                paras=[*PARAS, "Một đoạn mới chưa đọc."]),
-                            web_settings, st.lexicon_path)
+                            web_settings)
     worker.run_until_idle()
     job = st.store.jobs.get(result.job.id)
     assert job.status == "done" and job.done == 5 and job.total == 6
@@ -181,7 +181,7 @@ def test_offline_fallback_is_recorded_per_segment(
     services = build_services(cfg)
     store = open_store(cfg)
     fake_google.mode = "500"
-    result = submit_article(store, _article(), cfg, None)
+    result = submit_article(store, _article(), cfg)
     Worker(store, services.pipeline, cfg, build_extras=False).run_until_idle()
     services.pipeline.close()
     segs = store.articles.segments(result.article.id)
@@ -197,7 +197,7 @@ def test_two_worker_processes_share_the_queue_without_doing_work_twice(
     results = [submit_article(store, _article(url=f"https://ubnd.example.vn/tin/{n}",
                                               title=f"Tin số {n} của huyện",
                                               paras=[f"Bản tin số {n}: {p}" for p in PARAS]),
-                              cfg, None) for n in range(4)]
+                              cfg) for n in range(4)]
     with FakeGoogleProxy() as proxy:
         proxy.fake.delay = 0.05
         env = _env(proxy_env(proxy.url), cfg, BANTIN_ENGINE="gtts")
@@ -225,7 +225,7 @@ def test_deleting_an_article_while_it_is_synthesized(fake_google: FakeGoogle,
     services = build_services(cfg)
     store = open_store(cfg)
     fake_google.delay = 0.15
-    result = submit_article(store, _article(), cfg, None)
+    result = submit_article(store, _article(), cfg)
     runner = Worker(store, services.pipeline, cfg, restitch_interval_s=0.0)
     outcome: list[bool] = []
     thread = threading.Thread(target=lambda: outcome.append(runner.run_once()))
@@ -246,12 +246,12 @@ def test_resubmitting_after_a_failure_retries_the_same_job(
     store = open_store(cfg)
     runner = Worker(store, services.pipeline, cfg, build_extras=False)
     fake_google.mode = "500"
-    first = submit_article(store, _article(), cfg, None)
+    first = submit_article(store, _article(), cfg)
     runner.run_until_idle()
     failed = store.jobs.get(first.job.id)
     assert failed.status == "failed" and failed.error
     fake_google.mode = "ok"
-    again = submit_article(store, _article(), cfg, None)
+    again = submit_article(store, _article(), cfg)
     assert again.job.id == first.job.id and again.job.status == "queued"
     runner.run_until_idle()
     services.pipeline.close()
@@ -261,8 +261,7 @@ def test_resubmitting_after_a_failure_retries_the_same_job(
 def test_untitled_article_is_named_by_its_opening_words(
         app: Flask, worker: Worker, web_settings: Settings) -> None:
     st = app.extensions["bantin"]
-    result = submit_article(st.store, Article(title=None, paragraphs=PARAS[:2]), web_settings,
-                            st.lexicon_path)
+    result = submit_article(st.store, Article(title=None, paragraphs=PARAS[:2]), web_settings)
     assert result.article.slug.startswith("sau-hai-nam-huyen-da-dat")
     worker.run_until_idle()
     assert st.store.jobs.get(result.job.id).status == "done"
@@ -297,9 +296,9 @@ def test_extras_do_not_hold_up_the_next_article(
     gate = threading.Event()
     pipeline = _GatedPipeline(services.pipeline, gate)
     worker = Worker(store, pipeline, cfg, background_extras=True)
-    first = submit_article(store, _article(), cfg, None)
+    first = submit_article(store, _article(), cfg)
     second = submit_article(store, _article("https://ubnd.example.vn/tin/2",
-                                            title="Xã hoàn thành tiêm chủng"), cfg, None)
+                                            title="Xã hoàn thành tiêm chủng"), cfg)
     try:
         assert worker.run_once()
         # The first article is playable whole; its extras wait, its job keeps its lease...
@@ -334,7 +333,7 @@ def test_worker_stopping_hands_back_a_job_whose_extras_are_pending(
     store = open_store(cfg)
     gate = threading.Event()
     worker = Worker(store, _GatedPipeline(services.pipeline, gate), cfg, background_extras=True)
-    result = submit_article(store, _article(), cfg, None)
+    result = submit_article(store, _article(), cfg)
     try:
         assert worker.run_once()
         worker.hand_back()

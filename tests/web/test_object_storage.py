@@ -336,7 +336,7 @@ def test_chimes_named_by_path_move_into_the_store_and_stay_approved(
     from bantin_audio.jobs import submit_article
 
     article = submit_article(store, Article(title="Tin", paragraphs=["Một đoạn tin."]),
-                             web_settings, None).article
+                             web_settings).article
     bulletin = Bulletin.from_dict({"title": "Bản tin", "date": "2022-10-25", "items": [
         {"article_id": article.id, "article": article.article.to_dict()}],
         "station": {"chime_path": str(tone)}})

@@ -13,7 +13,6 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeSerializer
 
 from bantin_audio.jobs import Worker
-from bantin_audio.speech.lexicon import read_user_entries
 from tests.fakes import FakeGoogle
 from tests.web.test_admin import _csrf, _sign_in
 
@@ -141,8 +140,8 @@ def test_editor_turns_a_report_into_a_lexicon_entry_in_one_step(
     assert "Đã lưu mục từ điển. Các bài viết đang được soạn lại theo từ điển" in done
     assert "Đã đánh dấu xong 3 báo cáo." in done and "“OCOP”" not in done
     assert "“năm”: 1 báo cáo" in done
-    assert [(e.term, e.spoken) for e in read_user_entries(st.lexicon_path)] == \
-        [("OCOP", "ô cộp")]
+    assert [(e.term, e.spoken, e.updated_by) for e in st.lexicon.entries()] == \
+        [("OCOP", "ô cộp", "báo đọc sai")]
     worker.run_until_idle()
     after = {s.segment.index: s for s in st.store.articles.segments(art["id"])}
     changed = [i for i in after if after[i].segment.spoken != before[i].segment.spoken]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import shutil
 import subprocess
 
@@ -13,10 +12,22 @@ from ..errors import AudioError
 log = logging.getLogger(__name__)
 
 
+_configured: str | None = None  # Settings.ffmpeg, handed down by the entry points
+
+
+def configure_ffmpeg(path: str | None) -> None:
+    """Use this ffmpeg binary from now on (`Settings.ffmpeg`, i.e. BANTIN_FFMPEG); None goes
+    back to the one on PATH, else the bundled one. Called by the entry points."""
+    global _configured
+    if path != _configured:
+        _configured = path
+        find_ffmpeg.cache_clear()
+
+
 @functools.cache
 def find_ffmpeg() -> str:
-    """Return the path of a working ffmpeg (BANTIN_FFMPEG, then PATH, then imageio-ffmpeg)."""
-    candidate = os.environ.get("BANTIN_FFMPEG") or shutil.which("ffmpeg")
+    """Return the path of ffmpeg: the configured one, then PATH, then imageio-ffmpeg's."""
+    candidate = _configured or shutil.which("ffmpeg")
     if not candidate:
         try:
             import imageio_ffmpeg

@@ -30,15 +30,13 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     warnings.simplefilter("ignore", SyntaxWarning)
     # pydub looks for ffmpeg on PATH at import and warns when the bundled one is all we have;
-    # we point it at the binary we found right below.
+    # we point it at the binary we use before every decode (decode_clip).
     warnings.simplefilter("ignore", RuntimeWarning)
     from pydub import AudioSegment
     from pydub.exceptions import CouldntDecodeError
     from pydub.silence import detect_leading_silence
 
 log = logging.getLogger(__name__)
-
-AudioSegment.converter = find_ffmpeg()
 
 SAMPLE_WIDTH = 2
 # Bump when the way clips are shaped or joined changes: it is part of the keys of the decoded
@@ -69,6 +67,7 @@ def decode_clip(data: bytes, fmt: str, sample_rate: int) -> AudioSegment:
         if fmt == "wav":
             seg = AudioSegment.from_wav(io.BytesIO(data))
         else:
+            AudioSegment.converter = find_ffmpeg()  # the configured binary (Settings.ffmpeg)
             # codec= makes pydub call ffmpeg directly instead of ffprobe (which is not bundled).
             seg = AudioSegment.from_file(io.BytesIO(data), format=fmt, codec=fmt)
     except (CouldntDecodeError, IndexError, ValueError, EOFError) as exc:

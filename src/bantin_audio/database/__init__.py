@@ -38,8 +38,9 @@ from ..errors import InputError
 log = logging.getLogger(__name__)
 
 DATABASE_FILENAME = "bantin.sqlite3"
+LEXICON_FILENAME = "lexicon.tsv"  # the editors' lexicon before revision 0004 (kept as a backup)
 # The newest Alembic revision this code knows; a test checks it is the script directory's head.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 BASELINE_REVISION = "0001"  # equal to the last schema of the PRAGMA user_version mechanism
 LEGACY_SCHEMA_VERSION = 4
 
@@ -238,9 +239,33 @@ misread_reports = Table(
     Index("misread_reports_open", "status", "word_key"),
 )  # revision 0003: listeners' reports of a misread word ("Báo đọc sai")
 
+# revision 0004: the editors' pronunciation lexicon, shared by every process of a deployment.
+# `term` is the written form exactly as typed ("TTg" and "TTG" are two entries; the lookup
+# falls back to a case-insensitive match); `revision` is the lexicon revision that last
+# changed the entry.
+lexicon_entries = Table(
+    "lexicon_entries", metadata,
+    Column("term", Text, primary_key=True),
+    Column("spoken", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("updated_by", Text),  # where the entry came from: the dictionary page, a report, …
+    Column("updated_at", Float, nullable=False),
+)
+
+# One row (id 1), bumped by every change of the lexicon: a process caches the lexicon it read
+# and re-reads it only when (revision, updated_at) differs. No row yet: an empty lexicon.
+lexicon_state = Table(
+    "lexicon_state", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
 # Parents before children: the order rows are copied in, and tables emptied in reverse.
 TABLES = (articles, segments, bulletins, jobs, renditions, settings, bulletin_items,
-          bulletin_builds, sources, source_items, article_holds, misread_reports)
+          bulletin_builds, sources, source_items, article_holds, misread_reports,
+          lexicon_entries, lexicon_state)
 
 
 def database_path(data_dir: Path | str) -> Path:
@@ -326,11 +351,13 @@ def legacy_schema_version(conn: Connection) -> int:
     return int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
 
 
-def upgrade(conn: Connection) -> tuple[str | None, str]:
+def upgrade(conn: Connection, lexicon_file: Path | None = None) -> tuple[str | None, str]:
     """Bring a database to the newest revision inside the caller's transaction.
 
     Returns the revision before and after. An SQLite file of the old mechanism is first
     brought to its schema 4 by the old statements, then stamped with the baseline.
+    `lexicon_file` is the editors' lexicon file that revision 0004 imports once (the file is
+    kept); by default the `lexicon.tsv` beside an SQLite database file, none for a server.
     """
     from alembic import command
     from alembic.config import Config
@@ -341,6 +368,8 @@ def upgrade(conn: Connection) -> tuple[str | None, str]:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = conn
+    config.attributes["lexicon_file"] = (lexicon_file if lexicon_file is not None
+                                         else default_lexicon_file(conn))
     if before is None:
         legacy = legacy_schema_version(conn)
         if legacy > LEGACY_SCHEMA_VERSION:
@@ -359,6 +388,14 @@ def upgrade(conn: Connection) -> tuple[str | None, str]:
     command.upgrade(config, "head")
     after = current_revision(conn) or ""
     return before, after
+
+
+def default_lexicon_file(conn: Connection) -> Path | None:
+    """Return the `lexicon.tsv` in the data directory of an SQLite database file, or None."""
+    database = conn.engine.url.database
+    if conn.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database).parent / LEXICON_FILENAME
 
 
 def _known_revisions(config: Any) -> set[str]:

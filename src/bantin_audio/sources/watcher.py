@@ -81,7 +81,8 @@ class Watcher:
     def __init__(self, store: Store, settings: Settings, *,
                  wake_jobs: threading.Event | None = None, queue: JobQueue | None = None,
                  fetcher: PoliteFetcher | None = None, importer: Importer | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 may_poll: Callable[[], bool] | None = None) -> None:
         self.store = store
         self.settings = settings
         self.wake_jobs = wake_jobs
@@ -91,6 +92,10 @@ class Watcher:
         self.fetcher = fetcher or PoliteFetcher(settings)
         self.importer = importer or self.hand_over
         self.clock = clock
+        # Asked before each poll: in the scaled mode, whether this process still holds the
+        # deployment's watcher lock (a process that stalled past the lock's expiry finds
+        # another watcher in its place and leaves the poll to it).
+        self.may_poll = may_poll
         self.wake = threading.Event()  # set when a source is added or changed
 
     # -- loop -----------------------------------------------------------------------------
@@ -124,6 +129,9 @@ class Watcher:
             except Exception:  # noqa: BLE001 - linking is retried on the next round
                 log.exception("source %s: could not link queued articles", source.name)
         for source in self.store.sources.due(self.clock()):
+            if self.may_poll is not None and not self.may_poll():
+                log.info("watcher: another process watches the portals now; polls left to it")
+                break
             reports.append(self.poll(source))
         return reports
 
@@ -443,9 +451,10 @@ def _minutes(seconds: float) -> str:
 
 def start_watcher(store: Store, settings: Settings, stop: threading.Event,
                   wake_jobs: threading.Event | None = None,
-                  queue: JobQueue | None = None) -> tuple[Watcher, threading.Thread]:
+                  queue: JobQueue | None = None,
+                  may_poll: Callable[[], bool] | None = None) -> tuple[Watcher, threading.Thread]:
     """Start a watcher in a daemon thread; it stops when `stop` is set (and its wake too)."""
-    watcher = Watcher(store, settings, wake_jobs=wake_jobs, queue=queue)
+    watcher = Watcher(store, settings, wake_jobs=wake_jobs, queue=queue, may_poll=may_poll)
     thread = threading.Thread(target=watcher.run_forever, args=(stop,), name="bantin-watcher",
                               daemon=True)
     thread.start()

@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 
 from ..errors import InputError
+from ..model import LEXICON_KINDS
 
-KINDS = ("expand", "spell", "word")
+KINDS = LEXICON_KINDS
 _HEADER = "# term\tspoken\tkind (expand | spell | word)"
 
 
@@ -185,3 +188,37 @@ def load_lexicon(user_path: Path | None = None) -> Lexicon:
             _MERGED.clear()
         _MERGED[key] = cached
     return cached
+
+
+class LexiconSource(Protocol):
+    """Where the editors' entries live (the database's `store.lexicon.LexiconRepository`)."""
+
+    identity: str
+
+    def snapshot(self, known: object = None
+                 ) -> tuple[object, list[tuple[str, str, str]] | None]: ...
+
+
+_SHARED: dict[str, tuple[object, Lexicon]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_lexicon(source: LexiconSource) -> Lexicon:
+    """Return the builtin lexicon merged with the editors' entries from `source`.
+
+    The merged lexicon is cached per process and source, keyed by the lexicon's version: a
+    call costs one query while nothing changed, and reads the entries again after any edit
+    from any process. Call it once per job (a job reads with one lexicon), not per phrase.
+    """
+    with _SHARED_LOCK:
+        cached = _SHARED.get(source.identity)
+    version, rows = source.snapshot(cached[0] if cached is not None else None)
+    if rows is None and cached is not None:
+        return cached[1]
+    base = builtin_lexicon()
+    lexicon = base.merged(LexiconEntry(*row) for row in rows) if rows else base
+    with _SHARED_LOCK:
+        if len(_SHARED) > 8:
+            _SHARED.clear()
+        _SHARED[source.identity] = (version, lexicon)
+    return lexicon

@@ -1,7 +1,7 @@
 """The store: the database (SQLite file or PostgreSQL), its repositories and units of work.
 
 The repositories (one per aggregate: articles, jobs, renditions, bulletins, sources,
-settings, reports) are the only code that writes SQL, in the subset SQLite and PostgreSQL
+settings, reports, lexicon) are the only code that writes SQL, in the subset SQLite and PostgreSQL
 share. Each repository call is one transaction of its own; `Store.unit()` runs several in one.
 The schema lives in `database/` and is migrated by Alembic when the store is opened.
 """
@@ -20,6 +20,7 @@ from .articles import ArticleRepository
 from .bulletins import BulletinRepository
 from .connection import Database
 from .jobs import JobRepository
+from .lexicon import LexiconRepository
 from .renditions import RenditionRepository
 from .reports import ReportRepository
 from .settings import SettingsRepository
@@ -50,6 +51,7 @@ class Store:
         self.bulletins = BulletinRepository(self)
         self.sources = SourceRepository(self)
         self.reports = ReportRepository(self)
+        self.lexicon = LexiconRepository(self)
         if migrate:
             self.migrate()
 

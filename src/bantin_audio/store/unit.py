@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from .articles import ArticleRepository
     from .bulletins import BulletinRepository
     from .jobs import JobRepository
+    from .lexicon import LexiconRepository
     from .renditions import RenditionRepository
     from .reports import ReportRepository
     from .settings import SettingsRepository
@@ -34,3 +35,4 @@ class UnitOfWork:
         self.sources: SourceRepository = store.sources
         self.settings: SettingsRepository = store.settings
         self.reports: ReportRepository = store.reports
+        self.lexicon: LexiconRepository = store.lexicon

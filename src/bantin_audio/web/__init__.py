@@ -25,6 +25,7 @@ from ..config import Settings
 from ..errors import BantinError
 from ..jobqueue import InProcessQueue, JobQueue
 from ..jobs import media_dir, migrate_chimes, open_store
+from ..store.lexicon import LexiconRepository
 from ..media_store import MediaStore, open_media
 from ..store import Store
 from . import (
@@ -65,7 +66,7 @@ class WebState:
 
     settings: Settings
     store: Store
-    lexicon_path: Path
+    lexicon: LexiconRepository  # the editors' pronunciation lexicon, in the database
     admin_token: str
     wake: threading.Event = field(default_factory=threading.Event)  # in-process workers
     queue: JobQueue = field(default_factory=InProcessQueue)  # where queued jobs are announced
@@ -101,9 +102,8 @@ def create_app(settings: Settings, services: Any = None, *, store: Store | None 
     app.url_map.converters["int"] = BoundedInt
     store = store or open_store(settings)
     media_store = open_media(settings)
-    lexicon_path = services.lexicon_path if services is not None else settings.lexicon_path
     wake = wake or threading.Event()
-    state = WebState(settings=settings, store=store, lexicon_path=lexicon_path,
+    state = WebState(settings=settings, store=store, lexicon=store.lexicon,
                      admin_token=admin_token(store, settings), wake=wake,
                      queue=queue if queue is not None else InProcessQueue(wake),
                      services=services, media_root=media_dir(settings).resolve(),

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-
 from flask import (
     Blueprint,
     Response,
@@ -49,6 +43,7 @@ def blueprint(limiter: Limiter) -> Blueprint:
     bp.add_url_rule("/bai/<int:article_id>/xoa", "delete", delete, methods=["POST"])
     bp.add_url_rule("/tu-dien", "lexicon", lexicon)
     bp.add_url_rule("/tu-dien", "lexicon_save", lexicon_save, methods=["POST"])
+    bp.add_url_rule("/tu-dien.tsv", "lexicon_download", lexicon_download)
     return bp
 
 
@@ -144,11 +139,17 @@ def delete(article_id: int) -> ResponseReturnValue:
 
 def lexicon() -> str:
     """Show the pronunciation lexicon with forms to add, edit and remove entries."""
-    from ..speech.lexicon import read_user_entries
-
-    entries = read_user_entries(state().lexicon_path)
-    return render_template("admin_lexicon.html", entries=entries, kinds=LEXICON_KINDS,
+    return render_template("admin_lexicon.html", entries=state().lexicon.entries(),
+                           kinds=LEXICON_KINDS,
                            messages=get_flashed_messages(with_categories=True))
+
+
+def lexicon_download() -> Response:
+    """Send the editors' entries as a TSV file (the format `bantin-audio lexicon import`
+    reads back): a copy to keep or to edit elsewhere."""
+    return Response(state().lexicon.export_tsv(), mimetype="text/tab-separated-values",
+                    headers={"Content-Disposition": 'attachment; filename="tu-dien.tsv"',
+                             "Cache-Control": "no-store"})
 
 
 def lexicon_save() -> ResponseReturnValue:
@@ -163,25 +164,6 @@ def lexicon_save() -> ResponseReturnValue:
     return redirect(url_for("admin.lexicon"), 303)
 
 
-@contextmanager
-def _lexicon_locked(path: Path) -> Iterator[None]:
-    """Hold the lexicon for one read-modify-write, across threads and processes.
-
-    Two editors saving at once would otherwise each write their own copy, and one edit
-    would be lost.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _LEXICON_THREAD_LOCK, open(path.with_name(path.name + ".lock"), "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-_LEXICON_THREAD_LOCK = threading.Lock()
-
-
 def _save_lexicon_entry() -> str:
     form = request.form
     return save_lexicon_entry(form.get("term", ""), form.get("spoken", ""),
@@ -190,32 +172,18 @@ def _save_lexicon_entry() -> str:
 
 
 def save_lexicon_entry(term: str, spoken: str, kind: str, *, original: str = "",
-                       action: str = "them") -> str:
+                       action: str = "them", who: str = "trang từ điển") -> str:
     """Add (or change, or with action "xoa" remove) one lexicon entry, then queue the
-    re-synthesis of the segments it changes; return the message for the editor."""
+    re-synthesis of the segments it changes; return the message for the editor.
+
+    The entry is written to the database in one transaction (nothing on bad input), where
+    every worker and web node reads it."""
     st = state()
-    with _lexicon_locked(st.lexicon_path):
-        return _save_lexicon_entry_locked(action, original, " ".join(term.split()),
-                                          " ".join(spoken.split()), kind)
-
-
-def _save_lexicon_entry_locked(action: str, original: str, term: str, spoken: str,
-                               kind: str) -> str:
-    from ..speech.lexicon import LexiconEntry, read_user_entries, write_user_entries
-
-    st = state()
-    entries = read_user_entries(st.lexicon_path)
     if action == "xoa":
-        entries = [e for e in entries if e.term != original]
+        if not st.lexicon.delete(" ".join(original.split())):
+            raise InputError("Mục này không còn trong từ điển", "tải lại trang")
     else:
-        if not term or not spoken and kind != "spell":
-            raise InputError("Cần điền cả từ viết và cách đọc")
-        if kind not in LEXICON_KINDS:
-            raise InputError("Kiểu đọc không hợp lệ")
-        new = LexiconEntry(term=term, spoken=spoken or term, kind=kind)
-        replaced = [e for e in entries if e.term not in (original, term)]
-        entries = [*replaced, new]
-    write_user_entries(st.lexicon_path, entries)
+        st.lexicon.save(term, spoken, kind, original=original, who=who)
     job = st.store.jobs.queue_lexicon_rebuild()
     st.queue.enqueue(job.id, PRIORITY_NORMAL)
     note = (" Các bài viết đang được soạn lại theo từ điển; đoạn nào đổi cách đọc sẽ được "

@@ -208,10 +208,10 @@ def _estimate_ms(block: Block, tempo: float) -> int:
 def _preview(bulletin: Bulletin) -> dict[str, Any]:
     """Return what will be read, an estimated length and the over-length warning."""
     st = state()
-    from ..speech.lexicon import load_lexicon
+    from ..speech.lexicon import shared_lexicon
 
     try:
-        blocks = compose(bulletin, st.settings, load_lexicon(st.lexicon_path))
+        blocks = compose(bulletin, st.settings, shared_lexicon(st.lexicon))
     except BantinError as exc:
         return {"error": exc.message + (f" ({exc.hint})" if exc.hint else "")}
     station = bulletin.station

@@ -141,7 +141,7 @@ def to_lexicon() -> ResponseReturnValue:
     try:
         message = save_lexicon_entry(request.form.get("term", ""),
                                      request.form.get("spoken", ""),
-                                     request.form.get("kind", "expand"))
+                                     request.form.get("kind", "expand"), who="báo đọc sai")
     except BantinError as exc:
         flash(f"Chưa lưu: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""), "error")
     else:
