@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -224,3 +225,56 @@ def test_google_429s_shrink_the_concurrency(fake_google: FakeGoogle) -> None:
     assert engine.synthesize("Hai")
     assert gate.limit == 1 and gate.decreases == 1  # a round half refused: halved
     assert engine.failed_requests == 2 and engine.requests == 4
+
+
+def _acquired_at_once(gate: object, count: int) -> list[int]:
+    """Acquire `count` first-paragraph slots from threads; fail (not hang) if any must wait."""
+    tickets: list[int] = []
+    threads = [threading.Thread(target=lambda n=n: tickets.append(
+        gate.acquire((0, n), first=True)), daemon=True) for n in range(count)]  # type: ignore
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(2)
+    assert len(tickets) == count, f"only {len(tickets)} of {count} went at once"
+    return tickets
+
+
+def test_the_first_paragraphs_go_beyond_the_starting_limit_until_google_pushes_back() -> None:
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    gate = AdaptiveConcurrency(start=2, ceiling=6, gather_s=0, min_round=2)
+    first = _acquired_at_once(gate, 6)  # all at once, up to the ceiling
+    assert gate.in_flight == 6 and gate.limit == 2
+    waiting = threading.Thread(target=lambda: gate.release(gate.acquire((0, 6), first=True),
+                                                           congested=False))
+    waiting.start()
+    time.sleep(0.1)
+    assert waiting.is_alive()  # never beyond the ceiling
+    for ticket in first:
+        gate.release(ticket, congested=True)  # Google refuses: the slow start is over
+    waiting.join(5)
+    assert not waiting.is_alive() and gate.limit < 6
+    tickets = [gate.acquire((0, n), first=True) for n in range(int(gate.limit))]
+    late = threading.Thread(target=lambda: gate.release(gate.acquire((0, 9), first=True),
+                                                        congested=None))
+    late.start()
+    time.sleep(0.1)
+    assert late.is_alive()  # after a refusal, the first paragraphs keep to the limit too
+    for ticket in tickets:
+        gate.release(ticket, congested=None)
+    late.join(5)
+
+
+def test_a_fixed_gate_never_lets_the_first_paragraphs_beyond_it() -> None:
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    gate = AdaptiveConcurrency(start=2, ceiling=8, gather_s=0, adaptive=False)
+    held = [gate.acquire(first=True) for _ in range(2)]
+    extra = threading.Thread(target=lambda: gate.release(gate.acquire(first=True), None))
+    extra.start()
+    time.sleep(0.1)
+    assert extra.is_alive() and gate.peak == 2
+    for ticket in held:
+        gate.release(ticket, congested=None)
+    extra.join(5)

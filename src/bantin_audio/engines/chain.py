@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..errors import SynthesisError
-from .base import REQUEST_PRIORITY, Engine
+from .base import FIRST_AUDIO, REQUEST_PRIORITY, Engine
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,9 @@ class AdaptiveConcurrency:
     Waiting requests go in order of priority (REQUEST_PRIORITY, then arrival), so the first
     paragraph goes first; when the first requests of a burst find nothing in flight, they wait
     `gather_s` for the rest of the burst, so that order holds from the very first request.
+    Requests marked `first` (what a listener hears first) may go beyond the limit, up to the
+    ceiling, while no refusal has ended the slow start: the first paragraph's phrases all go
+    at once, each on its own connection, so its audio takes one round trip, not several.
     """
 
     SIGNIFICANT = 1.64  # one-sided z of a two-proportion test (about 95 %) that shows throttling
@@ -169,8 +172,11 @@ class AdaptiveConcurrency:
         with self._cond:
             return self._in_flight
 
-    def acquire(self, priority: tuple[int, ...] = ()) -> int:
-        """Wait for a slot (the best-priority waiter first); return a ticket for `release`."""
+    def acquire(self, priority: tuple[int, ...] = (), first: bool = False) -> int:
+        """Wait for a slot (the best-priority waiter first); return a ticket for `release`.
+
+        `first` marks a request of the first paragraphs: see the class's description.
+        """
         with self._cond:
             entry = (priority, next(self._order))
             heapq.heappush(self._queue, entry)
@@ -182,7 +188,7 @@ class AdaptiveConcurrency:
                 if wait > 0:
                     self._cond.wait(wait)
                     continue
-                if self._queue[0] == entry and self._in_flight < int(self.limit):
+                if self._queue[0] == entry and self._in_flight < self._room(first):
                     break
                 self._cond.wait()
             heapq.heappop(self._queue)
@@ -191,6 +197,11 @@ class AdaptiveConcurrency:
             self.peak = max(self.peak, self._in_flight)
             self._cond.notify_all()  # the next in line may fit too
             return self._started
+
+    def _room(self, first: bool) -> int:
+        if first and self.adaptive and self._slow_start:
+            return self.ceiling
+        return int(self.limit)
 
     def release(self, ticket: int, congested: bool | None) -> None:
         """Give the slot back: congested=True on 429/5xx/timeouts, False on success, None
@@ -328,7 +339,7 @@ class ResilientEngine:
 
     def _attempt(self, text: str) -> bytes:
         """Make one request: a concurrency slot, a rate-limit token, the call, the check."""
-        ticket = self.concurrency.acquire(REQUEST_PRIORITY.get()) \
+        ticket = self.concurrency.acquire(REQUEST_PRIORITY.get(), FIRST_AUDIO.get()) \
             if self.concurrency is not None else 0
         congested: bool | None = None
         try:
