@@ -278,3 +278,55 @@ def test_a_fixed_gate_never_lets_the_first_paragraphs_beyond_it() -> None:
     for ticket in held:
         gate.release(ticket, congested=None)
     extra.join(5)
+
+
+def _throttled_run(fake: FakeGoogle, gate: object, phrases: int) -> tuple[int, int, int]:
+    """Speak `phrases` phrases from eight threads through `gate`; return (requests, failed,
+    phrases that exhausted their retries)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = ResilientEngine(GoogleEngine(), policy=RetryPolicy(retries=12, base=0.05, cap=0.4),
+                             concurrency=gate)  # type: ignore[arg-type]
+    gave_up = 0
+
+    def speak(n: int) -> None:
+        nonlocal gave_up
+        try:
+            engine.synthesize(f"Câu số {n} của bản tin")
+        except SynthesisError:
+            gave_up += 1
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(speak, range(phrases)))
+    return engine.requests, engine.failed_requests, gave_up
+
+
+def test_adaptive_concurrency_sends_fewer_refused_requests_to_a_throttling_google(
+        fake_google: FakeGoogle) -> None:
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    # Google answers within 0.1 s but takes at most 10 requests a second (bursts of 2): four at
+    # once offer up to 40 a second, so most of them are refused.
+    fake_google.delay, fake_google.throttle_rps, fake_google.throttle_burst = 0.1, 10.0, 2.0
+    fixed = _throttled_run(fake_google, AdaptiveConcurrency(4, 4, gather_s=0, adaptive=False),
+                           40)
+    fake_google._tokens = None  # a fresh bucket for the second run
+    adaptive = _throttled_run(fake_google, AdaptiveConcurrency(4, 8, gather_s=0), 40)
+    assert fixed[2] == adaptive[2] == 0  # both did all the work (enough retries for either)
+    assert fixed[1] > 10  # the fixed four were throttled
+    assert adaptive[1] < fixed[1] / 2  # the adaptive limit far less
+
+
+def test_a_refused_round_lowers_the_limit_to_what_the_server_took() -> None:
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    gate = AdaptiveConcurrency(start=4, ceiling=4, gather_s=0, min_round=4)
+    tickets = [gate.acquire() for _ in range(4)]
+    for n, ticket in enumerate(tickets):
+        gate.release(ticket, congested=n == 0)  # Google took three of four
+    assert gate.limit == 3 and gate.decreases == 1  # three at once, not half
+    gate = AdaptiveConcurrency(start=8, ceiling=8, gather_s=0, min_round=8)
+    tickets = [gate.acquire() for _ in range(8)]
+    for n, ticket in enumerate(tickets):
+        gate.release(ticket, congested=n < 3)  # three of eight refused: at most half lost
+    assert gate.limit == 5

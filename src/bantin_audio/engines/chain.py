@@ -116,17 +116,19 @@ class AdaptiveConcurrency:
       - refusals independent of load (a share of requests refused whatever we do); fewer
         requests at once then only make the work slower, with as many refusals.
 
-    A round refused more than the tolerated share (plus what chance explains) halves the limit
-    and ends the slow start; after that, such a halving is an experiment: the next round, at
-    half the requests, must see a significantly smaller share refused (`SIGNIFICANT`). If
-    it does, the server is throttling: the limit stays down and grows by one per good round
-    from there, except that a limit throttling refused is tried again only after 2, 4, 8...
-    good rounds (each refusal there doubling the wait), so probing costs few refusals. If it
-    does not, the refusals are independent of load: their share (at the lower limit) becomes
-    the tolerated one, the limit goes back to where it was and grows again by one per good
-    answer until a round is refused beyond that share. A round refused mostly (more than
-    `MAJORITY`) halves the limit whatever the cause (an overwhelmed or failing server). Never
-    above `ceiling` nor below 1; `adaptive=False` keeps `start` fixed.
+    A round refused more than the tolerated share (plus what chance explains) lowers the limit
+    to the share of the round the server took (3 of 4 answered: 3 at once; by one at least and
+    by half at most: a "decrease") and ends the slow start; after that, such a decrease is an
+    experiment: the next round, at fewer requests at once, must see a significantly smaller
+    share refused (`SIGNIFICANT`). If it does, the server is throttling: the limit stays down
+    and grows by one per good round from there, except that a limit throttling refused is
+    tried again only after 2, 4, 8... good rounds (each refusal there doubling the wait), so
+    probing costs few refusals. If it does not, the refusals are independent of load: their
+    share (at the lower limit) becomes the tolerated one, the limit goes back to where it was
+    and grows again by one per good answer until a round is refused beyond that share. A round
+    refused mostly (more than `MAJORITY`) halves the limit whatever the cause (an overwhelmed
+    or failing server). Never above `ceiling` nor below 1; `adaptive=False` keeps `start`
+    fixed.
 
     Waiting requests go in order of priority (REQUEST_PRIORITY, then arrival), so the first
     paragraph goes first; when the first requests of a burst find nothing in flight, they wait
@@ -155,7 +157,7 @@ class AdaptiveConcurrency:
         self._refused_at = 0  # the fewest requests at once that throttling refused
         self._patience = 1  # good rounds below it before trying it again
         self._clean = 0  # good rounds in a row
-        # (limit, answers, refusals) of the round before an experimental halving
+        # (limit, answers, refusals) of the round before an experimental decrease
         self._experiment: tuple[float, int, int] | None = None
         self.tolerated = 0.0  # share of refusals judged independent of load
         self._queue: list[tuple[tuple[int, ...], int]] = []
@@ -222,7 +224,7 @@ class AdaptiveConcurrency:
             return  # sent before this round began: it speaks for another limit
         self._round[0] += 1
         self._round[1] += congested
-        # The round after an experimental halving is twice as long: it decides.
+        # The round after an experimental decrease is twice as long: it decides.
         # A round already refused mostly ends at once: waiting for the rest of it only
         # sends more requests that the server refuses.
         least = max(self.min_round * (2 if self._experiment is not None else 1), int(self.limit))
@@ -270,12 +272,15 @@ class AdaptiveConcurrency:
             self._refused_at = level
 
     def _halve(self, answers: int, refused: int, *, experiment: bool) -> None:
+        """Lower the limit to the share of the round the server took (at most by half, at
+        least by one): a server taking 3 of 4 requests gets 3 at once, not 2."""
         self._slow_start = False
         if self.limit < 2:
             return
         if experiment:
             self._experiment = (self.limit, answers, refused)
-        self.limit = max(1.0, self.limit / 2)
+        taken = max(0.5, 1 - refused / answers)
+        self.limit = max(1.0, min(self.limit - 1, self.limit * taken))
         self.decreases += 1
         log.info("server refused %d of %d answers: %d requests at once now", refused, answers,
                  int(self.limit))
