@@ -83,7 +83,11 @@ class FakeGoogle:
     ok_first: int = 0  # answer "ok" for the first N requests, then `mode`
     retry_after: str | None = None
     fail_rate: float = 0.0  # answer 429 to this share of requests, at random (seeded)
-    throttle_rps: float = 0.0  # answer 429 to requests beyond this many in the last second
+    # Google's throttling per client address, as a token bucket of answered requests: at most
+    # `throttle_rps` a second sustained and `throttle_burst` at once; what exceeds it gets 429
+    # (a refused request takes no token: the load, not the refusals, is what is limited)
+    throttle_rps: float = 0.0
+    throttle_burst: float = 4.0
     seed: int = 14
     answered: int = 0  # replies sent (a hanging or dropped request is not one)
     texts: list[str] = field(default_factory=list)
@@ -91,13 +95,27 @@ class FakeGoogle:
     langs: list[str] = field(default_factory=list)
     throttled: int = 0  # 429s sent by fail_rate or throttle_rps
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _recent: list[float] = field(default_factory=list)
+    _tokens: float | None = None
+    _filled_at: float = 0.0
     _random: random.Random | None = None
 
     @property
     def requests(self) -> int:
         """Return how many synthesis requests arrived."""
         return len(self.texts)
+
+    def _take_token(self) -> bool:
+        """Take a token of the throttling bucket (under the lock); False when there is none."""
+        now = time.monotonic()
+        if self._tokens is None:
+            self._tokens = self.throttle_burst
+        self._tokens = min(self.throttle_burst,
+                           self._tokens + (now - self._filled_at) * self.throttle_rps)
+        self._filled_at = now
+        if self._tokens < 1.0:
+            return False
+        self._tokens -= 1.0
+        return True
 
     def answer(self, body: str | bytes) -> tuple[int, dict[str, str], str]:
         """Record one request and return (status, headers, body) per the mode.
@@ -116,13 +134,11 @@ class FakeGoogle:
             mode = "ok"
         if mode == "ok" and (self.fail_rate or self.throttle_rps):
             with self._lock:
-                now = time.monotonic()
-                self._recent = [t for t in self._recent if now - t < 1.0]
-                self._recent.append(now)
                 if self._random is None:
                     self._random = random.Random(self.seed)
-                over = bool(self.throttle_rps) and len(self._recent) > self.throttle_rps
-                if over or self._random.random() < self.fail_rate:
+                over = (bool(self.fail_rate) and self._random.random() < self.fail_rate) or \
+                    (bool(self.throttle_rps) and not self._take_token())
+                if over:
                     mode = "429"
                     self.throttled += 1
         if self.delay:

@@ -228,6 +228,23 @@ def test_the_first_paragraph_goes_to_google_first(fake_google: FakeGoogle,
     assert fake_google.texts[0] == "Bản tin nông thôn mới"
 
 
+def test_the_first_paragraphs_phrases_all_go_at_once(fake_google: FakeGoogle,
+                                                      settings: Settings) -> None:
+    fake_google.delay = 0.4
+    script = _script()
+    script.segments[2].spoken = LONG  # a lead of several phrases
+    first = sum(len(split_phrases(s.spoken, 100)) for s in script.segments[:3])
+    assert first >= 4
+    cfg = settings.replace(concurrency=8, concurrency_start=1, engine="gtts")
+    services = build_services(cfg)
+    services.pipeline.synthesize(script)
+    # title, date and every phrase of the lead reached Google before its first answer, although
+    # the limit started at one request at once; the rest of the article waited for the limit
+    sent = fake_google.times[:first]
+    assert max(sent) - min(sent) < 0.25
+    assert fake_google.times[first] - min(sent) >= 0.25
+
+
 def _runs(log_path: Path) -> list[str]:
     return log_path.read_text().splitlines() if log_path.exists() else []
 

@@ -659,6 +659,11 @@ class Worker:
                     break
             return out
 
+        # Each new clip is decoded as it arrives (prepared_pcm keeps its PCM in the scratch
+        # cache), so publishing a prefix decodes at most its last clip before the one encode.
+        prepare = getattr(self.pipeline, "prepared_pcm", None)
+        decoding: dict[int, Future[Any]] = {}
+
         def publish(force: bool = False) -> None:
             ready = prefix()
             if not ready or len(ready) == state["published"]:
@@ -671,6 +676,11 @@ class Worker:
                 if not eager and now - state["last"] < self.restitch_interval_s:
                     return
             complete = len(ready) + len(failed) == len(segments)
+            for clip in ready:
+                pending = decoding.pop(clip.segment.index, None)
+                if pending is not None and pending.exception() is not None:
+                    log.debug("job %d segment %d: early decode failed: %s", job.id,
+                              clip.segment.index, pending.exception())  # the stitch reports it
             self._publish(job, article, ready, complete=complete)
             state["last"], state["published"] = time.monotonic(), len(ready)
 
@@ -684,6 +694,8 @@ class Worker:
                 # it: publish the prefix again at once with the better voice.
                 state["published"] = -1
             clips[seg.index] = clip
+            if prepare is not None and not clip.cached:
+                decoding[seg.index] = decoder.submit(prepare, clip)
             row = by_index.get(seg.index)
             if row is None or row.status != "done" or marked.get(seg.index) != clip.engine:
                 marked[seg.index] = clip.engine
@@ -700,36 +712,41 @@ class Worker:
 
         script = Script(segments=segments, title=article.headline, date=article.date,
                         author=article.author, source_url=article.source_url)
+        decoder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="decode")
         try:
-            # prefer_primary: a paragraph read by the offline voice during an outage is read
-            # by Google when its job runs again (a retry, an edit) and Google is back.
-            # first_deadline: a listener's first audio never waits long for Google; the
-            # offline voice stands in for the first paragraphs until Google's reading arrives.
-            self.pipeline.synthesize(script, on_clip=record, prefer_primary=True,
-                                     first_deadline=self.settings.first_audio_s or None)
-        except BantinError as exc:
-            log.warning("job %d: batch synthesis stopped (%s); continuing segment by segment",
-                        job.id, exc)
-        for seg in segments:  # whatever the batch did not deliver, one by one
-            if seg.index in clips:
-                continue
+            try:
+                # prefer_primary: a paragraph read by the offline voice during an outage is read
+                # by Google when its job runs again (a retry, an edit) and Google is back.
+                # first_deadline: a listener's first audio never waits long for Google; the
+                # offline voice stands in for the first paragraphs until Google's reading arrives.
+                self.pipeline.synthesize(script, on_clip=record, prefer_primary=True,
+                                         first_deadline=self.settings.first_audio_s or None)
+            except BantinError as exc:
+                log.warning("job %d: batch synthesis stopped (%s); continuing segment by segment",
+                            job.id, exc)
+            for seg in segments:  # whatever the batch did not deliver, one by one
+                if seg.index in clips:
+                    continue
+                if lost.is_set():
+                    return []
+                try:
+                    record(self.pipeline.synthesize_segment(seg, prefer_primary=True))
+                except BantinError as exc:
+                    reason = exc.message if isinstance(exc, SynthesisError) else str(exc)
+                    failed[seg.index] = reason
+                    log.warning("job %d segment %d failed: %s", job.id, seg.index, reason)
+                    self.store.articles.mark_segment(article_id, seg.index, seg.spoken,
+                                                     status="failed", error=reason,
+                                                     job_id=job.id)
             if lost.is_set():
                 return []
-            try:
-                record(self.pipeline.synthesize_segment(seg, prefer_primary=True))
-            except BantinError as exc:
-                reason = exc.message if isinstance(exc, SynthesisError) else str(exc)
-                failed[seg.index] = reason
-                log.warning("job %d segment %d failed: %s", job.id, seg.index, reason)
-                self.store.articles.mark_segment(article_id, seg.index, seg.spoken, status="failed",
-                                                 error=reason, job_id=job.id)
-        if lost.is_set():
-            return []
-        if clips:
-            publish(force=True)
-            if self.build_extras and len(clips) + len(failed) == len(segments):
-                self._extras = (article, prefix())  # written by run_once
-        return sorted(failed.items())
+            if clips:
+                publish(force=True)
+                if self.build_extras and len(clips) + len(failed) == len(segments):
+                    self._extras = (article, prefix())  # written by run_once
+            return sorted(failed.items())
+        finally:
+            decoder.shutdown(wait=True, cancel_futures=True)
 
     # -- audio files ----------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ of parallel requests, not by the longest paragraph.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import json
 import logging
@@ -33,7 +34,7 @@ from .audio.stitch import (
     write_atomically,
 )
 from .config import Settings
-from .engines.base import REQUEST_PRIORITY, Engine
+from .engines.base import FIRST_AUDIO, REQUEST_PRIORITY, Engine
 from .errors import AudioError, SynthesisError
 from .model import Program, Progress, Script, Segment, SegmentClip, TimingEntry
 from .speech.chunks import split_phrases
@@ -150,9 +151,10 @@ class Pipeline:
 
     def _speak(self, engine: Engine, text: str, position: int = 0) -> bytes:
         phrases = split_phrases(text, engine.max_chars) if engine.max_chars else [text]
+        first = FIRST_AUDIO.get()
         if len(phrases) == 1:
-            return self._request(engine, phrases[0], (position, 0))
-        futures = [self._phrase_pool.submit(self._request, engine, p, (position, n))
+            return self._request(engine, phrases[0], (position, 0), first)
+        futures = [self._phrase_pool.submit(self._request, engine, p, (position, n), first)
                    for n, p in enumerate(phrases)]
         wait(futures, return_when=FIRST_EXCEPTION)
         failed = next((f for f in futures if f.done() and f.exception() is not None), None)
@@ -166,12 +168,15 @@ class Pipeline:
         # whole segments (max_chars is None), so they never reach this join.
         return b"".join(f.result() for f in futures)
 
-    def _request(self, engine: Engine, phrase: str, priority: tuple[int, int]) -> bytes:
+    def _request(self, engine: Engine, phrase: str, priority: tuple[int, int],
+                 first: bool = False) -> bytes:
         token = REQUEST_PRIORITY.set(priority)
+        first_token = FIRST_AUDIO.set(first)
         try:
             with self._slots[engine.name]:
                 return engine.synthesize(phrase)
         finally:
+            FIRST_AUDIO.reset(first_token)
             REQUEST_PRIORITY.reset(token)
 
     # -- a whole script ------------------------------------------------------------------------
@@ -195,7 +200,9 @@ class Pipeline:
         Google's reading keeps going in the background; `late` receives its future, so the
         caller can put Google's clip in place of the offline one when it arrives.
         """
-        fut = self._late_pool.submit(self.synthesize_segment, segment, prefer_primary)
+        # in the caller's context: the reading keeps its FIRST_AUDIO mark
+        fut = self._late_pool.submit(contextvars.copy_context().run, self.synthesize_segment,
+                                     segment, prefer_primary)
         try:
             return fut.result(timeout=deadline)
         except FutureTimeout:
@@ -229,8 +236,8 @@ class Pipeline:
         done = 0
         lock = threading.Lock()
         position = {seg.index: n for n, seg in enumerate(segments)}
-        deadline_for = first_segment_count(segments) \
-            if first_deadline and len(self.engines) > 1 else 0
+        first_count = first_segment_count(segments)
+        deadline_for = first_count if first_deadline and len(self.engines) > 1 else 0
 
         def finished(index: int, fut: Future[SegmentClip]) -> None:
             nonlocal emitted, done
@@ -270,6 +277,8 @@ class Pipeline:
             fut.add_done_callback(partial(arrived_late, index))
 
         def run(seg: Segment, n: int) -> SegmentClip:
+            # What a listener hears first goes at once, every phrase in parallel.
+            FIRST_AUDIO.set(n < first_count)
             if n < deadline_for:
                 assert first_deadline is not None
                 return self._within_deadline(seg, prefer_primary, first_deadline,

@@ -36,7 +36,9 @@ class Services:
 
 def build_google_limits(settings: Settings) -> tuple[Limiter, Breaker]:
     """Return Google's rate limit and circuit breaker: shared in Redis when one is set."""
-    burst = settings.concurrency_initial
+    # A fresh bucket admits one full window at once (the first paragraph's phrases all go
+    # together); sustained, no more than the rate.
+    burst = settings.concurrency
     if settings.shared_redis_url:
         from .engines.shared_limits import SharedCircuitBreaker, SharedRateLimiter, connect
 

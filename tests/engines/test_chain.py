@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -224,3 +225,108 @@ def test_google_429s_shrink_the_concurrency(fake_google: FakeGoogle) -> None:
     assert engine.synthesize("Hai")
     assert gate.limit == 1 and gate.decreases == 1  # a round half refused: halved
     assert engine.failed_requests == 2 and engine.requests == 4
+
+
+def _acquired_at_once(gate: object, count: int) -> list[int]:
+    """Acquire `count` first-paragraph slots from threads; fail (not hang) if any must wait."""
+    tickets: list[int] = []
+    threads = [threading.Thread(target=lambda n=n: tickets.append(
+        gate.acquire((0, n), first=True)), daemon=True) for n in range(count)]  # type: ignore
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(2)
+    assert len(tickets) == count, f"only {len(tickets)} of {count} went at once"
+    return tickets
+
+
+def test_the_first_paragraphs_go_beyond_the_starting_limit_until_google_pushes_back() -> None:
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    gate = AdaptiveConcurrency(start=2, ceiling=6, gather_s=0, min_round=2)
+    first = _acquired_at_once(gate, 6)  # all at once, up to the ceiling
+    assert gate.in_flight == 6 and gate.limit == 2
+    waiting = threading.Thread(target=lambda: gate.release(gate.acquire((0, 6), first=True),
+                                                           congested=False))
+    waiting.start()
+    time.sleep(0.1)
+    assert waiting.is_alive()  # never beyond the ceiling
+    for ticket in first:
+        gate.release(ticket, congested=True)  # Google refuses: the slow start is over
+    waiting.join(5)
+    assert not waiting.is_alive() and gate.limit < 6
+    tickets = [gate.acquire((0, n), first=True) for n in range(int(gate.limit))]
+    late = threading.Thread(target=lambda: gate.release(gate.acquire((0, 9), first=True),
+                                                        congested=None))
+    late.start()
+    time.sleep(0.1)
+    assert late.is_alive()  # after a refusal, the first paragraphs keep to the limit too
+    for ticket in tickets:
+        gate.release(ticket, congested=None)
+    late.join(5)
+
+
+def test_a_fixed_gate_never_lets_the_first_paragraphs_beyond_it() -> None:
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    gate = AdaptiveConcurrency(start=2, ceiling=8, gather_s=0, adaptive=False)
+    held = [gate.acquire(first=True) for _ in range(2)]
+    extra = threading.Thread(target=lambda: gate.release(gate.acquire(first=True), None))
+    extra.start()
+    time.sleep(0.1)
+    assert extra.is_alive() and gate.peak == 2
+    for ticket in held:
+        gate.release(ticket, congested=None)
+    extra.join(5)
+
+
+def _throttled_run(fake: FakeGoogle, gate: object, phrases: int) -> tuple[int, int, int]:
+    """Speak `phrases` phrases from eight threads through `gate`; return (requests, failed,
+    phrases that exhausted their retries)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = ResilientEngine(GoogleEngine(), policy=RetryPolicy(retries=12, base=0.05, cap=0.4),
+                             concurrency=gate)  # type: ignore[arg-type]
+    gave_up = 0
+
+    def speak(n: int) -> None:
+        nonlocal gave_up
+        try:
+            engine.synthesize(f"Câu số {n} của bản tin")
+        except SynthesisError:
+            gave_up += 1
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(speak, range(phrases)))
+    return engine.requests, engine.failed_requests, gave_up
+
+
+def test_adaptive_concurrency_sends_fewer_refused_requests_to_a_throttling_google(
+        fake_google: FakeGoogle) -> None:
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    # Google answers within 0.1 s but takes at most 10 requests a second (bursts of 2): four at
+    # once offer up to 40 a second, so most of them are refused.
+    fake_google.delay, fake_google.throttle_rps, fake_google.throttle_burst = 0.1, 10.0, 2.0
+    fixed = _throttled_run(fake_google, AdaptiveConcurrency(4, 4, gather_s=0, adaptive=False),
+                           40)
+    fake_google._tokens = None  # a fresh bucket for the second run
+    adaptive = _throttled_run(fake_google, AdaptiveConcurrency(4, 8, gather_s=0), 40)
+    assert fixed[2] == adaptive[2] == 0  # both did all the work (enough retries for either)
+    assert fixed[1] > 10  # the fixed four were throttled
+    assert adaptive[1] < fixed[1] / 2  # the adaptive limit far less
+
+
+def test_a_refused_round_lowers_the_limit_to_what_the_server_took() -> None:
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    gate = AdaptiveConcurrency(start=4, ceiling=4, gather_s=0, min_round=4)
+    tickets = [gate.acquire() for _ in range(4)]
+    for n, ticket in enumerate(tickets):
+        gate.release(ticket, congested=n == 0)  # Google took three of four
+    assert gate.limit == 3 and gate.decreases == 1  # three at once, not half
+    gate = AdaptiveConcurrency(start=8, ceiling=8, gather_s=0, min_round=8)
+    tickets = [gate.acquire() for _ in range(8)]
+    for n, ticket in enumerate(tickets):
+        gate.release(ticket, congested=n < 3)  # three of eight refused: at most half lost
+    assert gate.limit == 5

@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 from bantin_audio.cli import main
 from bantin_audio.errors import InputError
 from bantin_audio.jobs import current_lexicon
-from bantin_audio.store.lexicon import MAX_TERM_CHARS
 from bantin_audio.speech.normalize import normalize_text
 from bantin_audio.store import Store
+from bantin_audio.store.lexicon import MAX_TERM_CHARS
 from tests.servers import PostgresServer
 from tests.web.test_database import _check_legacy_rows, _legacy_data_dir
 

@@ -10,6 +10,11 @@ from typing import Protocol, runtime_checkable
 #: the rest of the article. Engines that queue requests honour it; others ignore it.
 REQUEST_PRIORITY: ContextVar[tuple[int, ...]] = ContextVar("request_priority", default=())
 
+#: Whether the request this thread is about to make is part of what a listener hears first (the
+#: title up to the first body paragraph): an engine that adapts its concurrency lets all of
+#: those go at once while the server has not pushed back, instead of a cautious start.
+FIRST_AUDIO: ContextVar[bool] = ContextVar("first_audio", default=False)
+
 
 @runtime_checkable
 class Engine(Protocol):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..errors import SynthesisError
-from .base import REQUEST_PRIORITY, Engine
+from .base import FIRST_AUDIO, REQUEST_PRIORITY, Engine
 
 log = logging.getLogger(__name__)
 
@@ -116,21 +116,26 @@ class AdaptiveConcurrency:
       - refusals independent of load (a share of requests refused whatever we do); fewer
         requests at once then only make the work slower, with as many refusals.
 
-    A round refused more than the tolerated share (plus what chance explains) halves the limit
-    and ends the slow start; after that, such a halving is an experiment: the next round, at
-    half the requests, must see a significantly smaller share refused (`SIGNIFICANT`). If
-    it does, the server is throttling: the limit stays down and grows by one per good round
-    from there, except that a limit throttling refused is tried again only after 2, 4, 8...
-    good rounds (each refusal there doubling the wait), so probing costs few refusals. If it
-    does not, the refusals are independent of load: their share (at the lower limit) becomes
-    the tolerated one, the limit goes back to where it was and grows again by one per good
-    answer until a round is refused beyond that share. A round refused mostly (more than
-    `MAJORITY`) halves the limit whatever the cause (an overwhelmed or failing server). Never
-    above `ceiling` nor below 1; `adaptive=False` keeps `start` fixed.
+    A round refused more than the tolerated share (plus what chance explains) lowers the limit
+    to the share of the round the server took (3 of 4 answered: 3 at once; by one at least and
+    by half at most: a "decrease") and ends the slow start; after that, such a decrease is an
+    experiment: the next round, at fewer requests at once, must see a significantly smaller
+    share refused (`SIGNIFICANT`). If it does, the server is throttling: the limit stays down
+    and grows by one per good round from there, except that a limit throttling refused is
+    tried again only after 2, 4, 8... good rounds (each refusal there doubling the wait), so
+    probing costs few refusals. If it does not, the refusals are independent of load: their
+    share (at the lower limit) becomes the tolerated one, the limit goes back to where it was
+    and grows again by one per good answer until a round is refused beyond that share. A round
+    refused mostly (more than `MAJORITY`) halves the limit whatever the cause (an overwhelmed
+    or failing server). Never above `ceiling` nor below 1; `adaptive=False` keeps `start`
+    fixed.
 
     Waiting requests go in order of priority (REQUEST_PRIORITY, then arrival), so the first
     paragraph goes first; when the first requests of a burst find nothing in flight, they wait
     `gather_s` for the rest of the burst, so that order holds from the very first request.
+    Requests marked `first` (what a listener hears first) may go beyond the limit, up to the
+    ceiling, while no refusal has ended the slow start: the first paragraph's phrases all go
+    at once, each on its own connection, so its audio takes one round trip, not several.
     """
 
     SIGNIFICANT = 1.64  # one-sided z of a two-proportion test (about 95 %) that shows throttling
@@ -152,7 +157,7 @@ class AdaptiveConcurrency:
         self._refused_at = 0  # the fewest requests at once that throttling refused
         self._patience = 1  # good rounds below it before trying it again
         self._clean = 0  # good rounds in a row
-        # (limit, answers, refusals) of the round before an experimental halving
+        # (limit, answers, refusals) of the round before an experimental decrease
         self._experiment: tuple[float, int, int] | None = None
         self.tolerated = 0.0  # share of refusals judged independent of load
         self._queue: list[tuple[tuple[int, ...], int]] = []
@@ -169,8 +174,11 @@ class AdaptiveConcurrency:
         with self._cond:
             return self._in_flight
 
-    def acquire(self, priority: tuple[int, ...] = ()) -> int:
-        """Wait for a slot (the best-priority waiter first); return a ticket for `release`."""
+    def acquire(self, priority: tuple[int, ...] = (), first: bool = False) -> int:
+        """Wait for a slot (the best-priority waiter first); return a ticket for `release`.
+
+        `first` marks a request of the first paragraphs: see the class's description.
+        """
         with self._cond:
             entry = (priority, next(self._order))
             heapq.heappush(self._queue, entry)
@@ -182,7 +190,7 @@ class AdaptiveConcurrency:
                 if wait > 0:
                     self._cond.wait(wait)
                     continue
-                if self._queue[0] == entry and self._in_flight < int(self.limit):
+                if self._queue[0] == entry and self._in_flight < self._room(first):
                     break
                 self._cond.wait()
             heapq.heappop(self._queue)
@@ -191,6 +199,11 @@ class AdaptiveConcurrency:
             self.peak = max(self.peak, self._in_flight)
             self._cond.notify_all()  # the next in line may fit too
             return self._started
+
+    def _room(self, first: bool) -> int:
+        if first and self.adaptive and self._slow_start:
+            return self.ceiling
+        return int(self.limit)
 
     def release(self, ticket: int, congested: bool | None) -> None:
         """Give the slot back: congested=True on 429/5xx/timeouts, False on success, None
@@ -211,7 +224,7 @@ class AdaptiveConcurrency:
             return  # sent before this round began: it speaks for another limit
         self._round[0] += 1
         self._round[1] += congested
-        # The round after an experimental halving is twice as long: it decides.
+        # The round after an experimental decrease is twice as long: it decides.
         # A round already refused mostly ends at once: waiting for the rest of it only
         # sends more requests that the server refuses.
         least = max(self.min_round * (2 if self._experiment is not None else 1), int(self.limit))
@@ -259,12 +272,15 @@ class AdaptiveConcurrency:
             self._refused_at = level
 
     def _halve(self, answers: int, refused: int, *, experiment: bool) -> None:
+        """Lower the limit to the share of the round the server took (at most by half, at
+        least by one): a server taking 3 of 4 requests gets 3 at once, not 2."""
         self._slow_start = False
         if self.limit < 2:
             return
         if experiment:
             self._experiment = (self.limit, answers, refused)
-        self.limit = max(1.0, self.limit / 2)
+        taken = max(0.5, 1 - refused / answers)
+        self.limit = max(1.0, min(self.limit - 1, self.limit * taken))
         self.decreases += 1
         log.info("server refused %d of %d answers: %d requests at once now", refused, answers,
                  int(self.limit))
@@ -328,7 +344,7 @@ class ResilientEngine:
 
     def _attempt(self, text: str) -> bytes:
         """Make one request: a concurrency slot, a rate-limit token, the call, the check."""
-        ticket = self.concurrency.acquire(REQUEST_PRIORITY.get()) \
+        ticket = self.concurrency.acquire(REQUEST_PRIORITY.get(), FIRST_AUDIO.get()) \
             if self.concurrency is not None else 0
         congested: bool | None = None
         try:

@@ -193,7 +193,8 @@ def load_lexicon(user_path: Path | None = None) -> Lexicon:
 class LexiconSource(Protocol):
     """Where the editors' entries live (the database's `store.lexicon.LexiconRepository`)."""
 
-    identity: str
+    @property
+    def identity(self) -> str: ...
 
     def snapshot(self, known: object = None
                  ) -> tuple[object, list[tuple[str, str, str]] | None]: ...

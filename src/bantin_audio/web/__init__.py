@@ -25,9 +25,9 @@ from ..config import Settings
 from ..errors import BantinError
 from ..jobqueue import InProcessQueue, JobQueue
 from ..jobs import media_dir, migrate_chimes, open_store
-from ..store.lexicon import LexiconRepository
 from ..media_store import MediaStore, open_media
 from ..store import Store
+from ..store.lexicon import LexiconRepository
 from . import (
     admin,
     api,
