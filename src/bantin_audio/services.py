@@ -36,9 +36,10 @@ class Services:
 
 def build_google_limits(settings: Settings) -> tuple[Limiter, Breaker]:
     """Return Google's rate limit and circuit breaker: shared in Redis when one is set."""
-    # A fresh bucket admits one full window at once (the first paragraph's phrases all go
-    # together); sustained, no more than the rate.
-    burst = settings.concurrency
+    # A bucket as large as the ceiling would let a down Google be asked a full window of
+    # retries before the breaker opens: the first paragraphs' phrases beyond the starting
+    # window wait (phrases - start) / rate seconds for their tokens instead.
+    burst = settings.concurrency_initial
     if settings.shared_redis_url:
         from .engines.shared_limits import SharedCircuitBreaker, SharedRateLimiter, connect
 

@@ -76,9 +76,8 @@ def test_three_workers_hold_the_global_rate(deployment: Deployment,
                                             proxy: FakeGoogleProxy) -> None:
     rate, burst = 4, 2
     proxy.fake.delay = 0.05
-    # the bucket holds as many tokens as requests may be in flight: the ceiling
     env = {"BANTIN_GOOGLE_RPS": str(rate), "BANTIN_CONCURRENCY_START": str(burst),
-           "BANTIN_CONCURRENCY": str(burst)}
+           "BANTIN_CONCURRENCY": "4"}
     ids = [submit_article(deployment.store, article(n), deployment.settings,
                           deployment.queue).job.id for n in range(6)]
     for _ in range(3):

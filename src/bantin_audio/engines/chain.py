@@ -134,7 +134,8 @@ class AdaptiveConcurrency:
     paragraph goes first; when the first requests of a burst find nothing in flight, they wait
     `gather_s` for the rest of the burst, so that order holds from the very first request.
     Requests marked `first` (what a listener hears first) may go beyond the limit, up to the
-    ceiling, while no refusal has ended the slow start: the first paragraph's phrases all go
+    ceiling, during the slow start and until the first refusal (again after a round without
+    one): the first paragraph's phrases all go
     at once, each on its own connection, so its audio takes one round trip, not several.
     """
 
@@ -157,6 +158,8 @@ class AdaptiveConcurrency:
         self._refused_at = 0  # the fewest requests at once that throttling refused
         self._patience = 1  # good rounds below it before trying it again
         self._clean = 0  # good rounds in a row
+        # the first paragraphs may go beyond the limit: until a refusal, back after a clean round
+        self._first_burst = True
         # (limit, answers, refusals) of the round before an experimental decrease
         self._experiment: tuple[float, int, int] | None = None
         self.tolerated = 0.0  # share of refusals judged independent of load
@@ -201,7 +204,7 @@ class AdaptiveConcurrency:
             return self._started
 
     def _room(self, first: bool) -> int:
-        if first and self.adaptive and self._slow_start:
+        if first and self.adaptive and self._slow_start and self._first_burst:
             return self.ceiling
         return int(self.limit)
 
@@ -218,6 +221,8 @@ class AdaptiveConcurrency:
         self.limit = min(float(self.ceiling), max(1.0, limit))
 
     def _record(self, ticket: int, congested: bool) -> None:
+        if congested:
+            self._first_burst = False
         if not congested and self._slow_start:
             self._set(self.limit + 1)
         if ticket <= self._round_start:
@@ -233,6 +238,8 @@ class AdaptiveConcurrency:
 
     def _end_round(self) -> None:
         answers, refused = self._round
+        if not refused:
+            self._first_burst = True
         share = refused / answers
         self._round = [0, 0]
         self._round_start = self._started
