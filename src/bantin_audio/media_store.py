@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urlsplit
 
 from .config import Settings
@@ -238,6 +238,9 @@ def parse_media_url(url: str) -> tuple[str, str]:
     return parts.netloc, prefix + "/" if prefix else ""
 
 
+_T = TypeVar("_T")
+
+
 def _is_missing(exc: Exception) -> bool:
     """True when an S3 client error says the object is not there (GET and HEAD spell it apart)."""
     code = getattr(exc, "response", {}).get("Error", {}).get("Code")
@@ -310,7 +313,7 @@ class S3MediaStore:
             self.client.download_file(self.bucket, self._key(key), str(tmp))
             os.replace(tmp, target)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+            if _is_missing(exc):
                 raise NotFound("Không có tệp này trong kho tệp", key) from exc
             raise self._error(exc, key) from exc
         except BotoCoreError as exc:
@@ -327,13 +330,13 @@ class S3MediaStore:
         except (BotoCoreError, ClientError) as exc:
             raise self._error(exc, key) from exc
 
-    def read_bytes(self, key: str) -> bytes | None:
+    def _unless_missing(self, key: str, call: Callable[[], _T]) -> _T | None:
+        """Return call()'s answer, None when the object is not there; other failures of the
+        store become an AudioError naming the key."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
-            with answer["Body"] as body:
-                return bytes(body.read())
+            return call()
         except ClientError as exc:
             if _is_missing(exc):
                 return None
@@ -341,18 +344,18 @@ class S3MediaStore:
         except BotoCoreError as exc:
             raise self._error(exc, key) from exc
 
-    def exists(self, key: str) -> bool:
-        from botocore.exceptions import BotoCoreError, ClientError
+    def read_bytes(self, key: str) -> bytes | None:
+        def read() -> bytes:
+            answer = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+            with answer["Body"] as body:
+                return bytes(body.read())
 
-        try:
-            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
-            return True
-        except ClientError as exc:
-            if _is_missing(exc):
-                return False
-            raise self._error(exc, key) from exc
-        except BotoCoreError as exc:
-            raise self._error(exc, key) from exc
+        return self._unless_missing(key, read)
+
+    def exists(self, key: str) -> bool:
+        head = self._unless_missing(
+            key, lambda: self.client.head_object(Bucket=self.bucket, Key=self._key(key)))
+        return head is not None
 
     def delete(self, key: str) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
