@@ -261,9 +261,9 @@ class AdaptiveConcurrency:
             self._too_many(int(before))
         if share > self.MAJORITY:
             self._too_many(int(self.limit))
-            self._halve(answers, refused, experiment=False)
+            self._lower(answers, refused, experiment=False)
         elif refused and share > self.tolerated + _chance(self.tolerated, answers):
-            self._halve(answers, refused, experiment=not self._slow_start)
+            self._lower(answers, refused, experiment=not self._slow_start)
         elif not self._slow_start:
             self._clean += 1
             if int(self.limit) + 1 < self._refused_at or not self._refused_at \
@@ -278,7 +278,7 @@ class AdaptiveConcurrency:
                 if level == self._refused_at else 2
             self._refused_at = level
 
-    def _halve(self, answers: int, refused: int, *, experiment: bool) -> None:
+    def _lower(self, answers: int, refused: int, *, experiment: bool) -> None:
         """Lower the limit to the share of the round the server took (at most by half, at
         least by one): a server taking 3 of 4 requests gets 3 at once, not 2."""
         self._slow_start = False
