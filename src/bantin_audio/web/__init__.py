@@ -244,8 +244,12 @@ def _register_static(app: Flask, folder: Path) -> None:
     def asset_version(filename: str) -> str:
         return load(filename)[3]
 
+    def asset_bytes(filename: str) -> bytes:
+        return load(filename)[0]
+
     app.add_url_rule("/static/<path:filename>", "static", serve_static)
     app.extensions["bantin_asset_version"] = asset_version
+    app.extensions["bantin_asset_bytes"] = asset_bytes  # a static file as served, from memory
 
 
 def _finish_response(resp: Response) -> Response:

@@ -3,7 +3,7 @@ and the page listing what a listener saved. What is saved lives only in the list
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, current_app, render_template
 
 
 def blueprint() -> Blueprint:
@@ -16,9 +16,7 @@ def blueprint() -> Blueprint:
 
 def worker() -> Response:
     """Return the service worker script; browsers check it for updates on every visit."""
-    from . import web_root  # the package's own module, loaded before any request
-
-    body = (web_root()[1] / "sw.js").read_bytes()
+    body = current_app.extensions["bantin_asset_bytes"]("sw.js")  # read once, kept in memory
     resp = Response(body, content_type="application/javascript; charset=utf-8")
     resp.headers["Cache-Control"] = "no-cache"
     return resp
