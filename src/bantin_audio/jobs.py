@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .audio.mp3frames import join_frames
 from .config import Settings
 from .errors import (
     AudioError,
@@ -663,6 +664,16 @@ class Worker:
         # cache), so publishing a prefix decodes at most its last clip before the one encode.
         prepare = getattr(self.pipeline, "prepared_pcm", None)
         decoding: dict[int, Future[Any]] = {}
+        # Until the first file is out, its clips wait for their decode: the first file joins
+        # their frames, and decoding meanwhile would only compete with it for the CPU.
+        held: list[SegmentClip] = []
+
+        def decode(clip: SegmentClip) -> None:
+            assert prepare is not None
+            if state["published"] < eager_until:
+                held.append(clip)
+            else:
+                decoding[clip.segment.index] = decoder.submit(prepare, clip)
 
         def publish(force: bool = False) -> None:
             ready = prefix()
@@ -676,13 +687,18 @@ class Worker:
                 if not eager and now - state["last"] < self.restitch_interval_s:
                     return
             complete = len(ready) + len(failed) == len(segments)
-            for clip in ready:
+            # The first file of an article joins Google's frames as they came (no decode, no
+            # encode): playable the moment its clips arrive; the next file is stitched.
+            quick = not complete and state["published"] < eager_until
+            for clip in [] if quick else ready:
                 pending = decoding.pop(clip.segment.index, None)
                 if pending is not None and pending.exception() is not None:
                     log.debug("job %d segment %d: early decode failed: %s", job.id,
                               clip.segment.index, pending.exception())  # the stitch reports it
-            self._publish(job, article, ready, complete=complete)
+            self._publish(job, article, ready, complete=complete, quick=quick)
             state["last"], state["published"] = time.monotonic(), len(ready)
+            while held:
+                decode(held.pop(0))
 
         def record(clip: SegmentClip) -> None:
             # Called by the pipeline from its own threads: never raise from here.
@@ -695,7 +711,7 @@ class Worker:
                 state["published"] = -1
             clips[seg.index] = clip
             if prepare is not None and not clip.cached:
-                decoding[seg.index] = decoder.submit(prepare, clip)
+                decode(clip)
             row = by_index.get(seg.index)
             if row is None or row.status != "done" or marked.get(seg.index) != clip.engine:
                 marked[seg.index] = clip.engine
@@ -751,9 +767,7 @@ class Worker:
     # -- audio files ----------------------------------------------------------------------
 
     def _write(self, clips: list[SegmentClip], kind: str, fmt: str, kbps: int, rate: int,
-               article: Article | None) -> tuple[str, Any, str, int]:
-        from .audio.stitch import stitch
-
+               article: Article | None, quick: bool = False) -> tuple[str, Any, str, int]:
         ext = EXTENSIONS[kind]
         tmp = self.scratch / f"tmp-{secrets.token_hex(8)}.{ext}"
         tags = None
@@ -761,15 +775,8 @@ class Worker:
             tags = {"title": article.headline, "artist": article.author or "bantin-audio",
                     "album": "Bản tin", "date": article.date, "source_url": article.source_url}
         try:
-            if kind == "broadcast":
-                program = self._write_broadcast(clips, tmp, kbps, rate, tags)
-            elif hasattr(self.pipeline, "stitch"):  # clips decoded once, whatever the prefix
-                program = self.pipeline.stitch(clips, tmp, fmt=fmt, bitrate_kbps=kbps,
-                                               sample_rate=rate, tags=tags,
-                                               keep=article is not None)
-            else:
-                program = stitch(clips, tmp, fmt=fmt, bitrate_kbps=kbps, sample_rate=rate,
-                                 tags=tags, phrasing=segment_phrasing)
+            program = self._render(clips, tmp, kind, fmt, kbps, rate, tags, quick=quick,
+                                   keep=article is not None)
             digest = file_sha256(tmp)
             name = f"{digest[:32]}.{ext}"
             size = self.media.put_file(name, tmp, move=True)
@@ -782,6 +789,25 @@ class Worker:
         finally:
             tmp.unlink(missing_ok=True)
         return name, program, digest, size
+
+    def _render(self, clips: list[SegmentClip], tmp: Path, kind: str, fmt: str, kbps: int,
+                rate: int, tags: dict[str, Any] | None, *, quick: bool, keep: bool) -> Any:
+        """Write the clips as one file of `kind` at `tmp`; return its Program."""
+        from .audio.stitch import stitch
+
+        if quick and kind == "mp3" and fmt == "mp3":
+            # Google's frames joined as they came; None when a clip needs the stitcher
+            program = join_frames(clips, tmp, sample_rate=rate, bitrate_kbps=kbps,
+                                  phrasing=segment_phrasing)
+            if program is not None:
+                return program
+        if kind == "broadcast":
+            return self._write_broadcast(clips, tmp, kbps, rate, tags)
+        if hasattr(self.pipeline, "stitch"):  # clips decoded once, whatever the prefix
+            return self.pipeline.stitch(clips, tmp, fmt=fmt, bitrate_kbps=kbps,
+                                        sample_rate=rate, tags=tags, keep=keep)
+        return stitch(clips, tmp, fmt=fmt, bitrate_kbps=kbps, sample_rate=rate, tags=tags,
+                      phrasing=segment_phrasing)
 
     def _write_broadcast(self, clips: list[SegmentClip], out: Path, kbps: int, rate: int,
                          tags: dict[str, Any] | None) -> Any:
@@ -802,12 +828,12 @@ class Worker:
         return program
 
     def _publish(self, job: JobRow, article: Article, clips: list[SegmentClip], *,
-                 complete: bool) -> None:
+                 complete: bool, quick: bool = False) -> None:
         kind, fmt, kbps, rate = "mp3", "mp3", self.settings.bitrate_kbps, \
             self.settings.sample_rate
         t0 = time.monotonic()
         name = self._write_rendition(job, article if complete else None, clips, kind, fmt, kbps,
-                                     rate, complete=complete)
+                                     rate, complete=complete, quick=quick)
         log.info("job %d: published %s with %d segments%s in %.0f ms", job.id, name, len(clips),
                  " (complete)" if complete else "", (time.monotonic() - t0) * 1000)
 
@@ -819,9 +845,11 @@ class Worker:
                 log.warning("job %d: no %s rendition: %s", job.id, kind, exc)
 
     def _write_rendition(self, job: JobRow, article: Article | None, clips: list[SegmentClip],
-                         kind: str, fmt: str, kbps: int, rate: int, *, complete: bool) -> str:
-        """Write one rendition of the clips and record it; return its file name."""
-        name, program, digest, size = self._write(clips, kind, fmt, kbps, rate, article)
+                         kind: str, fmt: str, kbps: int, rate: int, *, complete: bool,
+                         quick: bool = False) -> str:
+        """Write one rendition of the clips and record it; return its file name. `quick`: by
+        joining the clips' MP3 frames when they allow it (see audio.mp3frames)."""
+        name, program, digest, size = self._write(clips, kind, fmt, kbps, rate, article, quick)
         assert job.article_id is not None
         self.store.renditions.put(RenditionRow(
             article_id=job.article_id, kind=kind, path=name, bytes=size,

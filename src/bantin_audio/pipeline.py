@@ -65,6 +65,9 @@ class Pipeline:
             else threading.BoundedSemaphore(ceiling) for e in self.engines}
         self._phrase_pool = ThreadPoolExecutor(max_workers=4 * ceiling,
                                                thread_name_prefix="phrase")
+        # The first paragraphs' phrases have threads of their own: they never queue behind
+        # later paragraphs' phrases for a thread before reaching the ordered queue.
+        self._first_pool = ThreadPoolExecutor(max_workers=ceiling, thread_name_prefix="first")
         # Google's reading of the first paragraphs, when it outlives their deadline
         self._late_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="late")
 
@@ -76,6 +79,7 @@ class Pipeline:
     def close(self) -> None:
         """Stop the worker threads."""
         self._phrase_pool.shutdown(wait=True, cancel_futures=True)
+        self._first_pool.shutdown(wait=True, cancel_futures=True)
         self._late_pool.shutdown(wait=True, cancel_futures=True)
 
     def _engine(self, label: str) -> Engine | None:
@@ -154,7 +158,8 @@ class Pipeline:
         first = FIRST_AUDIO.get()
         if len(phrases) == 1:
             return self._request(engine, phrases[0], (position, 0), first)
-        futures = [self._phrase_pool.submit(self._request, engine, p, (position, n), first)
+        pool = self._first_pool if first else self._phrase_pool
+        futures = [pool.submit(self._request, engine, p, (position, n), first)
                    for n, p in enumerate(phrases)]
         wait(futures, return_when=FIRST_EXCEPTION)
         failed = next((f for f in futures if f.done() and f.exception() is not None), None)
@@ -215,6 +220,22 @@ class Pipeline:
         late(fut)
         return clip
 
+    def _announce_first(self, first: Sequence[Segment], prefer_primary: bool) -> None:
+        """Tell the first engine's gate how many requests the first paragraphs will make, so
+        they go as soon as all are queued in reading order."""
+        engine = self.engines[0]
+        gate = getattr(engine, "concurrency", None)
+        if gate is None:
+            return
+        count = 0
+        for seg in first:
+            clip = self.cached_clip(seg)
+            if clip is not None and (clip.engine == engine.label or not prefer_primary):
+                continue
+            count += len(split_phrases(seg.spoken, engine.max_chars)) if engine.max_chars \
+                else 1
+        gate.expect_first(count)
+
     def synthesize(self, script: Script, progress: ProgressCallback | None = None,
                    on_clip: ClipCallback | None = None,
                    prefer_primary: bool = False,
@@ -237,6 +258,7 @@ class Pipeline:
         lock = threading.Lock()
         position = {seg.index: n for n, seg in enumerate(segments)}
         first_count = first_segment_count(segments)
+        self._announce_first(segments[:first_count], prefer_primary)
         deadline_for = first_count if first_deadline and len(self.engines) > 1 else 0
 
         def finished(index: int, fut: Future[SegmentClip]) -> None:

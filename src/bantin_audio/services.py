@@ -37,17 +37,18 @@ class Services:
 def build_google_limits(settings: Settings) -> tuple[Limiter, Breaker]:
     """Return Google's rate limit and circuit breaker: shared in Redis when one is set."""
     # A bucket as large as the ceiling would let a down Google be asked a full window of
-    # retries before the breaker opens: the first paragraphs' phrases beyond the starting
-    # window wait (phrases - start) / rate seconds for their tokens instead.
+    # retries before the breaker opens. Only the first paragraphs' phrases, until Google
+    # pushes back, borrow the tokens up to the ceiling (the requests after them wait longer).
     burst = settings.concurrency_initial
+    lend = max(0, settings.concurrency - burst)
     if settings.shared_redis_url:
         from .engines.shared_limits import SharedCircuitBreaker, SharedRateLimiter, connect
 
         client = connect(settings.shared_redis_url)
-        return (SharedRateLimiter(client, settings.google_rps, burst=burst),
+        return (SharedRateLimiter(client, settings.google_rps, burst=burst, lend=lend),
                 SharedCircuitBreaker(client, settings.breaker_threshold,
                                      settings.breaker_cooldown))
-    return (RateLimiter(settings.google_rps, burst=burst),
+    return (RateLimiter(settings.google_rps, burst=burst, lend=lend),
             CircuitBreaker(settings.breaker_threshold, settings.breaker_cooldown))
 
 

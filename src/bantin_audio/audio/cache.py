@@ -22,21 +22,10 @@ from pathlib import Path
 from typing import Protocol
 
 from ..errors import AudioError
+from .mp3frames import scan_frames
 
 log = logging.getLogger(__name__)
 
-# MPEG audio frame header tables: bitrates (kbps) by [version is 1][layer], sample rates by
-# version. Version codes: 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5 (1 is reserved).
-_BITRATES = {
-    (True, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
-    (True, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
-    (True, 3): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
-    (False, 1): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
-    (False, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
-    (False, 3): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
-}
-_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
-_ID3V1 = 128
 # Decoded clips and finished renditions only save work: each scratch area is kept under this
 # size, the least recently used files going first.
 SCRATCH_MAX_BYTES = 512 * 1024 * 1024
@@ -47,27 +36,6 @@ SHAPED_AREA = "pcm"  # decoded clips, trimmed and levelled (audio.stitch.shape_c
 def clip_key(engine_name: str, spoken: str) -> str:
     """Return the cache key of a clip: a hash of the engine identity and the spoken text."""
     return hashlib.sha256(f"{engine_name}\x00{spoken}".encode()).hexdigest()
-
-
-def _mpeg_frame_length(header: bytes) -> int:
-    """Return the length of the MPEG audio frame starting with `header`, or 0 if it is none."""
-    if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
-        return 0
-    version = (header[1] >> 3) & 0x3
-    layer = 4 - ((header[1] >> 1) & 0x3)  # 1, 2, 3; 4 means reserved
-    bitrate_index = header[2] >> 4
-    rate_index = (header[2] >> 2) & 0x3
-    if version == 1 or layer == 4 or bitrate_index in (0, 15) or rate_index == 3:
-        return 0
-    mpeg1 = version == 3
-    bitrate = _BITRATES[(mpeg1, layer)][bitrate_index] * 1000
-    rate = _RATES[version][rate_index]
-    padding = (header[2] >> 1) & 0x1
-    if layer == 1:
-        return (12 * bitrate // rate + padding) * 4
-    if layer == 3 and not mpeg1:
-        return 72 * bitrate // rate + padding
-    return 144 * bitrate // rate + padding
 
 
 def audio_problem(data: bytes, fmt: str) -> str | None:
@@ -88,25 +56,12 @@ def audio_problem(data: bytes, fmt: str) -> str | None:
         return None
     if fmt != "mp3":
         return None
-    pos = 0
-    if data[:3] == b"ID3" and len(data) >= 10:  # ID3v2: skip the synchsafe-sized tag
-        size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
-        pos = 10 + size
-    frames = 0
-    end = len(data)
-    if end - pos > _ID3V1 and data[end - _ID3V1:end - _ID3V1 + 3] == b"TAG":
-        end -= _ID3V1
-    while pos < end:
-        length = _mpeg_frame_length(data[pos:pos + 4])
-        if length == 0:
-            break
-        frames += 1
-        pos += length
-    if frames == 0:
+    found = scan_frames(data)
+    if not found.frames:
         start = data[:40].decode("latin-1").strip()
         return f"không phải âm thanh MP3 (bắt đầu bằng {start[:24]!r})"
-    if pos < end:
-        return f"dữ liệu MP3 hỏng sau {frames} khung"
+    if not found.complete:
+        return f"dữ liệu MP3 hỏng sau {len(found.frames)} khung"
     return None
 
 

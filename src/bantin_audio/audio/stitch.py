@@ -15,14 +15,15 @@ import logging
 import tempfile
 import warnings
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import AudioError
-from ..model import Program, Segment, SegmentClip, TimingEntry
+from ..model import Program, SegmentClip, TimingEntry
 from ..output_files import write_atomically
 from .ffmpeg import find_ffmpeg, run_ffmpeg
+from .mp3frames import Phrasing
 from .tags import write_tags
 
 with warnings.catch_warnings():
@@ -48,9 +49,6 @@ TARGET_DBFS = -20.0  # average speech level of every clip before joining
 # the quietest moment (the breath between two phrases) within this distance.
 PHRASE_SEARCH_MS = 600
 PHRASE_WINDOW_MS = 30
-
-# (spoken characters, shown start, shown end) of each phrase of a segment, in reading order.
-Phrasing = Callable[[Segment], Sequence[tuple[int, int, int]]]
 
 ENCODERS: dict[str, list[str]] = {
     # CBR keeps seeks to paragraph timestamps exact.

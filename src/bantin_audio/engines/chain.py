@@ -26,8 +26,10 @@ log = logging.getLogger(__name__)
 class Limiter(Protocol):
     """A rate limit: this process's RateLimiter, or one shared by every worker."""
 
-    def acquire(self) -> float:
-        """Wait for a token; return the seconds waited."""
+    def acquire(self, urgent: bool = False) -> float:
+        """Wait for a token; return the seconds waited. An urgent call (a listener's first
+        audio) takes its token without waiting while the bucket's debt stays within what the
+        limiter lends: the calls after it wait for those tokens instead."""
 
 
 class Breaker(Protocol):
@@ -45,27 +47,40 @@ class Breaker(Protocol):
 
 
 class RateLimiter:
-    """A token bucket shared by every thread of the process: at most `rate` calls a second."""
+    """A token bucket shared by every thread of the process: at most `rate` calls a second.
 
-    def __init__(self, rate: float, burst: int = 1, clock: Callable[[], float] = time.monotonic):
+    Urgent calls (the phrases of a listener's first paragraph) may take up to `lend` tokens
+    ahead without waiting; the bucket's debt makes the calls after them wait, so over any
+    stretch of time no more than `burst + lend` calls go beyond the rate.
+    """
+
+    def __init__(self, rate: float, burst: int = 1, clock: Callable[[], float] = time.monotonic,
+                 lend: int = 0):
         self.rate = rate
         self.burst = max(1, burst)
+        self.lend = max(0, lend)
         self._clock = clock
         self._tokens = float(self.burst)
         self._last = clock()
         self._lock = threading.Lock()
 
-    def acquire(self) -> float:
-        """Wait for a token; return the seconds waited."""
+    def acquire(self, urgent: bool = False) -> float:
+        """Wait for a token (urgent: see the class); return the seconds waited."""
         with self._lock:
             now = self._clock()
             self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
             self._last = now
             self._tokens -= 1.0
             wait = 0.0 if self._tokens >= 0 else -self._tokens / self.rate
-        if wait > 0:
-            time.sleep(wait)
-        return wait
+        return wait_for_token(wait, self.rate, self.lend if urgent else 0)
+
+
+def wait_for_token(wait: float, rate: float, lend: int) -> float:
+    """Sleep `wait` seconds for a token unless the debt it stands for is within `lend`."""
+    if wait <= 0 or wait * rate <= lend + 1e-9:
+        return 0.0
+    time.sleep(wait)
+    return wait
 
 
 class CircuitBreaker:
@@ -132,7 +147,8 @@ class AdaptiveConcurrency:
 
     Waiting requests go in order of priority (REQUEST_PRIORITY, then arrival), so the first
     paragraph goes first; when the first requests of a burst find nothing in flight, they wait
-    `gather_s` for the rest of the burst, so that order holds from the very first request.
+    `gather_s` for the rest of the burst, so that order holds from the very first request (or
+    only until the `first` requests announced by `expect_first` are all there).
     Requests marked `first` (what a listener hears first) may go beyond the limit, up to the
     ceiling, during the slow start and until the first refusal (again after a round without
     one): the first paragraph's phrases all go
@@ -167,6 +183,9 @@ class AdaptiveConcurrency:
         self._order = itertools.count()
         self._cond = threading.Condition()
         self._gathering_until = 0.0
+        self._first_expected = 0  # first requests announced: the gather ends when all are in
+        self._first_arrived = 0
+        self._first_expected_until = 0.0
         self.peak = 0  # most requests in flight at once
         self.decreases = 0
         self.throttling: bool | None = None  # what the last experiment found, None before one
@@ -188,6 +207,12 @@ class AdaptiveConcurrency:
             now = time.monotonic()
             if self._in_flight == 0 and len(self._queue) == 1 and now >= self._gathering_until:
                 self._gathering_until = now + self.gather_s  # an idle gate: gather the burst
+            if first and self._first_expected and now < self._first_expected_until:
+                self._first_arrived += 1
+                if self._first_arrived >= self._first_expected:
+                    self._first_expected = self._first_arrived = 0
+                    self._gathering_until = now  # everyone the order is about is here
+                    self._cond.notify_all()
             while True:
                 wait = self._gathering_until - time.monotonic()
                 if wait > 0:
@@ -203,10 +228,20 @@ class AdaptiveConcurrency:
             self._cond.notify_all()  # the next in line may fit too
             return self._started
 
+    def expect_first(self, count: int) -> None:
+        """Announce `count` requests marked `first` about to arrive: an idle gate gathers only
+        until they are all queued (in priority order) instead of the whole `gather_s`."""
+        with self._cond:
+            self._first_expected, self._first_arrived = max(0, count), 0
+            self._first_expected_until = time.monotonic() + 1.0  # a count never met expires
+
+    @property
+    def first_burst(self) -> bool:
+        """Tell whether requests marked `first` may go beyond the limit right now."""
+        return self.adaptive and self._slow_start and self._first_burst
+
     def _room(self, first: bool) -> int:
-        if first and self.adaptive and self._slow_start and self._first_burst:
-            return self.ceiling
-        return int(self.limit)
+        return self.ceiling if first and self.first_burst else int(self.limit)
 
     def release(self, ticket: int, congested: bool | None) -> None:
         """Give the slot back: congested=True on 429/5xx/timeouts, False on success, None
@@ -351,12 +386,16 @@ class ResilientEngine:
 
     def _attempt(self, text: str) -> bytes:
         """Make one request: a concurrency slot, a rate-limit token, the call, the check."""
-        ticket = self.concurrency.acquire(REQUEST_PRIORITY.get(), FIRST_AUDIO.get()) \
+        first = FIRST_AUDIO.get()
+        ticket = self.concurrency.acquire(REQUEST_PRIORITY.get(), first) \
             if self.concurrency is not None else 0
+        # A listener's first paragraph borrows rate-limit tokens while the server has not
+        # pushed back (its retries after a refusal wait for theirs like any other request).
+        urgent = first and (self.concurrency is None or self.concurrency.first_burst)
         congested: bool | None = None
         try:
             if self.limiter is not None:
-                self.limiter.acquire()
+                self.limiter.acquire(urgent)
             with self._count_lock:
                 self.requests += 1
             try:

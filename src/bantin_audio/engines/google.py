@@ -21,6 +21,7 @@ import http.cookiejar
 import io
 import logging
 import os
+import ssl
 import threading
 from typing import Any
 
@@ -28,6 +29,7 @@ import gtts.tts
 import requests
 import requests.adapters
 from gtts import gTTS, gTTSError
+from urllib3.util.ssl_ import create_urllib3_context
 
 from ..errors import SynthesisError
 
@@ -49,13 +51,36 @@ def pooled_session() -> requests.Session:
         if _session is None:
             session = requests.Session()
             # requests' default adapter, larger pool: same (absent) transport retries.
-            adapter = requests.adapters.HTTPAdapter(pool_maxsize=POOL_MAXSIZE)
+            adapter = _SharedTlsAdapter(pool_maxsize=POOL_MAXSIZE)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             # A fresh session per request never sent cookies back; neither does this one.
             session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
             _session = session
         return _session
+
+
+class _SharedTlsAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter, with one TLS context for every connection that does not verify.
+
+    gTTS sends with `verify=False`; for such connections urllib3 makes a TLS context per
+    connection and loads the system's certificates into it (about 30 ms of CPU each, for
+    certificates it never checks). A listener's first paragraph opens several connections at
+    once, so that cost lands on the first audio. Connections that verify are left as
+    requests makes them.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._unverified = create_urllib3_context(cert_reqs=ssl.CERT_NONE)
+        super().__init__(**kwargs)
+
+    def build_connection_pool_key_attributes(self, request: Any, verify: Any,
+                                             cert: Any = None) -> Any:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert)
+        if verify is False and host_params.get("scheme") == "https":
+            pool_kwargs["ssl_context"] = self._unverified
+        return host_params, pool_kwargs
 
 
 def close_pooled_session() -> None:

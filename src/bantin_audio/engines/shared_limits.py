@@ -21,7 +21,7 @@ from typing import Any
 
 import redis
 
-from .chain import CircuitBreaker, RateLimiter
+from .chain import CircuitBreaker, RateLimiter, wait_for_token
 
 log = logging.getLogger(__name__)
 
@@ -90,25 +90,25 @@ class SharedRateLimiter:
     """A token bucket in Redis: at most `rate` calls a second for all processes together."""
 
     def __init__(self, client: redis.Redis, rate: float, burst: int = 1,
-                 name: str = "google") -> None:
+                 name: str = "google", lend: int = 0) -> None:
         self.rate = rate
         self.burst = max(1, burst)
+        self.lend = max(0, lend)
         self.key = f"{KEY_PREFIX}{name}:bucket"
         self._client = client
         self._take: Any = client.register_script(_TAKE_TOKEN)
-        self._local = RateLimiter(rate, burst=self.burst)
+        self._local = RateLimiter(rate, burst=self.burst, lend=self.lend)
         self._fallback = _Fallback("rate limit")
 
-    def acquire(self) -> float:
-        """Wait for a token of the shared bucket; return the seconds waited."""
+    def acquire(self, urgent: bool = False) -> float:
+        """Wait for a token of the shared bucket (urgent calls borrow, as RateLimiter's do);
+        return the seconds waited."""
         try:
             wait = float(self._take(keys=[self.key], args=[repr(self.rate), self.burst]))
         except redis.RedisError as exc:
             self._fallback.warn(exc)
-            return self._local.acquire()
-        if wait > 0:
-            time.sleep(wait)
-        return wait
+            return self._local.acquire(urgent)
+        return wait_for_token(wait, self.rate, self.lend if urgent else 0)
 
 
 class SharedCircuitBreaker:
