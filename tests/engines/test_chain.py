@@ -330,3 +330,77 @@ def test_a_refused_round_lowers_the_limit_to_what_the_server_took() -> None:
     for n, ticket in enumerate(tickets):
         gate.release(ticket, congested=n < 3)  # three of eight refused: at most half lost
     assert gate.limit == 5
+
+
+def test_urgent_calls_borrow_tokens_that_the_calls_after_them_wait_for() -> None:
+    now = [0.0]
+    limiter = RateLimiter(rate=4, burst=2, lend=3, clock=lambda: now[0])
+    # the burst, then three borrowed tokens: five urgent calls without a wait
+    assert [limiter.acquire(urgent=True) for _ in range(5)] == [0.0] * 5
+    # the next call, urgent or not, waits for the three borrowed tokens and its own
+    started = time.monotonic()
+    assert limiter.acquire(urgent=True) == pytest.approx(1.0)
+    assert time.monotonic() - started >= 0.9
+    # a call that is not urgent never borrows: at once beyond the burst it waits
+    calm = RateLimiter(rate=20, burst=1, lend=5, clock=lambda: now[0])
+    assert calm.acquire() == 0.0
+    assert calm.acquire() == pytest.approx(0.05)
+
+
+def test_the_first_paragraphs_borrow_only_until_google_pushes_back(
+        fake_google: FakeGoogle) -> None:
+    from bantin_audio.engines.base import FIRST_AUDIO
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    gate = AdaptiveConcurrency(start=1, ceiling=6, gather_s=0, min_round=2)
+    limiter = RateLimiter(rate=2, burst=1, lend=5)
+    engine = ResilientEngine(GoogleEngine(), limiter=limiter, concurrency=gate,
+                             policy=RetryPolicy(retries=1, base=0.0, cap=0.0))
+    def first(text: str) -> None:  # a thread of the first paragraphs' phrases
+        FIRST_AUDIO.set(True)
+        engine.synthesize(text)
+
+    token = FIRST_AUDIO.set(True)
+    try:
+        threads = [threading.Thread(target=first, args=(f"Câu {n}",)) for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        sent = fake_google.times[:6]
+        assert max(sent) - min(sent) < 0.4  # six at once at two a second: five borrowed
+        assert gate.first_burst
+        fake_google.mode = "429"
+        with pytest.raises(SynthesisError):
+            engine.synthesize("Câu bị từ chối")
+        assert not gate.first_burst  # refused: the retry and what follows wait their turn
+        retried = fake_google.times[-2:]
+        assert retried[1] - retried[0] >= 0.4
+    finally:
+        FIRST_AUDIO.reset(token)
+
+
+def test_an_idle_gate_gathers_only_until_the_announced_first_requests_are_in() -> None:
+    from bantin_audio.engines.chain import AdaptiveConcurrency
+
+    gate = AdaptiveConcurrency(start=1, ceiling=4, gather_s=5.0)
+    gate.expect_first(3)
+    order: list[int] = []
+    lock = threading.Lock()
+
+    def go(n: int) -> None:
+        ticket = gate.acquire((n,), first=True)
+        with lock:
+            order.append(n)
+        gate.release(ticket, congested=None)
+
+    started = time.monotonic()
+    threads = []
+    for n in (2, 1, 0):  # arriving against reading order
+        threads.append(threading.Thread(target=go, args=(n,)))
+        threads[-1].start()
+        time.sleep(0.05)
+    for t in threads:
+        t.join(10)
+    assert time.monotonic() - started < 2.0  # not the whole 5 s gather
+    assert order == [0, 1, 2]  # yet in reading order

@@ -140,3 +140,44 @@ def test_requests_reuse_one_connection_with_timeout_and_proxy_unchanged() -> Non
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
+
+
+def test_new_connections_share_one_tls_context_and_load_no_certificates(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import ssl
+    from concurrent.futures import ThreadPoolExecutor
+
+    import gtts
+
+    from bantin_audio.engines.google import close_pooled_session
+    from tests.fakegoogle_proxy import FakeGoogleProxy
+
+    loads: list[int] = []
+    real = ssl.SSLContext.load_default_certs
+
+    def counted(self: ssl.SSLContext, *args: object) -> None:
+        loads.append(1)
+        real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl.SSLContext, "load_default_certs", counted)
+    with FakeGoogleProxy() as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        monkeypatch.setenv("https_proxy", proxy.url)
+        for key in ("NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(key, raising=False)
+        proxy.fake.delay = 0.3
+        close_pooled_session()
+        try:
+            # four phrases at once: four new connections, gTTS sending with verify=False
+            with ThreadPoolExecutor(4) as pool:
+                clips = list(pool.map(GoogleEngine().synthesize,
+                                      [f"Câu thứ {n} của bản tin." for n in range(4)]))
+            assert all(c[:2] == b"\xff\xf3" for c in clips)
+            assert proxy.connections == 4
+            assert loads == []  # no system certificates loaded for certificates never checked
+            # gTTS on its own loads them for each of its connections: the count is real
+            gtts.gTTS("Câu riêng", lang="vi").write_to_fp(io.BytesIO())
+            assert len(loads) == 1
+        finally:
+            close_pooled_session()

@@ -23,12 +23,13 @@ class _Watched(Worker):
 
     published: list[dict[str, Any]]
 
-    def _publish(self, job: Any, article: Any, clips: Any, *, complete: bool) -> None:
+    def _publish(self, job: Any, article: Any, clips: Any, *, complete: bool,
+                 quick: bool = False) -> None:
         google = self.pipeline.engines[0]
         self.published.append({"engines": [c.engine for c in clips],
                                "google_failures": google.failed_requests,
                                "answered": self.fake.answered})
-        super()._publish(job, article, clips, complete=complete)
+        super()._publish(job, article, clips, complete=complete, quick=quick)
 
 
 def test_a_hanging_google_does_not_delay_the_first_audio(

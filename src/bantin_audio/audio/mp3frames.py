@@ -146,13 +146,8 @@ def silent_frame(header: bytes) -> bytes:
     return plain + b"\0" * (frame_length(plain) - 4)
 
 
-@dataclass
-class _Audio:
-    clip: SegmentClip
-    frames: list[bytes]
-
-
-def _audio_frames(clip: SegmentClip, want: FrameFormat) -> _Audio | None:
+def _audio_frames(clip: SegmentClip) -> list[bytes] | None:
+    """Return the audio frames of an MP3 clip (no Info frame, no cut frame), or None."""
     if clip.audio_format != "mp3":
         return None
     data = clip.audio
@@ -161,11 +156,11 @@ def _audio_frames(clip: SegmentClip, want: FrameFormat) -> _Audio | None:
         return None
     # a frame cut short would be heard as a click between two clips: left out
     frames = [data[at:at + n] for at, n in found.frames[:-1 if found.truncated else None]]
-    if any(_frame_format(f[:4]) != want for f in frames):
-        return None
-    if frames and _is_info_frame(frames[0], want):
-        frames = frames[1:]
-    return _Audio(clip, frames) if frames else None
+    if frames:
+        fmt = _frame_format(frames[0][:4])
+        if fmt is not None and _is_info_frame(frames[0], fmt):
+            frames = frames[1:]  # it describes the file (often at another bitrate)
+    return frames or None
 
 
 def join_frames(clips: Sequence[SegmentClip], out_path: Path, *, sample_rate: int,
@@ -178,34 +173,32 @@ def join_frames(clips: Sequence[SegmentClip], out_path: Path, *, sample_rate: in
     its frames and its phrases in proportion to their spoken lengths (the stitcher finds the
     breaths between them; the frames alone cannot).
     """
-    if not clips:
+    audio = [_audio_frames(c) for c in clips]
+    if not audio or audio[0] is None:
         return None
-    first = scan_frames(clips[0].audio) if clips[0].audio_format == "mp3" else None
-    if first is None or not first.frames:
-        return None
-    at, _ = first.frames[0]
-    want = frame_format(clips[0].audio[at:at + 4])
+    header = audio[0][0][:4]
+    want = _frame_format(header)
     if want is None or want.layer != 3 or not want.mono or want.sample_rate != sample_rate \
             or want.bitrate_kbps != bitrate_kbps:
         return None
-    audio = [_audio_frames(c, want) for c in clips]
-    if any(a is None for a in audio):
+    if any(frames is None or any(_frame_format(f[:4]) != want for f in frames)
+           for frames in audio):
         return None
-    silence = silent_frame(clips[0].audio[at:at + 4])
+    silence = silent_frame(header)
     frame_ms = want.samples * 1000 / sample_rate
     parts: list[bytes] = []
     timings: list[TimingEntry] = []
     count = 0
-    for item in audio:
-        assert item is not None
-        seg = item.clip.segment
+    for clip, frames in zip(clips, audio, strict=True):
+        assert frames is not None
+        seg = clip.segment
         start = count
-        parts.extend(item.frames)
-        count += len(item.frames)
+        parts.extend(frames)
+        count += len(frames)
         start_ms, end_ms = round(start * frame_ms), round(count * frame_ms)
         timings.append(TimingEntry(
             index=seg.index, kind=seg.kind, text=seg.display, start_ms=start_ms,
-            end_ms=end_ms, engine=item.clip.engine,
+            end_ms=end_ms, engine=clip.engine,
             phrases=_phrases(start_ms, end_ms, phrasing(seg) if phrasing else ())))
         pause = round(max(0, seg.pause_ms) / frame_ms)
         parts.append(silence * pause)
