@@ -179,9 +179,11 @@ class AdaptiveConcurrency:
         # (limit, answers, refusals) of the round before an experimental decrease
         self._experiment: tuple[float, int, int] | None = None
         self.tolerated = 0.0  # share of refusals judged independent of load
-        self._queue: list[tuple[tuple[int, ...], int]] = []
+        # waiters in order of priority, each with its own condition on the gate's one lock:
+        # a freed slot wakes the one waiter it is for, not every waiting thread at once
+        self._queue: list[tuple[tuple[int, ...], int, threading.Condition]] = []
         self._order = itertools.count()
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._gathering_until = 0.0
         self._first_expected = 0  # first requests announced: the gather ends when all are in
         self._first_arrived = 0
@@ -193,7 +195,7 @@ class AdaptiveConcurrency:
     @property
     def in_flight(self) -> int:
         """Return how many requests are under way."""
-        with self._cond:
+        with self._lock:
             return self._in_flight
 
     def acquire(self, priority: tuple[int, ...] = (), first: bool = False) -> int:
@@ -201,8 +203,9 @@ class AdaptiveConcurrency:
 
         `first` marks a request of the first paragraphs: see the class's description.
         """
-        with self._cond:
-            entry = (priority, next(self._order))
+        with self._lock:
+            me = threading.Condition(self._lock)
+            entry = (priority, next(self._order), me)
             heapq.heappush(self._queue, entry)
             now = time.monotonic()
             if self._in_flight == 0 and len(self._queue) == 1 and now >= self._gathering_until:
@@ -212,26 +215,31 @@ class AdaptiveConcurrency:
                 if self._first_arrived >= self._first_expected:
                     self._first_expected = self._first_arrived = 0
                     self._gathering_until = now  # everyone the order is about is here
-                    self._cond.notify_all()
+                    for waiting in self._queue:
+                        waiting[2].notify()
             while True:
                 wait = self._gathering_until - time.monotonic()
                 if wait > 0:
-                    self._cond.wait(wait)
+                    me.wait(wait)
                     continue
-                if self._queue[0] == entry and self._in_flight < self._room(first):
+                if self._queue[0] is entry and self._in_flight < self._room(first):
                     break
-                self._cond.wait()
+                me.wait()
             heapq.heappop(self._queue)
             self._in_flight += 1
             self._started += 1
             self.peak = max(self.peak, self._in_flight)
-            self._cond.notify_all()  # the next in line may fit too
+            self._wake_next()  # the next in line may fit too
             return self._started
+
+    def _wake_next(self) -> None:
+        if self._queue:
+            self._queue[0][2].notify()
 
     def expect_first(self, count: int) -> None:
         """Announce `count` requests marked `first` about to arrive: an idle gate gathers only
         until they are all queued (in priority order) instead of the whole `gather_s`."""
-        with self._cond:
+        with self._lock:
             self._first_expected, self._first_arrived = max(0, count), 0
             self._first_expected_until = time.monotonic() + 1.0  # a count never met expires
 
@@ -246,11 +254,11 @@ class AdaptiveConcurrency:
     def release(self, ticket: int, congested: bool | None) -> None:
         """Give the slot back: congested=True on 429/5xx/timeouts, False on success, None
         otherwise (a refusal that says nothing about load)."""
-        with self._cond:
+        with self._lock:
             self._in_flight -= 1
             if congested is not None and self.adaptive:
                 self._record(ticket, congested)
-            self._cond.notify_all()
+            self._wake_next()
 
     def _set(self, limit: float) -> None:
         self.limit = min(float(self.ceiling), max(1.0, limit))
