@@ -57,6 +57,12 @@ def test_a_job_queued_again_after_a_failure_is_not_claimed_before_its_time(db_ur
     assert again is not None and store.jobs.finish(again.id, "w3", status="queued",
                                                    retry_after_s=30)
     assert store.jobs.claim("w4") is None
+    # An editor's retry of a job waiting out its back-off means now.
+    assert store.jobs.retry(job.id).lease_until is None
+    again = store.jobs.claim("w4")
+    assert again is not None and again.id == job.id
+    assert store.jobs.finish(job.id, "w4", status="queued", retry_after_s=30)
+    assert store.jobs.claim("w4") is None
     # A queue that hands out ids (Celery, with its own countdown) claims it by id.
     by_id = store.jobs.claim("w4", job_id=job.id)
     assert by_id is not None and by_id.id == job.id

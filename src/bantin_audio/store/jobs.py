@@ -275,9 +275,14 @@ class JobRepository(Repository):
             return cur.rowcount > 0
 
     def retry(self, job_id: int) -> JobRow:
-        """Queue a finished or failed job again (its failed segments become pending)."""
+        """Queue a finished or failed job again (its failed segments become pending); a job
+        waiting out its back-off after a failed attempt may be claimed at once."""
         with self._db.transaction() as conn:
             job = self._job(conn, job_id)
+            if job.status == "queued" and job.lease_until is not None:
+                conn.execute("UPDATE jobs SET lease_until=NULL, updated_at=? "
+                             "WHERE id=? AND status='queued'", (time.time(), job_id))
+                return self._job(conn, job_id)
             if job.status in ("queued", "running"):
                 return job
             if job.article_id is not None:
