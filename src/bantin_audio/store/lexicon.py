@@ -73,7 +73,10 @@ class LexiconRepository(Repository):
 
     def snapshot(self, known: object = None) -> tuple[object, list[tuple[str, str, str]] | None]:
         """Return the lexicon's version and, unless it equals `known`, its entries (one
-        snapshot: the version always describes the entries returned with it)."""
+        snapshot: the version always describes the entries returned with it). An unchanged
+        lexicon costs one plain read, taking no write lock."""
+        if known is not None and self._version(self._db.conn()) == known:
+            return known, None
         with self._db.transaction() as conn:
             version = self._version(conn)
             if version == known:
