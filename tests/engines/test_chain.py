@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 
-from bantin_audio.engines.chain import CircuitBreaker, RateLimiter, ResilientEngine, RetryPolicy
+from bantin_audio.engines.chain import (
+    AdaptiveConcurrency,
+    CircuitBreaker,
+    RateLimiter,
+    ResilientEngine,
+    RetryPolicy,
+)
 from bantin_audio.engines.google import GoogleEngine
 from bantin_audio.errors import SynthesisError
 from tests.fakes import FakeGoogle
@@ -103,6 +110,7 @@ def _drive(gate, refuse, batches: int) -> tuple[list[int], int]:  # type: ignore
         level = int(gate.limit)
         limits.append(level)
         tickets = [gate.acquire() for _ in range(level)]
+        _NOW[0] += 0.3  # a batch takes one answer's time
         for n, ticket in enumerate(tickets):
             refused = refuse(level, n)
             refusals += refused
@@ -110,10 +118,17 @@ def _drive(gate, refuse, batches: int) -> tuple[list[int], int]:  # type: ignore
     return limits, refusals
 
 
-def test_concurrency_grows_by_one_per_good_answer_up_to_the_ceiling() -> None:
-    from bantin_audio.engines.chain import AdaptiveConcurrency
+_NOW = [0.0]
 
-    gate = AdaptiveConcurrency(start=4, ceiling=10, gather_s=0)
+
+def _gate(**kwargs: Any) -> AdaptiveConcurrency:
+    """An adaptive gate on the clock `_drive` moves by one answer's time per batch."""
+    return AdaptiveConcurrency(gather_s=0, clock=lambda: _NOW[0], **kwargs)
+
+
+def test_concurrency_grows_by_one_per_good_answer_up_to_the_ceiling() -> None:
+
+    gate = _gate(start=4, ceiling=10)
     for _ in range(4):  # slow start: one more per good answer
         gate.release(gate.acquire(), congested=False)
     assert gate.limit == 8
@@ -127,16 +142,15 @@ def test_concurrency_grows_by_one_per_good_answer_up_to_the_ceiling() -> None:
 
 
 def test_a_throttling_server_keeps_the_limit_down() -> None:
-    from bantin_audio.engines.chain import AdaptiveConcurrency
 
     def throttled(level: int, n: int) -> bool:
         return n >= 2  # the server takes two requests at a time and refuses the rest
 
-    gate = AdaptiveConcurrency(start=4, ceiling=12, gather_s=0)
+    gate = _gate(start=4, ceiling=12)
     limits, refusals = _drive(gate, throttled, 60)
     assert gate.throttling is True and gate.tolerated == 0
     assert max(limits[-40:]) <= 4 and min(limits[-40:]) >= 1
-    fixed = AdaptiveConcurrency(start=4, ceiling=4, gather_s=0, adaptive=False)
+    fixed = _gate(start=4, ceiling=4, adaptive=False)
     fixed_limits, fixed_refusals = _drive(fixed, throttled, 60)
     assert set(fixed_limits) == {4} and fixed.decreases == 0
     # per request sent, far fewer refused than at a fixed four
@@ -144,7 +158,6 @@ def test_a_throttling_server_keeps_the_limit_down() -> None:
 
 
 def test_refusals_independent_of_load_do_not_hold_the_limit_down() -> None:
-    from bantin_audio.engines.chain import AdaptiveConcurrency
 
     count = 0
 
@@ -153,7 +166,7 @@ def test_refusals_independent_of_load_do_not_hold_the_limit_down() -> None:
         count += 1
         return count % 5 == 0  # 20 % refused, whatever the number at once
 
-    gate = AdaptiveConcurrency(start=4, ceiling=12, gather_s=0)
+    gate = _gate(start=4, ceiling=12)
     limits, _ = _drive(gate, every_fifth, 40)
     assert gate.decreases >= 1  # it did try fewer at once
     assert gate.throttling is False and gate.tolerated == pytest.approx(0.2, abs=0.1)
@@ -161,9 +174,8 @@ def test_refusals_independent_of_load_do_not_hold_the_limit_down() -> None:
 
 
 def test_a_server_refusing_most_requests_gets_one_at_a_time() -> None:
-    from bantin_audio.engines.chain import AdaptiveConcurrency
 
-    gate = AdaptiveConcurrency(start=8, ceiling=8, gather_s=0)
+    gate = _gate(start=8, ceiling=8)
     _drive(gate, lambda level, n: True, 12)
     assert gate.limit == 1  # never below one
 
@@ -404,3 +416,27 @@ def test_an_idle_gate_gathers_only_until_the_announced_first_requests_are_in() -
         t.join(10)
     assert time.monotonic() - started < 2.0  # not the whole 5 s gather
     assert order == [0, 1, 2]  # yet in reading order
+
+
+def test_throttling_that_refused_shares_miss_is_found_by_what_google_accepts() -> None:
+    # A server that takes three requests per answer's time: at seven at once it refuses four,
+    # at five two. Two short rounds' refused shares cannot tell that from refusals
+    # independent of load; what it accepts a second can: no more at seven than at five.
+    def takes_three(level: int, n: int) -> bool:
+        return n >= 3
+
+    gate = _gate(start=4, ceiling=12)
+    limits, _ = _drive(gate, takes_three, 60)
+    assert gate.throttling is True and gate.tolerated == 0
+    tail = limits[-40:]
+    assert max(tail) <= 4 and sum(tail) / len(tail) <= 3.5, limits
+
+
+def test_the_slow_start_stops_growing_at_the_first_refusal() -> None:
+    gate = _gate(start=4, ceiling=12)
+    tickets = [gate.acquire() for _ in range(4)]
+    for ticket, refused in zip(tickets, (False, False, True, False), strict=True):
+        gate.release(ticket, congested=refused)
+    # two good answers grew it to six; after the refusal, good answers add nothing before the
+    # round decides (growing on would overshoot by as many again)
+    assert gate.limit == 6

@@ -122,8 +122,9 @@ class AdaptiveConcurrency:
     """How many requests may be in flight at once, adapted to how the server answers (AIMD).
 
     Starts at `start` and, while answers come back well, adds one request per good answer (as
-    TCP's slow start) up to `ceiling`. Answers are judged a round at a time (at least
-    `min_round` answers, and as many as the limit, to requests sent during the round), because
+    TCP's slow start) up to `ceiling`, until the first refusal stops that growth. Answers are
+    judged a round at a time (at least `min_round` answers, and as many as the limit, to
+    requests sent during the round), because
     a refusal (429, 5xx, timeout) means one of two things:
 
       - throttling: the server refuses what goes beyond a rate or a number of requests; fewer
@@ -139,10 +140,15 @@ class AdaptiveConcurrency:
     and grows by one per good round from there, except that a limit throttling refused is
     tried again only after 2, 4, 8... good rounds (each refusal there doubling the wait), so
     probing costs few refusals. If it does not, the refusals are independent of load: their
-    share (at the lower limit) becomes the tolerated one, the limit goes back to where it was
-    and grows again by one per good answer until a round is refused beyond that share. A round
-    refused mostly (more than `MAJORITY`) halves the limit whatever the cause (an overwhelmed
-    or failing server). Never above `ceiling` nor below 1; `adaptive=False` keeps `start`
+    share (at the lower limit) becomes the tolerated one and the limit goes back to where it
+    was for a round that checks the judgement by what the server accepts a second (two short
+    rounds' refused shares are weak evidence, and the round that prompted the decrease was
+    chosen for its refusals): independent refusals let it accept about as much more as it was
+    sent (`PROPORTION`), a throttling server about as much as at the lower limit, and the
+    limit comes down again as under throttling. Judged right, the limit grows again by one
+    per good answer until a round is refused beyond the tolerated share. A round refused
+    mostly (more than `MAJORITY`) halves the limit whatever the cause (an overwhelmed or
+    failing server). Never above `ceiling` nor below 1; `adaptive=False` keeps `start`
     fixed.
 
     Waiting requests go in order of priority (REQUEST_PRIORITY, then arrival), so the first
@@ -158,19 +164,24 @@ class AdaptiveConcurrency:
     SIGNIFICANT = 1.64  # one-sided z of a two-proportion test (about 95 %) that shows throttling
     MAJORITY = 0.5  # a round refused more than this halves the limit whatever the cause
     MAX_PATIENCE = 16  # good rounds before trying again a limit that throttling refused
+    PROPORTION = 0.8  # share of "in proportion" that shows refusals independent of load
 
     def __init__(self, start: int, ceiling: int, gather_s: float = 0.03, *,
-                 min_round: int = 8, adaptive: bool = True) -> None:
+                 min_round: int = 8, adaptive: bool = True,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.ceiling = max(1, ceiling)
+        self._clock = clock
         self.limit = float(min(max(1, start), self.ceiling))
         self.gather_s = gather_s
         self.min_round = max(1, min_round)
         self.adaptive = adaptive
         self._slow_start = True
+        self._growing = True  # the slow start's growth, until the first refusal
         self._in_flight = 0
         self._started = 0
         self._round_start = 0  # answers to tickets after this one make the current round
         self._round = [0, 0]  # answers, refusals
+        self._round_began = clock()
         self._refused_at = 0  # the fewest requests at once that throttling refused
         self._patience = 1  # good rounds below it before trying it again
         self._clean = 0  # good rounds in a row
@@ -178,6 +189,9 @@ class AdaptiveConcurrency:
         self._first_burst = True
         # (limit, answers, refusals) of the round before an experimental decrease
         self._experiment: tuple[float, int, int] | None = None
+        # after refusals were judged independent of load: the lower limit of the round that
+        # judged so, and the answers it had accepted per second
+        self._verify: tuple[float, float] | None = None
         self.tolerated = 0.0  # share of refusals judged independent of load
         # waiters in order of priority, each with its own condition on the gate's one lock:
         # a freed slot wakes the one waiter it is for, not every waiting thread at once
@@ -266,7 +280,12 @@ class AdaptiveConcurrency:
     def _record(self, ticket: int, congested: bool) -> None:
         if congested:
             self._first_burst = False
-        if not congested and self._slow_start:
+            if not self.tolerated:
+                # the first refusal ends the growth at once (the round still decides how far
+                # to come down): growing on until the round's end would overshoot by as many
+                # again. Refusals judged independent of load do not stop it.
+                self._growing = False
+        if not congested and self._slow_start and self._growing:
             self._set(self.limit + 1)
         if ticket <= self._round_start:
             return  # sent before this round began: it speaks for another limit
@@ -275,7 +294,8 @@ class AdaptiveConcurrency:
         # The round after an experimental decrease is twice as long: it decides.
         # A round already refused mostly ends at once: waiting for the rest of it only
         # sends more requests that the server refuses.
-        least = max(self.min_round * (2 if self._experiment is not None else 1), int(self.limit))
+        deciding = self._experiment is not None or self._verify is not None
+        least = max(self.min_round * (2 if deciding else 1), int(self.limit))
         if self._round[0] >= least or self._round[1] > self.MAJORITY * least:
             self._end_round()
 
@@ -284,18 +304,44 @@ class AdaptiveConcurrency:
         if not refused:
             self._first_burst = True
         share = refused / answers
+        now = self._clock()
+        accepted = (answers - refused) / max(1e-3, now - self._round_began)  # a second
         self._round = [0, 0]
         self._round_start = self._started
+        self._round_began = now
         experiment, self._experiment = self._experiment, None
+        verify, self._verify = self._verify, None
+        if verify is not None:
+            # Back at the higher limit for a round: refusals independent of load let it get
+            # as much more accepted a second as it sends more at once; a server that
+            # throttles accepts about as much as at the lower limit (more only up to what it
+            # takes). Clearly less than in proportion: throttling after all (two short rounds'
+            # refused shares could not tell), or at least nothing gained by more at once.
+            lower, accepted_low = verify
+            more = int(self.limit) / max(1, int(lower))
+            if accepted < accepted_low * self.PROPORTION * more:
+                self.tolerated = 0.0
+                self.throttling = True
+                self._too_many(int(self.limit))
+                self._set(lower)
+                self.decreases += 1
+                log.info("no more accepted at more requests at once: throttling after all, "
+                         "%d at once", int(self.limit))
+                return
+            # judged right: on up, a request more per good answer, while answers allow
+            self._slow_start = self._growing = True
         if experiment is not None:
             before, answers_before, refused_before = experiment
             if _z(refused_before, answers_before, refused, answers) < self.SIGNIFICANT:
                 # Half the requests, about the same share refused: not the load. The share at
                 # the lower limit is the one to tolerate (under throttling, the smaller one).
+                # The next round, back where it was, checks that judgement by what Google
+                # accepts a second (the round before the decrease, chosen for its refusals,
+                # would flatter the lower limit).
+                self._verify = (self.limit, accepted)
                 self.tolerated = share
                 self.throttling = False
                 self._refused_at, self._patience = 0, 1
-                self._slow_start = True  # back to where it was, and beyond while answers allow
                 self._set(before)
                 log.info("refusals independent of load (%.0f %%): %d requests at once again",
                          100 * self.tolerated, int(self.limit))
@@ -306,8 +352,9 @@ class AdaptiveConcurrency:
             self._too_many(int(self.limit))
             self._lower(answers, refused, experiment=False)
         elif refused and share > self.tolerated + _chance(self.tolerated, answers):
-            self._lower(answers, refused, experiment=not self._slow_start)
-        elif not self._slow_start:
+            self._lower(answers, refused, experiment=True)
+        elif not self._slow_start or not self._growing:
+            self._slow_start = False  # a slow start whose growth a refusal stopped is over
             self._clean += 1
             if int(self.limit) + 1 < self._refused_at or not self._refused_at \
                     or self._clean >= self._patience:
