@@ -220,21 +220,20 @@ class Pipeline:
         late(fut)
         return clip
 
-    def _announce_first(self, first: Sequence[Segment], prefer_primary: bool) -> None:
+    def _announce_first(self, first: Sequence[Segment]) -> None:
         """Tell the first engine's gate how many requests the first paragraphs will make, so
-        they go as soon as all are queued in reading order."""
+        they go as soon as all are queued in reading order. A hint, read from the local
+        cache's file names alone (no clip read, no shared store asked before the first
+        request): a count too high only lets the gate gather for its usual `gather_s`."""
         engine = self.engines[0]
         gate = getattr(engine, "concurrency", None)
         if gate is None:
             return
-        count = 0
-        for seg in first:
-            clip = self.cached_clip(seg)
-            if clip is not None and (clip.engine == engine.label or not prefer_primary):
-                continue
-            count += len(split_phrases(seg.spoken, engine.max_chars)) if engine.max_chars \
-                else 1
-        gate.expect_first(count)
+        gate.expect_first(sum(
+            len(split_phrases(seg.spoken, engine.max_chars)) if engine.max_chars else 1
+            for seg in first
+            if not self.cache.path(clip_key(engine.name, seg.spoken),
+                                   engine.audio_format).is_file()))
 
     def synthesize(self, script: Script, progress: ProgressCallback | None = None,
                    on_clip: ClipCallback | None = None,
@@ -258,7 +257,7 @@ class Pipeline:
         lock = threading.Lock()
         position = {seg.index: n for n, seg in enumerate(segments)}
         first_count = first_segment_count(segments)
-        self._announce_first(segments[:first_count], prefer_primary)
+        self._announce_first(segments[:first_count])
         deadline_for = first_count if first_deadline and len(self.engines) > 1 else 0
 
         def finished(index: int, fut: Future[SegmentClip]) -> None:

@@ -199,7 +199,7 @@ def join_frames(clips: Sequence[SegmentClip], out_path: Path, *, sample_rate: in
         timings.append(TimingEntry(
             index=seg.index, kind=seg.kind, text=seg.display, start_ms=start_ms,
             end_ms=end_ms, engine=clip.engine,
-            phrases=_phrases(start_ms, end_ms, phrasing(seg) if phrasing else ())))
+            phrases=timed_phrases(start_ms, end_ms, phrasing(seg) if phrasing else ())))
         pause = round(max(0, seg.pause_ms) / frame_ms)
         parts.append(silence * pause)
         count += pause
@@ -210,13 +210,19 @@ def join_frames(clips: Sequence[SegmentClip], out_path: Path, *, sample_rate: in
                    bytes=len(data), engines=dict(Counter(t.engine for t in timings)))
 
 
-def _phrases(start_ms: int, end_ms: int,
-             cuts: Sequence[tuple[int, int, int]]) -> list[dict[str, int]]:
-    whole, acc, at = max(1, sum(c[0] for c in cuts)), 0, start_ms
-    out = []
-    for n, (chars, shown_from, shown_to) in enumerate(cuts):
-        acc += chars
-        stop = end_ms if n == len(cuts) - 1 else start_ms + (end_ms - start_ms) * acc // whole
+def timed_phrases(start_ms: int, end_ms: int, cuts: Sequence[tuple[int, int, int]],
+                  ends: Sequence[int] | None = None) -> list[dict[str, int]]:
+    """Return each phrase of a segment placed in the program: `cuts` are the phrases'
+    (spoken characters, shown start, shown end); `ends` where each phrase but the last ends,
+    in ms from the segment's start, when known, else in proportion to the spoken lengths."""
+    if ends is None:
+        whole, acc, ends = max(1, sum(c[0] for c in cuts)), 0, []
+        for chars, *_ in cuts[:-1]:
+            acc += chars
+            ends.append((end_ms - start_ms) * acc // whole)
+    out, at = [], start_ms
+    for n, (_chars, shown_from, shown_to) in enumerate(cuts):
+        stop = min(end_ms, start_ms + ends[n]) if n < len(cuts) - 1 else end_ms
         out.append({"start_ms": at, "end_ms": stop, "from": shown_from, "to": shown_to})
         at = stop
     return out

@@ -23,7 +23,7 @@ from ..errors import AudioError
 from ..model import Program, SegmentClip, TimingEntry
 from ..output_files import write_atomically
 from .ffmpeg import find_ffmpeg, run_ffmpeg
-from .mp3frames import Phrasing
+from .mp3frames import Phrasing, timed_phrases
 from .tags import write_tags
 
 with warnings.catch_warnings():
@@ -199,12 +199,7 @@ def _phrases(raw: bytes, sample_rate: int, start_ms: int, end_ms: int,
     if not cuts:
         return []
     ends = phrase_bounds(raw, sample_rate, [c[0] for c in cuts]) if len(cuts) > 1 else []
-    out, at = [], start_ms
-    for n, (_chars, shown_from, shown_to) in enumerate(cuts):
-        stop = min(end_ms, start_ms + ends[n]) if n < len(cuts) - 1 else end_ms
-        out.append({"start_ms": at, "end_ms": stop, "from": shown_from, "to": shown_to})
-        at = stop
-    return out
+    return timed_phrases(start_ms, end_ms, cuts, ends)
 
 
 def render_pcm(clips: Sequence[SegmentClip], sample_rate: int,
